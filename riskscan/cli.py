@@ -1,0 +1,124 @@
+"""Command line: parse options, call the API, render, exit. No analysis logic lives here."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .api import ScanOptions, scan
+from .errors import RiskscanError
+from .render import FORMATS, render
+from .render.graph_export import GRAPH_FORMATS, render_graph
+from .ruleset import load_catalogue
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so an interrupted run never leaves half a report."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="riskscan")
+def cli() -> None:
+    """Find where code depends on AI vendors, and what breaks if one fails."""
+
+
+@cli.command("scan")
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE instead of stdout.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (gitignore syntax); repeatable.")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path), help="Extra rule directory; repeatable.")
+@click.option("--no-gitignore", is_flag=True, help="Scan files that .gitignore excludes.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
+@click.option("--max-file-size", type=click.IntRange(min=1), default=5 * 1024 * 1024, show_default=True, help="Skip files larger than this many bytes.")
+@click.option("--no-prefilter", is_flag=True, help="Analyse every file fully (slower; for checking the pre-filter).")
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+def scan_command(path, fmt, output, exclude, rule_dirs, no_gitignore, jobs, max_file_size, no_prefilter, debug):
+    """Scan PATH (default: the current folder) for AI vendor touchpoints."""
+    options = ScanOptions(excludes=exclude, rule_dirs=rule_dirs, use_gitignore=not no_gitignore,
+                          max_bytes=max_file_size, jobs=jobs, prefilter=not no_prefilter)
+    report = _guarded(lambda: scan(path, options), debug)
+    text = render(report, fmt)
+    if output:
+        write_atomically(output, text)
+        click.echo(f"wrote {output} ({len(report.findings)} findings, {len(report.skipped)} skipped)", err=True)
+    else:
+        click.echo(text, nl=False)
+    sys.exit(EXIT_OK)
+
+
+@cli.command("graph")
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(GRAPH_FORMATS), default="dot", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB; repeatable.")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path), help="Extra rule directory; repeatable.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
+def graph_command(path, fmt, output, exclude, rule_dirs, jobs):
+    """Export the module / function / entry point / vendor graph of PATH."""
+    report = _guarded(lambda: scan(path, ScanOptions(excludes=exclude, rule_dirs=rule_dirs, jobs=jobs)), False)
+    text = render_graph(report.extra["graph"].graph, fmt)
+    if output:
+        write_atomically(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command("rules")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path), help="Extra rule directory; repeatable.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_command(rule_dirs, fmt):
+    """List the vendor catalogue (and validate extra rule directories)."""
+    catalogue = _guarded(lambda: load_catalogue(rule_dirs), False)
+    if fmt == "json":
+        import json
+
+        rows = [vars(rule) for _, rule in sorted(catalogue.vendors.items())]
+        click.echo(json.dumps({"rules_version": catalogue.version, "vendors": rows,
+                               "routers": catalogue.routers}, indent=2, default=list))
+        return
+    click.echo(f"{'id':<16} {'name':<26} {'kind':<14} company")
+    for vendor_id, rule in sorted(catalogue.vendors.items()):
+        click.echo(f"{vendor_id:<16} {rule.name[:26]:<26} {rule.kind:<14} {rule.company}")
+    click.echo(f"\n{len(catalogue.vendors)} vendors, {len(catalogue.routers)} model routers "
+               f"({', '.join(sorted(catalogue.routers))}); rules version {catalogue.version}")
+
+
+def _guarded(action, debug: bool):
+    """Run `action`; a user error becomes a message and exit 2, never a traceback."""
+    try:
+        return action()
+    except RiskscanError as exc:
+        if debug:
+            raise
+        click.echo(f"riskscan: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        click.echo("riskscan: interrupted", err=True)
+        sys.exit(130)
+
+
+def main(argv=None) -> int:
+    try:
+        cli.main(args=argv, prog_name="riskscan", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_ERROR)
+    return EXIT_OK

@@ -1,0 +1,182 @@
+"""Stage 1: find the files to scan under a root, honouring .gitignore, excludes and vendored folders."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import Iterator, Optional
+
+import pathspec
+
+SOURCE_SUFFIXES = (".py", ".ipynb")
+# Folders that hold someone else's code or generated output, never the project's own.
+SKIP_DIRS = {
+    ".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "site-packages", "dist-packages",
+    "node_modules", "build", "dist", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs",
+    ".ipynb_checkpoints", ".idea", ".vscode", "__pypackages__", ".direnv", "htmlcov",
+}
+TEST_GLOBS = ("tests/**", "test/**", "**/tests/**", "**/test/**", "**/test_*.py", "**/*_test.py", "test_*.py", "*_test.py", "**/conftest.py", "conftest.py", "**/testing/**")
+EXAMPLE_GLOBS = (
+    "examples/**", "example/**", "**/examples/**", "**/example/**", "docs/**", "doc/**", "**/docs/**",
+    "cookbook/**", "cookbooks/**", "**/cookbook/**", "**/cookbooks/**", "samples/**", "**/samples/**",
+    "demo/**", "demos/**", "**/demos/**", "**/demo/**", "tutorials/**", "**/tutorials/**", "notebooks/**", "**/notebooks/**",
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # absolute
+    relpath: str  # POSIX, relative to the scan root
+    scope: str
+
+
+def scope_for(relpath: str, test_globs=TEST_GLOBS, example_globs=EXAMPLE_GLOBS) -> str:
+    """prod, test or example, from path conventions (tests win over examples)."""
+    posix = PurePosixPath(relpath)
+    if any(posix.match(g) or fnmatch(relpath, g) for g in test_globs):
+        return "test"
+    if any(posix.match(g) or fnmatch(relpath, g) for g in example_globs):
+        return "example"
+    return "prod"
+
+
+def _is_virtualenv(directory: Path) -> bool:
+    return (directory / "pyvenv.cfg").is_file() or (directory / "conda-meta").is_dir()
+
+
+def _gitignore(directory: Path) -> Optional[pathspec.PathSpec]:
+    try:
+        text = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
+
+
+def discover(root: Path, excludes=(), test_globs=TEST_GLOBS, example_globs=EXAMPLE_GLOBS,
+             use_gitignore: bool = True, follow_symlinks: bool = False) -> Iterator[SourceFile]:
+    """Yield the project's Python and notebook files in a stable order.
+
+    Symlinked folders are not followed (no loops, nothing outside the root), and a symlinked
+    file is scanned only when it resolves inside the root.
+    """
+    root = root.resolve()
+    if root.is_file():
+        yield SourceFile(root, root.name, scope_for(root.name, test_globs, example_globs))
+        return
+    exclude = pathspec.GitIgnoreSpec.from_lines(list(excludes)) if excludes else None
+    ignores: list = []  # (relative dir, spec) from .gitignore files
+    for current, dirnames, filenames in os.walk(root, followlinks=follow_symlinks):
+        here = Path(current)
+        rel_dir = here.relative_to(root).as_posix()
+        rel_dir = "" if rel_dir == "." else rel_dir
+        if use_gitignore:
+            spec = _gitignore(here)
+            if spec is not None:
+                ignores.append((rel_dir, spec))
+        kept = []
+        for name in sorted(dirnames):
+            child = here / name
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if name in SKIP_DIRS or name.endswith(".egg-info") or _is_virtualenv(child):
+                continue
+            if child.is_symlink() and not follow_symlinks:
+                continue
+            if _ignored(rel + "/", ignores, exclude):
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            if not name.endswith(SOURCE_SUFFIXES):
+                continue
+            path = here / name
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if _ignored(rel, ignores, exclude):
+                continue
+            if path.is_symlink() and not _inside(path, root):
+                continue
+            yield SourceFile(path, rel, scope_for(rel, test_globs, example_globs))
+
+
+def _ignored(rel: str, ignores: list, exclude) -> bool:
+    if exclude is not None and exclude.match_file(rel):
+        return True
+    for base, spec in ignores:
+        if base and not rel.startswith(base + "/"):
+            continue
+        if spec.match_file(rel[len(base) + 1:] if base else rel):
+            return True
+    return False
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+        return True
+    except (ValueError, OSError):
+        return False
+
+
+def first_party_names(files: list) -> frozenset:
+    """Top-level module names the project itself defines: a local `openai.py` shadows the SDK."""
+    names = set()
+    for source in files:
+        parts = PurePosixPath(source.relpath).parts
+        top = package_top(source.path.parent)
+        if top is not None:
+            names.add(top.name)
+        elif len(parts) == 1 or (len(parts) == 2 and parts[0] == "src"):
+            names.add(PurePosixPath(parts[-1]).stem)
+    return frozenset(names)
+
+
+@lru_cache(maxsize=None)
+def is_package(directory: Path) -> bool:
+    return (directory / "__init__.py").exists()
+
+
+@lru_cache(maxsize=None)
+def package_top(directory: Path) -> Optional[Path]:
+    """The outermost package folder that contains `directory`, or None when it is no package."""
+    if not is_package(directory):
+        return None
+    return package_top(directory.parent) or directory
+
+
+@lru_cache(maxsize=4096)
+def sibling_modules(directory: Path) -> frozenset:
+    """Modules beside a script in a folder that is not a package (`import x` finds them first)."""
+    if is_package(directory):
+        return frozenset()
+    try:
+        return frozenset(
+            p.stem if p.suffix == ".py" else p.name
+            for p in directory.iterdir()
+            if p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists())
+        )
+    except OSError:
+        return frozenset()
+
+
+def module_names(files: list) -> dict:
+    """relpath -> dotted module name, for flat, src/ and monorepo layouts and namespace packages.
+
+    A file inside a package chain is named from its outermost package; other files by their
+    path from the root without a leading `src/` (PEP 420 namespace packages and scripts).
+    """
+    names = {}
+    for source in files:
+        if not source.relpath.endswith(".py"):
+            names[source.relpath] = source.relpath.replace("/", ".").rsplit(".", 1)[0]
+            continue
+        path = PurePosixPath(source.relpath)
+        stem_parts = list(path.parent.parts) + ([] if path.stem == "__init__" else [path.stem])
+        top = package_top(source.path.parent)
+        if top is not None:
+            depth = len(source.path.parent.relative_to(top).parts) + 1
+            parts = list(path.parent.parts)[-depth:] + ([] if path.stem == "__init__" else [path.stem])
+        else:
+            parts = stem_parts[1:] if stem_parts and stem_parts[0] == "src" else stem_parts
+        names[source.relpath] = ".".join(parts) or path.stem
+    return names

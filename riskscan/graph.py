@@ -1,0 +1,294 @@
+"""Stage 3: the dependency graph (modules, functions, entry points, vendors) and what each entry point reaches.
+
+Reach follows calls where they resolve (functions, classes and methods of the repository,
+through imports and `__init__` re-exports); where a call into another first-party module cannot
+be resolved it falls back to that whole module, and the evidence says so.
+"""
+from __future__ import annotations
+
+import sys
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import networkx as nx
+
+from .structure import MODULE_BODY
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SITE_KINDS = ("call", "adapter", "model_string")
+_MAX_REEXPORT_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    id: str  # "path:line:name", unique and stable
+    name: str
+    kind: str
+    path: str
+    line: int
+    module: str
+    function: str
+    detail: str = ""
+    scope: str = "prod"
+
+
+@dataclass
+class Reach:
+    """What one entry point reaches: site indices, and which of them only by over-approximation."""
+
+    sites: set = field(default_factory=set)
+    approximate: set = field(default_factory=set)
+
+
+@dataclass
+class RepoGraph:
+    graph: nx.DiGraph
+    entry_points: list
+    reach: dict  # entry id -> Reach
+    site_modules: dict  # finding index -> set of modules that fail with it
+    modules: dict  # module name -> relpath
+
+
+def build_graph(report, results: list, root: Path) -> RepoGraph:
+    """Assemble modules, call edges and vendor edges, then compute each entry point's reach."""
+    modules = {r.module: r for r in results if r.skipped is None and r.module}
+    graph = nx.DiGraph()
+    for name, result in modules.items():
+        graph.add_node(("module", name), kind="module", path=result.path)
+        for qualname in (result.structure.functions if result.structure else (MODULE_BODY,)):
+            graph.add_node(("function", name, qualname), kind="function", path=result.path)
+            graph.add_edge(("module", name), ("function", name, qualname), kind="defines")
+    _import_edges(graph, modules)
+    resolver = _Resolver(modules)
+    _call_edges(graph, modules, resolver)
+    sites = _vendor_edges(graph, report, modules)
+    entry_points = _entry_points(modules, resolver, root, report)
+    reach = {e.id: _reach(graph, e, sites, modules) for e in entry_points}
+    for entry in entry_points:
+        graph.add_node(("entry", entry.id), kind="entry", name=entry.name, entry_kind=entry.kind, path=entry.path, line=entry.line)
+        graph.add_edge(("entry", entry.id), ("function", entry.module, entry.function), kind="runs")
+    site_modules = _site_modules(graph, sites)
+    return RepoGraph(graph, entry_points, reach, site_modules, {n: r.path for n, r in modules.items()})
+
+
+# ------------------------------------------------------------------ module and call edges
+def _import_edges(graph: nx.DiGraph, modules: dict) -> None:
+    known = set(modules)
+    for name, result in modules.items():
+        is_package = result.path.endswith("__init__.py")
+        package = name if is_package else name.rpartition(".")[0]
+        for module, level, names, line, type_only in result.imports:
+            base = _absolute(module, level, package)
+            targets = [t for t in (f"{base}.{n}" for n in names if n != "*") if t in known] or [_longest_known(base, known)]
+            for target in filter(None, targets):
+                if target != name:
+                    graph.add_edge(("module", name), ("module", target), kind="imports", line=line, type_only=type_only)
+
+
+def _absolute(module: str, level: int, package: str) -> str:
+    if not level:
+        return module
+    parts = package.split(".") if package else []
+    parts = parts[: len(parts) - (level - 1)] if level > 1 else parts
+    return ".".join(parts + ([module] if module else []))
+
+
+def _longest_known(dotted: str, known: set) -> Optional[str]:
+    parts = dotted.split(".")
+    for size in range(len(parts), 0, -1):
+        candidate = ".".join(parts[:size])
+        if candidate in known:
+            return candidate
+    return None
+
+
+class _Resolver:
+    """Turns a dotted call target into a function node, following `__init__` re-exports."""
+
+    def __init__(self, modules: dict):
+        self.modules = modules
+        self.known = set(modules)
+
+    def resolve(self, target: str, depth: int = 0):
+        """("function", module, qualname), ("module", module) for an unresolved first-party call, or None."""
+        target = target.replace("()", "")
+        module = _longest_known(target, self.known)
+        if module is None or depth > _MAX_REEXPORT_DEPTH:
+            return None
+        rest = target[len(module) + 1:]
+        structure = self.modules[module].structure
+        if not rest or structure is None:
+            return ("module", module) if rest else None
+        functions = structure.functions
+        if rest in functions:
+            return ("function", module, rest)
+        head, _, tail = rest.partition(".")
+        if head in functions and functions[head].is_class:
+            return ("module", module)  # a method on an instance we cannot type: the class's module
+        imported = structure.names.get(head)
+        if imported and imported != target:
+            return self.resolve(f"{imported}.{tail}" if tail else imported, depth + 1)
+        return None  # a local variable or an attribute of an unknown object
+
+
+def _call_edges(graph: nx.DiGraph, modules: dict, resolver: _Resolver) -> None:
+    for name, result in modules.items():
+        if result.structure is None:
+            continue
+        for qualname, info in result.structure.functions.items():
+            source = ("function", name, qualname)
+            if info.is_class:
+                for method in ("__init__", "__call__", "__post_init__"):
+                    if f"{qualname}.{method}" in result.structure.functions:
+                        graph.add_edge(source, ("function", name, f"{qualname}.{method}"), kind="calls")
+            for target in info.calls:
+                node = resolver.resolve(target)
+                if node is None or node == source:
+                    continue
+                if node[0] == "module" and node[1] == name:
+                    continue  # an unknown object of this module: no evidence of which function runs
+                graph.add_edge(source, node, kind="calls" if node[0] == "function" else "calls_unresolved", target=target)
+
+
+def _vendor_edges(graph: nx.DiGraph, report, modules: dict) -> dict:
+    """Site index -> (module, function qualname); adds vendor nodes and `touches` edges with evidence."""
+    by_path = {r.path: name for name, r in modules.items()}
+    in_functions = {(f.path, f.vendor) for f in report.findings if f.function and f.kind in SITE_KINDS}
+    sites = {}
+    for index, finding in enumerate(report.findings):
+        if finding.kind not in SITE_KINDS or finding.type_only or finding.feature in ("client", "config"):
+            continue  # constructing a client or naming a model in settings reaches nobody by itself
+        if not finding.function and finding.kind != "model_string" and (finding.path, finding.vendor) in in_functions:
+            continue  # a module-level client or adapter whose use inside functions is already a site
+        module = by_path.get(finding.path)
+        if module is None:
+            continue
+        function = finding.function or MODULE_BODY
+        node = ("function", module, function)
+        if node not in graph:
+            node = ("function", module, MODULE_BODY) if ("function", module, MODULE_BODY) in graph else ("module", module)
+        sites[index] = node
+        vendor = ("vendor", finding.vendor)
+        graph.add_node(vendor, kind="vendor")
+        data = graph.get_edge_data(node, vendor) or {"kind": "touches", "evidence": []}
+        data["evidence"].append(f"{finding.path}:{finding.line}")
+        graph.add_edge(node, vendor, **data)
+    return sites
+
+
+# ------------------------------------------------------------------ entry points
+def _entry_points(modules: dict, resolver: _Resolver, root: Path, report) -> list:
+    scope_of = {}
+    for finding in report.findings:
+        scope_of.setdefault(finding.path, finding.scope)
+    entries = []
+    for name, result in sorted(modules.items()):
+        structure = result.structure
+        scope = _scope(result.path)
+        if result.path.endswith(".ipynb"):
+            entries.append(EntryPoint(f"{result.path}:1:notebook", result.path.rsplit("/", 1)[-1], "notebook", result.path, 1, name, MODULE_BODY, scope=scope))
+            continue
+        if structure is None:
+            continue
+        for fact in structure.entries:
+            entries.append(EntryPoint(f"{result.path}:{fact.line}:{fact.name}", fact.name, fact.kind, result.path, fact.line, name, fact.function, fact.detail, scope))
+        for view, line, route in structure.url_views:
+            node = resolver.resolve(view)
+            if node and node[0] == "function":
+                target = modules[node[1]]
+                entries.append(EntryPoint(f"{target.path}:{line}:{node[2]}", node[2].rsplit(".", 1)[-1], "http", target.path, line, node[1], node[2], route, _scope(target.path)))
+    entries += _console_scripts(root, resolver, modules)
+    unique = {e.id: e for e in entries}
+    return sorted(unique.values(), key=lambda e: (e.path, e.line, e.name))
+
+
+def _scope(relpath: str) -> str:
+    from .discover import scope_for
+
+    return scope_for(relpath)
+
+
+def _console_scripts(root: Path, resolver: _Resolver, modules: dict) -> list:
+    """[project.scripts] and Poetry scripts: `name = "pkg.module:function"`."""
+    pyproject = root / "pyproject.toml" if root.is_dir() else None
+    if pyproject is None or not pyproject.is_file():
+        return []
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    scripts = dict(data.get("project", {}).get("scripts", {}) or {})
+    scripts.update(data.get("tool", {}).get("poetry", {}).get("scripts", {}) or {})
+    entries = []
+    for script, spec in sorted(scripts.items()):
+        if not isinstance(spec, str) or ":" not in spec:
+            continue
+        module, _, function = spec.partition(":")
+        node = resolver.resolve(f"{module}.{function.split('.')[0]}")
+        if node and node[0] == "function":
+            path = modules[node[1]].path
+            line = modules[node[1]].structure.functions[node[2]].line
+            entries.append(EntryPoint(f"{path}:{line}:{script}", script, "script", path, line, node[1], node[2], spec, _scope(path)))
+    return entries
+
+
+# ------------------------------------------------------------------ reach
+def _reach(graph: nx.DiGraph, entry: EntryPoint, sites: dict, modules: dict) -> Reach:
+    """Breadth-first over call edges from the entry's function; an unresolved call widens to its module."""
+    start = ("function", entry.module, entry.function)
+    if start not in graph:
+        return Reach()
+    seen, widened = {start}, set()
+    queue = deque([start])
+    while queue:
+        for _, target, data in graph.out_edges(queue.popleft(), data=True):
+            if target[0] == "module" and data.get("kind") == "calls_unresolved" and target[1] not in widened:
+                widened.add(target[1])
+                targets = [f for f in graph.successors(target) if f[0] == "function"]
+            elif target[0] == "function":
+                targets = [target]
+            else:
+                continue
+            for function in targets:
+                if function not in seen:
+                    seen.add(function)
+                    queue.append(function)
+    reach = Reach()
+    reached_modules = {node[1] for node in seen}
+    for index, node in sites.items():
+        if node in seen:
+            reach.sites.add(index)
+            if node[1] in widened:
+                reach.approximate.add(index)
+        elif node[1] in reached_modules and (node[0] == "module" or node[2] == MODULE_BODY):
+            # module-level code of a module the entry point uses: it runs, but we cannot say for which call
+            reach.sites.add(index)
+            reach.approximate.add(index)
+    return reach
+
+
+def _site_modules(graph: nx.DiGraph, sites: dict) -> dict:
+    """Site -> modules that fail with it: its own module and every module importing it, transitively."""
+    reverse = graph.reverse(copy=False)
+    cache: dict = {}
+    result = {}
+    for index, node in sites.items():
+        module = node[1]
+        if module not in cache:
+            importers = {module}
+            queue = deque([("module", module)])
+            while queue:
+                current = queue.popleft()
+                for _, importer, data in reverse.out_edges(current, data=True):
+                    if data.get("kind") == "imports" and not data.get("type_only") and importer[1] not in importers:
+                        importers.add(importer[1])
+                        queue.append(importer)
+            cache[module] = frozenset(importers)
+        result[index] = cache[module]
+    return result

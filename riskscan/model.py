@@ -1,0 +1,85 @@
+"""Value objects every stage shares; this module imports nothing from riskscan."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+KINDS = ("import", "call", "adapter", "model_string", "endpoint", "env_var", "secret", "manifest")
+SCOPES = ("prod", "test", "example")
+SEVERITIES = ("info", "low", "medium", "high")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One place where code touches an AI vendor, with the evidence to find it again."""
+
+    vendor: str
+    kind: str
+    path: str
+    line: int
+    column: int
+    snippet: str = ""
+    detail: str = ""  # qualname, host, env var, model string; redacted for secrets
+    feature: Optional[str] = None
+    type_only: bool = False
+    has_fallback: bool = False
+    fallback_to: tuple = ()
+    fallback_target: bool = False  # runs only when another provider failed (an except handler, a fallbacks= entry)
+    scope: str = "prod"
+    cell: Optional[int] = None  # notebook cell number (1-based) when path is a notebook
+    framework: Optional[str] = None
+    function: Optional[str] = None  # dotted name of the enclosing function or class, "" at module level
+
+    @property
+    def rule_id(self) -> str:
+        return f"{self.vendor}.{self.kind}"
+
+    @property
+    def severity(self) -> str:
+        if self.kind == "secret":
+            return "high"
+        if self.scope != "prod" or self.type_only:
+            return "info"
+        if self.kind in ("call", "adapter", "model_string", "endpoint"):
+            return "low" if self.has_fallback else "medium"
+        return "low"
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.cell or 0, self.line, self.column, self.kind, self.vendor, self.detail)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file the scan could not analyse, and why; reported in every output format."""
+
+    path: str
+    reason: str
+    line: Optional[int] = None
+    column: Optional[int] = None
+
+
+@dataclass
+class FileResult:
+    """What extraction learned from one file: findings, imports for the module graph, or a skip."""
+
+    path: str
+    findings: list = field(default_factory=list)
+    imports: list = field(default_factory=list)  # (module, level, names, line, type_only) for the graph
+    skipped: Optional[Skipped] = None
+    lines: int = 0
+    module: str = ""  # dotted module name
+    structure: Optional[object] = None  # structure.ModuleStructure when the stdlib parser read it
+
+
+@dataclass
+class Report:
+    """The result of one scan: the contract every renderer reads."""
+
+    root: str
+    findings: list
+    skipped: list
+    files_scanned: int
+    lines_scanned: int
+    vendors: dict  # id -> VendorRule (catalogue entries of the vendors found)
+    rules_version: str = ""
+    extra: dict = field(default_factory=dict)

@@ -1,0 +1,76 @@
+"""The terminal summary: vendors first, then each finding as `path:line:col`, then skipped files."""
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from . import finding_message
+from .json_report import vendor_rows
+
+_SEVERITY_COLOUR = {"high": "red", "medium": "yellow", "low": "cyan", "info": None}
+
+
+def location(finding) -> str:
+    cell = f"[cell {finding.cell}]" if finding.cell is not None else ""
+    return f"{finding.path}{cell}:{finding.line}:{finding.column + 1}"
+
+
+_GRADE_COLOUR = {"A": "green", "B": "green", "C": "yellow", "D": "red", "F": "red"}
+
+
+def _score_lines(report) -> list:
+    exposure = report.extra.get("exposure")
+    if exposure is None or not report.findings:
+        return []
+    s = exposure.scores
+    grade = click.style(f" {s.grade} ", fg="white", bg=_GRADE_COLOUR.get(s.grade, "red"), bold=True)
+    confidence = " (low confidence)" if s.low_confidence else ""
+    lines = ["", f"Vendor risk {grade} {s.risk:.0f}/100{confidence}   concentration HHI {s.concentration_hhi:,.0f} ({s.concentration_band})"
+             f"   worst blast radius {s.blast_radius_max:.0%}   fallback coverage {s.fallback_coverage:.0%}   lock-in {s.lock_in:.0f}/100"]
+    for reason in s.reasons:
+        evidence = ", ".join(f"{p}:{l}" for p, l in reason.evidence[:3])
+        lines.append(f"  - {reason.text}" + (f" [{evidence}]" if evidence else ""))
+    entries = [e for e in exposure.entry_points if e["scope"] == "prod"]
+    if entries:
+        lines.append("")
+        lines.append(click.style(f"{len(entries)} entry points:", bold=True))
+        for e in entries:
+            reached = ", ".join(v + ("" if v in e["unprotected_vendors"] else " (fallback)") for v in e["vendors"]) or "no AI vendor"
+            approx = " ~" if e["approximate"] else ""
+            lines.append(f"  {e['kind']:<8} {e['name']:<28} {e['path']}:{e['line']}  -> {reached}{approx}")
+    return lines
+
+
+def render_text(report, limit: int = 0) -> str:
+    out = []
+    skipped = f"; {len(report.skipped)} skipped" if report.skipped else ""
+    out.append(click.style(f"riskscan {__version__}", bold=True)
+               + f": {report.files_scanned} files, {report.lines_scanned:,} lines scanned in {report.root}{skipped}")
+    out += _score_lines(report)
+    rows = vendor_rows(report)
+    if not rows:
+        out.append("\nNo AI vendor touchpoints found.")
+    else:
+        out.append("")
+        header = f"{'vendor':<30} {'kind':<14} {'files':>5} {'findings':>8} {'call sites':>10} {'no fallback':>11}"
+        out.append(click.style(header, bold=True))
+        for row in rows:
+            out.append(f"{row['name'][:30]:<30} {row['kind']:<14} {row['prod_files']:>5} {row['findings']:>8} "
+                       f"{row['call_sites']:>10} {row['unprotected_call_sites']:>11}")
+        out.append("")
+        findings = sorted(report.findings, key=lambda f: (f.scope != "prod", f.sort_key()))
+        shown = findings if not limit else findings[:limit]
+        for finding in shown:
+            colour = _SEVERITY_COLOUR.get(finding.severity)
+            tag = click.style(f"{finding.vendor}.{finding.kind}", fg=colour) if colour else f"{finding.vendor}.{finding.kind}"
+            scope = "" if finding.scope == "prod" else f" [{finding.scope}]"
+            out.append(f"{location(finding)}: {tag} {finding_message(finding, report.vendors)}{scope}")
+        if limit and len(findings) > limit:
+            out.append(f"... {len(findings) - limit} more (use --format json for all)")
+    if report.skipped:
+        out.append("")
+        out.append(click.style(f"Skipped {len(report.skipped)} file(s):", bold=True))
+        for item in report.skipped:
+            where = f":{item.line}" if item.line else ""
+            out.append(f"  {item.path}{where}: {item.reason}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,451 @@
+"""Load and validate the vendor catalogue (rules/*.toml) into lookup tables the extractor uses.
+
+Rules are data: a new vendor is one TOML file and one fixture, no Python. Every problem in every
+file is collected before failing, so a person fixes a rule directory in one pass.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+from .errors import RuleFileError
+from .schema import Bool, Int, List, OneOf, Problem, Regex, Str, Table, Tables, locate
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+VENDOR_KINDS = ("hosted_api", "cloud_platform", "local_runtime", "gateway")
+FEATURES = (
+    "chat", "completions", "embeddings", "images", "audio", "assistants", "responses", "batch",
+    "files", "fine_tuning", "realtime", "moderation", "rerank", "vector_stores", "models", "client",
+    "agents", "other",
+)
+_ID = r"[a-z][a-z0-9_]*"
+_DOTTED = r"[A-Za-z_][A-Za-z0-9_]*(\(\))?(\.[A-Za-z_][A-Za-z0-9_]*(\(\))?)*"
+_NAMES = List(Str(pattern=_DOTTED, allow_empty=False))
+
+VENDOR_SCHEMA = Table({
+    "id": Str(required=True, pattern=_ID),
+    "name": Str(required=True, allow_empty=False),
+    "company": Str(required=True, allow_empty=False),
+    "kind": Str(required=True, choices=VENDOR_KINDS),
+    "model_families": List(Str()),
+    "closely_connected": List(Str(pattern=_ID)),
+    "references": List(Str(pattern=r"https?://\S+")),
+    "sdk": Table({
+        "distributions": List(Str(allow_empty=False)),
+        "import_roots": _NAMES,
+        "conditional_import_roots": _NAMES,
+    }),
+    "clients": Tables({
+        "qualnames": List(Str(pattern=_DOTTED, allow_empty=False), required=True),
+        "endpoint_args": List(Str()),
+        "feature": Str(choices=FEATURES),
+        "discriminator": Table({
+            "position": Int(),
+            "keyword": Str(),
+            "values": List(Str(), required=True),
+        }),
+    }),
+    "calls": Tables({
+        "path": Str(required=True, pattern=_DOTTED),
+        "feature": Str(required=True, choices=FEATURES),
+    }),
+    "adapter_roots": _NAMES,
+    "adapters": Tables({
+        "qualnames": List(Str(pattern=_DOTTED, allow_empty=False), required=True),
+        "framework": Str(),
+        "feature": Str(choices=FEATURES),
+        "endpoint_args": List(Str()),
+    }),
+    "endpoints": Table({
+        "hosts": List(Str(pattern=r"(\*\.)?[A-Za-z0-9.\-]+(:\d+)?(/\S*)?", allow_empty=False)),
+        "openai_compatible_base_url": Str(pattern=r"(https?://\S+)?"),
+        "env_vars": List(Str(pattern=r"[A-Z_][A-Z0-9_]*")),
+    }),
+    "models": Table({
+        "serves_other_makers": Bool(),
+        "patterns": List(Regex()),
+        "prefixes": List(Str(pattern=r"[A-Za-z0-9_.\-]+")),
+    }),
+    "secrets": Tables({
+        "name": Str(required=True),
+        "pattern": Regex(required=True),
+    }),
+})
+
+ROUTER_SCHEMA = Table({
+    "id": Str(required=True, pattern=_ID),
+    "name": Str(required=True, allow_empty=False),
+    "kind": Str(required=True, choices=("gateway_sdk", "framework")),
+    "import_roots": _NAMES,
+    "references": List(Str(pattern=r"https?://\S+")),
+    "callables": Tables({
+        "qualnames": List(Str(pattern=_DOTTED, allow_empty=False), required=True),
+        "model_args": List(OneOf(Str(), Int())),
+        "fallback_args": List(Str()),
+        "model_list_args": List(Str()),
+        "positional_fallbacks": Bool(),
+        "fallback_list_args": List(Str()),
+        "provider_args": List(Str()),
+    }, required=True),
+})
+
+
+@dataclass(frozen=True)
+class VendorRule:
+    """A catalogue entry, as the renderers and scores need it (the lookup tables live in Catalogue)."""
+
+    id: str
+    name: str
+    company: str
+    kind: str
+    model_families: tuple = ()
+    closely_connected: tuple = ()
+    references: tuple = ()
+    distributions: tuple = ()
+    openai_compatible_base_url: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A callable that yields a vendor client or adapter (`openai.OpenAI`, `langchain_openai.ChatOpenAI`)."""
+
+    vendor: str
+    kind: str  # "call" for SDK clients, "adapter" for framework classes
+    endpoint_args: tuple = ()
+    feature: Optional[str] = None
+    framework: Optional[str] = None
+    discriminator: Optional[tuple] = None  # (position, keyword, values)
+
+
+@dataclass(frozen=True)
+class RouterCallable:
+    """A callable that routes a model string to a provider."""
+
+    router: str
+    model_args: tuple = ()
+    fallback_args: tuple = ()
+    model_list_args: tuple = ()
+    positional_fallbacks: bool = False
+    fallback_list_args: tuple = ()
+    provider_args: tuple = ()  # keywords naming the provider apart from the model ("model_provider")
+
+
+@dataclass
+class Catalogue:
+    """Every rule file, turned into the lookups the extractor runs per name, string and call."""
+
+    vendors: dict = field(default_factory=dict)
+    sdk_roots: dict = field(default_factory=dict)
+    conditional_roots: dict = field(default_factory=dict)
+    adapter_roots: dict = field(default_factory=dict)
+    router_roots: dict = field(default_factory=dict)
+    entries: dict = field(default_factory=dict)
+    call_features: dict = field(default_factory=dict)  # sdk root -> [(path tuple, feature)]
+    vendor_call_features: dict = field(default_factory=dict)  # vendor -> [(path tuple, feature)]
+    exact_hosts: dict = field(default_factory=dict)
+    wildcard_hosts: list = field(default_factory=list)
+    env_vars: dict = field(default_factory=dict)
+    model_prefixes: dict = field(default_factory=dict)
+    model_patterns: list = field(default_factory=list)
+    secrets: list = field(default_factory=list)
+    routers: dict = field(default_factory=dict)  # router id -> name
+    router_callables: dict = field(default_factory=dict)
+    version: str = ""
+    trigger: Optional[re.Pattern] = None
+    _by_name: Optional[dict] = None
+    makers: set = field(default_factory=set)  # vendors with model-name patterns (they make models)
+    hosts: set = field(default_factory=set)  # makers that also serve other makers' models
+    shadowable_roots: frozenset = frozenset()  # one-word package names a project module can shadow
+
+    # --- lookups -----------------------------------------------------------------
+    def root_vendor(self, qualname: str, table: dict) -> Optional[tuple]:
+        """(root, value) of the longest dotted prefix of `qualname` found in `table`."""
+        parts = qualname.replace("()", "").split(".")
+        for size in range(len(parts), 0, -1):
+            root = ".".join(parts[:size])
+            if root in table:
+                return root, table[root]
+        return None
+
+    def entry_for(self, qualname: str) -> Optional[Entry]:
+        """The client or adapter a qualname names, also through a package that re-exports it.
+
+        `browser_use.llm.mistral.ChatMistral` finds the rule for
+        `browser_use.llm.mistral.chat.ChatMistral`: packages commonly re-export their classes.
+        """
+        entry = self.entries.get(qualname)
+        if entry is not None or "." not in qualname:
+            return entry
+        module, _, name = qualname.rpartition(".")
+        for candidate in self.entries_by_name().get(name, ()):
+            if candidate.startswith(module + "."):
+                return self.entries[candidate]
+        return None
+
+    def entries_by_name(self) -> dict:
+        if self._by_name is None:
+            index: dict = {}
+            for qualname in self.entries:
+                if "#" not in qualname:
+                    index.setdefault(qualname.rpartition(".")[2], []).append(qualname)
+            self._by_name = {name: sorted(names, key=len) for name, names in index.items()}
+        return self._by_name
+
+    def entries_under(self, module: str) -> list:
+        """(name, Entry) for the clients and adapters a module (or a package it re-exports) defines."""
+        found = {}
+        for qualname in sorted(self.entries, key=len):
+            if "#" in qualname or "(" in qualname:
+                continue
+            if qualname.startswith(module + "."):
+                found.setdefault(qualname.rpartition(".")[2], self.entries[qualname])
+        return sorted(found.items())
+
+    def vendor_for_host(self, host: str) -> Optional[str]:
+        host = host.lower()
+        if host in self.exact_hosts:
+            return self.exact_hosts[host]
+        bare = host.split(":")[0]
+        if bare in self.exact_hosts:
+            return self.exact_hosts[bare]
+        for suffix, vendor in self.wildcard_hosts:
+            if bare.endswith(suffix):
+                return vendor
+        return None
+
+    def vendor_for_model(self, model: str, allow_bare: bool = True) -> Optional[str]:
+        """The provider a routed model string reaches: by its provider prefix, else by its maker."""
+        match = re.match(r"^([A-Za-z0-9_.\-]+)[/:](.+)$", model)
+        if match and match.group(1).lower() in self.model_prefixes:
+            return self.model_prefixes[match.group(1).lower()]
+        if not allow_bare:
+            return None
+        for pattern, vendor in self.model_patterns:
+            if pattern.search(model):
+                return vendor
+        return None
+
+    def prefixed_model_vendor(self, model: str) -> Optional[str]:
+        """Vendor of a `provider/model` string whose model part is credible for that provider.
+
+        Outside a router call a prefixed string is only trusted when the part after the prefix
+        looks like a model the provider serves: `openai/gpt-4o` yes, `openai/clip-vit-base`
+        (a Hugging Face repository id) no.
+        """
+        match = re.match(r"^([A-Za-z0-9_.\-]+)[/:]([A-Za-z0-9_.\-:/@]+)$", model)
+        if not match or match.group(1).lower() not in self.model_prefixes:
+            return None
+        vendor = self.model_prefixes[match.group(1).lower()]
+        rest = match.group(2)
+        if vendor not in self.makers or vendor in self.hosts:
+            return vendor  # a host of other makers' models: any model id after its prefix is credible
+        maker = self.vendor_for_model(rest)
+        return vendor if maker is not None and "/" not in rest else None
+
+    def feature_for(self, root: str, path: tuple, vendor: Optional[str] = None) -> Optional[str]:
+        """Feature class of a call path below an SDK root (or on a client of `vendor`); longest prefix wins."""
+        best, best_len = None, -1
+        table = self.call_features.get(root) or self.vendor_call_features.get(vendor, ())
+        for prefix, feature in table:
+            if path[: len(prefix)] == prefix and len(prefix) > best_len:
+                best, best_len = feature, len(prefix)
+        return best
+
+
+def builtin_rules_dir() -> Path:
+    """The shipped catalogue: inside the package in a wheel, beside it in a source checkout.
+
+    The wheel carries `rules/` as `riskscan/_rules` (hatch force-include); an editable install
+    resolves the package to the source tree, where the same files sit at `<repo>/rules`.
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_rules", here.parent / "rules"):
+        if (candidate / "vendors").is_dir():
+            return candidate
+    raise RuleFileError([Problem(str(here / "_rules"), None, "", "the built-in rule files are missing from this installation")])
+
+
+def rule_files(directory: Path) -> list:
+    """(kind, path) for every rule file of a directory: vendors/ and routers/, or flat vendor files."""
+    files = []
+    for kind, sub in (("vendor", "vendors"), ("router", "routers")):
+        if (directory / sub).is_dir():
+            files += [(kind, p) for p in sorted((directory / sub).glob("*.toml"))]
+    if not files:
+        files = [("vendor", p) for p in sorted(directory.glob("*.toml")) if p.name != "TEMPLATE.toml"]
+    return files
+
+
+def load_catalogue(extra_dirs: Iterable = ()) -> Catalogue:
+    """Validate and index the built-in rules plus any user rule directories."""
+    problems, documents = [], []
+    digest = hashlib.sha256()
+    directories = [builtin_rules_dir()] + [Path(d) for d in extra_dirs]
+    for directory in directories:
+        if not directory.is_dir():
+            problems.append(Problem(str(directory), None, "", "rule directory does not exist"))
+            continue
+        for kind, path in rule_files(directory):
+            data, text = _read_toml(path, problems)
+            if data is None:
+                continue
+            digest.update(path.name.encode() + b"\0" + text.encode())
+            schema = VENDOR_SCHEMA if kind == "vendor" else ROUTER_SCHEMA
+            found = [Problem(str(path), locate(text, key), key, _hint(key, message, schema)) for key, message in schema.check(data, "")]
+            if not found and data["id"] != path.stem:
+                found.append(Problem(str(path), locate(text, "id"), "id", f"{data['id']!r} must equal the file name {path.stem!r}"))
+            problems += found
+            if not found:
+                documents.append((kind, path, text, data))
+    catalogue = Catalogue(version=digest.hexdigest()[:16])
+    known_ids = {path.stem for directory in directories if directory.is_dir() for kind, path in rule_files(directory) if kind == "vendor"}
+    for kind, path, text, data in documents:
+        index = _index_vendor if kind == "vendor" else _index_router
+        problems += index(catalogue, path, text, data)
+    problems += _cross_check(catalogue, documents, known_ids)
+    if problems:
+        raise RuleFileError(problems)
+    catalogue.trigger = _trigger_pattern(catalogue)
+    catalogue.shadowable_roots = frozenset(
+        root for table in (catalogue.sdk_roots, catalogue.conditional_roots) for root in table if "." not in root)
+    return catalogue
+
+
+def _hint(key: str, message: str, schema: Table) -> str:
+    """TOML puts a key written after `[[table]]` inside that table: say so when that is the likely slip."""
+    last = key.rsplit(".", 1)[-1]
+    if message.startswith("unknown key") and "." in key and last in schema.fields:
+        return f"{message}; {last!r} is a top-level key, and TOML files must put top-level keys before the first [table]"
+    return message
+
+
+def _read_toml(path: Path, problems: list):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(path), None, "", f"cannot read: {exc}"))
+        return None, ""
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        problems.append(Problem(str(path), int(line.group(1)) if line else None, "", f"invalid TOML: {exc}"))
+        return None, text
+
+
+def _claim(table: dict, key: str, value, path: Path, text: str, where: str, problems: list):
+    """Register key -> value, reporting a clash with another vendor instead of silently overriding."""
+    if key in table and table[key] != value:
+        problems.append(Problem(str(path), locate(text, where), where, f"{key!r} is already claimed by {table[key]!r}"))
+        return
+    table[key] = value
+
+
+def _index_vendor(cat: Catalogue, path: Path, text: str, data: dict) -> list:
+    problems: list = []
+    vendor = data["id"]
+    if vendor in cat.vendors:
+        return [Problem(str(path), locate(text, "id"), "id", f"vendor {vendor!r} is defined twice (also in {cat.vendors[vendor].source})")]
+    sdk, endpoints, models = data.get("sdk", {}), data.get("endpoints", {}), data.get("models", {})
+    cat.vendors[vendor] = VendorRule(
+        id=vendor, name=data["name"], company=data["company"], kind=data["kind"],
+        model_families=tuple(data.get("model_families", ())), closely_connected=tuple(data.get("closely_connected", ())),
+        references=tuple(data.get("references", ())), distributions=tuple(sdk.get("distributions", ())),
+        openai_compatible_base_url=endpoints.get("openai_compatible_base_url", ""), source=str(path),
+    )
+    for i, root in enumerate(sdk.get("import_roots", ())):
+        _claim(cat.sdk_roots, root, vendor, path, text, f"sdk.import_roots[{i}]", problems)
+    for root in sdk.get("conditional_import_roots", ()):
+        cat.conditional_roots.setdefault(root, set()).add(vendor)
+    for i, root in enumerate(data.get("adapter_roots", ())):
+        _claim(cat.adapter_roots, root, vendor, path, text, f"adapter_roots[{i}]", problems)
+    for i, client in enumerate(data.get("clients", ())):
+        disc = client.get("discriminator")
+        discriminator = (disc.get("position"), disc.get("keyword"), tuple(disc["values"])) if disc else None
+        entry = Entry(vendor, "call", tuple(client.get("endpoint_args", ())), client.get("feature"), None, discriminator)
+        for j, name in enumerate(client["qualnames"]):
+            key = name if not discriminator else f"{name}#{vendor}"
+            _claim(cat.entries, key, entry, path, text, f"clients[{i}].qualnames[{j}]", problems)
+    for i, adapter in enumerate(data.get("adapters", ())):
+        entry = Entry(vendor, "adapter", tuple(adapter.get("endpoint_args", ())), adapter.get("feature"), adapter.get("framework"))
+        for j, name in enumerate(adapter["qualnames"]):
+            _claim(cat.entries, name, entry, path, text, f"adapters[{i}].qualnames[{j}]", problems)
+    roots = sdk.get("import_roots", ()) or sdk.get("conditional_import_roots", ())
+    for call in data.get("calls", ()):
+        path = tuple(call["path"].replace("()", "").split("."))
+        for root in roots:
+            cat.call_features.setdefault(root, []).append((path, call["feature"]))
+        cat.vendor_call_features.setdefault(vendor, []).append((path, call["feature"]))
+    for i, host in enumerate(endpoints.get("hosts", ())):
+        host = host.lower()
+        if host.startswith("*."):
+            cat.wildcard_hosts.append((host[1:], vendor))
+        else:
+            _claim(cat.exact_hosts, host, vendor, path, text, f"endpoints.hosts[{i}]", problems)
+    for i, name in enumerate(endpoints.get("env_vars", ())):
+        _claim(cat.env_vars, name, vendor, path, text, f"endpoints.env_vars[{i}]", problems)
+    for i, prefix in enumerate(models.get("prefixes", ())):
+        _claim(cat.model_prefixes, prefix.lower(), vendor, path, text, f"models.prefixes[{i}]", problems)
+    for pattern in models.get("patterns", ()):
+        cat.model_patterns.append((re.compile(pattern, re.IGNORECASE), vendor))
+        cat.makers.add(vendor)
+    if models.get("serves_other_makers"):
+        cat.hosts.add(vendor)
+    for secret in data.get("secrets", ()):
+        cat.secrets.append((re.compile(secret["pattern"]), vendor, secret["name"]))
+    cat.secrets.sort(key=lambda item: -len(item[0].pattern))
+    return problems
+
+
+def _index_router(cat: Catalogue, path: Path, text: str, data: dict) -> list:
+    problems: list = []
+    cat.routers[data["id"]] = data["name"]
+    for root in data.get("import_roots", ()):
+        cat.router_roots.setdefault(root, data["id"])
+    for i, spec in enumerate(data["callables"]):
+        rule = RouterCallable(
+            data["id"], tuple(spec.get("model_args", ())), tuple(spec.get("fallback_args", ())),
+            tuple(spec.get("model_list_args", ())), bool(spec.get("positional_fallbacks", False)),
+            tuple(spec.get("fallback_list_args", ())), tuple(spec.get("provider_args", ())),
+        )
+        for j, name in enumerate(spec["qualnames"]):
+            _claim(cat.router_callables, name, rule, path, text, f"callables[{i}].qualnames[{j}]", problems)
+    return problems
+
+
+def _cross_check(cat: Catalogue, documents, known_ids: set) -> list:
+    """References between files; an id whose own file is broken is reported there, not here too."""
+    problems = []
+    for kind, path, text, data in documents:
+        if kind != "vendor":
+            continue
+        for i, other in enumerate(data.get("closely_connected", ())):
+            if other not in cat.vendors and other not in known_ids:
+                problems.append(Problem(str(path), locate(text, f"closely_connected[{i}]"), f"closely_connected[{i}]", f"unknown vendor id {other!r}"))
+    return problems
+
+
+def _trigger_pattern(cat: Catalogue) -> re.Pattern:
+    """A bytes regex that any file able to produce a finding must match (the cheap pre-filter)."""
+    words = set()
+    for table in (cat.sdk_roots, cat.conditional_roots, cat.adapter_roots, cat.router_roots):
+        words.update(root.split(".")[0] for root in table)
+    words.update(name.split(".")[0].replace("()", "") for name in list(cat.entries) + list(cat.router_callables))
+    words.update(h.split(":")[0].lstrip("*.") for h in cat.exact_hosts)
+    words.update(suffix.lstrip(".") for suffix, _ in cat.wildcard_hosts)
+    words.update(cat.env_vars)
+    words.update(cat.model_prefixes)
+    literal = sorted((re.escape(w) for w in words if w), key=len, reverse=True)
+    secrets = [p.pattern for p, _, _ in cat.secrets]
+    # bare model names inside a string literal (`model = "gpt-4o"`): the patterns, anchored at a quote
+    models = ["[\"'](?:" + p.pattern.lstrip("^").replace("$", "(?=[\"'])") + ")" for p, _ in cat.model_patterns]
+    return re.compile(("|".join(literal + secrets + models + ["import_module", "__import__"])).encode(), re.IGNORECASE)

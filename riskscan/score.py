@@ -1,0 +1,533 @@
+"""Stage 4: turn resolved AI call sites into the risk scores of DOMAIN.md section 5.
+
+This module owns the arithmetic only: concentration (HHI on reach-weighted shares), exposure
+and blast radius, fallback coverage, lock-in depth, the weighted risk, the grade and its gates,
+and the plain-word reasons behind them. It reads no files and builds no graph: the graph stage
+hands over `Site`s whose `reach` is already known, so every number can be checked on a few
+in-memory objects, and every reason carries the file:line evidence that produced it.
+Numbers are kept unrounded; rounding is the renderers' business.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from typing import Callable, Iterable, Mapping, Optional
+
+UNRESOLVED = "unresolved"  # operator unknown (env-only config): shown, kept out of the HHI
+WEIGHTS = {"concentration": 0.30, "blast_radius": 0.25, "fallback_gap": 0.25, "lock_in": 0.20}
+GRADES = ((20.0, "A"), (35.0, "B"), (50.0, "C"), (65.0, "D"))
+GRADE_ORDER = "ABCDF"
+SINGLE_VENDOR_FLOOR = 80.0
+LOW_CONFIDENCE_SHARE = 0.3
+PLAN_B = 0.5  # fallback credit from which a site keeps working when its operator is down
+MAX_REASONS = 5
+MAX_EVIDENCE = 10
+TOP_LOCK_IN = 5
+
+# DOMAIN.md 2.3: w for a vendor-native call of each feature class (0 = change a setting, 1 = rebuild).
+FEATURE_LOCK_IN = {
+    "models": 0.10,
+    "chat": 0.30, "completions": 0.30, "client": 0.30, "images": 0.30, "audio": 0.30,
+    "moderation": 0.30, "rerank": 0.30, "other": 0.30,
+    "structured_output": 0.40, "prompt_caching": 0.40, "agents": 0.40,
+    "responses": 0.60, "batch": 0.60, "realtime": 0.60, "server_tools": 0.60,
+    "assistants": 0.80, "threads": 0.80, "vector_stores": 0.80, "files": 0.80,
+    "prompts": 0.80, "computer_use": 0.80,
+    "embeddings": 0.90,
+    "fine_tuning": 1.00,
+}
+PORTABLE = 0.30  # classes up to here move with the endpoint; deeper ones keep state, vectors or training
+
+
+@dataclass(frozen=True)
+class Site:
+    """One primary call site (a call, an adapter or a routed model string) with what reaches it."""
+
+    vendor: str
+    family: Optional[str]
+    feature: str
+    path: str
+    line: int
+    reach: frozenset = frozenset()
+    fallback_credit: float = 0.0
+    fallback_to: tuple = ()
+    lock_in: float = 0.3
+    is_fallback_target: bool = False
+    modules: frozenset = frozenset()
+    dual_index: bool = False  # embeddings written to two indexes: the only way they earn fallback credit
+
+    def __post_init__(self):
+        # Coerced so callers may pass lists and sets and the Site stays hashable.
+        object.__setattr__(self, "reach", frozenset(self.reach))
+        object.__setattr__(self, "modules", frozenset(self.modules))
+        object.__setattr__(self, "fallback_to", tuple(self.fallback_to))
+        for name in ("fallback_credit", "lock_in"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be within [0, 1], got {value!r} at {self.path}:{self.line}")
+
+    @property
+    def reach_weight(self) -> int:
+        """|reach(c)|, with orphan sites counted once so unreached code still shows in F and L."""
+        return max(len(self.reach), 1)
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    id: str
+    crit: float = 1.0
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One sentence a CIO can read, the sites behind it, and how many risk points it explains."""
+
+    text: str
+    evidence: tuple
+    weight: float
+    kind: str = ""  # the risk component it explains, or "gate" / "confidence" / "none"
+
+
+@dataclass(frozen=True)
+class VendorScore:
+    vendor: str
+    share: float
+    share_callsites: float
+    exposure: float
+    blast_radius: float
+    blast_radius_modules: float
+    fallback_coverage: float
+    lock_in: float  # 0-100, like Scores.lock_in
+    substitutability: str
+    entry_points: tuple
+    unprotected_entry_points: tuple
+    name: str = ""
+    sites: int = 0  # primary call sites
+    features: tuple = ()
+    alternatives: tuple = ()  # operators its fallbacks go to
+
+
+@dataclass(frozen=True)
+class Scores:
+    concentration_hhi: float
+    concentration_band: str
+    concentration_hhi_callsites: float
+    concentration_hhi_family: float
+    blast_radius_max: float
+    fallback_coverage: float
+    fallback_gap: float
+    lock_in: float
+    risk: float
+    grade: str
+    low_confidence: bool
+    components: dict
+    vendors: dict
+    reasons: tuple
+    blast_radius_modules_max: float = 0.0
+    fallback_coverage_callsites: float = 0.0  # unweighted mean credit, the secondary figure
+    unresolved_share: float = 0.0
+    gates_applied: tuple = ()  # "single_vendor_no_fallback", "retired", "retiring_90d"
+    lock_in_top: tuple = ()  # Sites with the largest w x |reach|
+    entry_point_count: int = 0
+    reach_from_call_sites: bool = False  # no site had reach, so each site stood in for an entry point
+
+
+# --- small public formulas ---------------------------------------------------------------
+
+def lock_in_weight(feature: str, *, via_router: bool = False, openai_compatible: bool = False,
+                   config_driven: bool = False, fine_tuned: bool = False, index_fed: bool = True) -> float:
+    """w for one call site (DOMAIN.md 2.3): what moving this call to another supplier costs.
+
+    A router, an OpenAI-compatible endpoint or configuration only cheapens the portable classes
+    (basic chat and the like): they change which endpoint is called, not the vectors, files,
+    threads or fine-tunes that a deeper feature keeps at the vendor.
+    """
+    if fine_tuned or feature == "fine_tuning":
+        return 1.0
+    base = PORTABLE if feature == "embeddings" and not index_fed else FEATURE_LOCK_IN.get(feature, PORTABLE)
+    if base > PORTABLE:
+        return base
+    if via_router or openai_compatible:
+        return min(base, 0.05 if config_driven else 0.10 if via_router else 0.20)
+    return base * 0.5 if config_driven else base
+
+
+def substitutability(weight: float) -> str:
+    """DORA substitutability class from a 0-1 lock-in weight: SB_1 < 0.3 <= SB_2 <= 0.7 < SB_3."""
+    if weight < 0.3:
+        return "SB_1"
+    return "SB_2" if weight <= 0.7 else "SB_3"
+
+
+def hhi(shares: dict) -> float:
+    """Herfindahl-Hirschman index on the 0-10,000 scale regulators use, from fractional shares."""
+    return sum((100.0 * s) ** 2 for s in shares.values())
+
+
+def concentration_band(value: float) -> str:
+    """2023 Merger Guidelines bands: below 1,000 low, above 1,800 high, both bounds moderate."""
+    if value < 1000:
+        return "low"
+    return "moderate" if value <= 1800 else "high"
+
+
+def grade_for(risk: float) -> str:
+    """Letter for a 0-100 risk: A <= 20, B <= 35, C <= 50, D <= 65, F above."""
+    for bound, letter in GRADES:
+        if risk <= bound:
+            return letter
+    return "F"
+
+
+def risk_components(hhi_value: float, blast_max: float, coverage: float, lock_in: float) -> dict:
+    """The four weighted terms of the risk sum, kept apart so reports can show each one."""
+    return {
+        "concentration": WEIGHTS["concentration"] * hhi_value / 100.0,
+        "blast_radius": WEIGHTS["blast_radius"] * 100.0 * blast_max,
+        "fallback_gap": WEIGHTS["fallback_gap"] * 100.0 * (1.0 - coverage),
+        "lock_in": WEIGHTS["lock_in"] * lock_in,
+    }
+
+
+def effective_credit(site: Site, closely_connected: Optional[Mapping] = None) -> float:
+    """The fallback credit a site earns after DOMAIN.md section 3's rules.
+
+    Embeddings get none (another vendor's vectors do not match the stored index) unless the
+    index is dual-embedded. With `closely_connected` (vendor -> related operator ids), a credit
+    is capped by what its best fallback target can give: same operator 0.25, related 0.5.
+    """
+    if site.feature == "embeddings" and not site.dual_index:
+        return 0.0
+    if closely_connected is None or not site.fallback_to:
+        return site.fallback_credit
+    cap = max(_relation_credit(site.vendor, target, closely_connected) for target in site.fallback_to)
+    return min(site.fallback_credit, cap)
+
+
+def _relation_credit(vendor: str, target: str, closely_connected: Mapping) -> float:
+    if target == vendor:
+        return 0.25
+    if target in closely_connected.get(vendor, ()) or vendor in closely_connected.get(target, ()):
+        return 0.5
+    return 1.0
+
+
+# --- the score -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Basis:
+    """What every component reads: primary sites, entry-point weights and the module universe."""
+
+    sites: tuple  # all sites, credits already made effective
+    primary: tuple
+    crit: dict
+    modules: frozenset
+    pseudo: bool
+    names: dict
+
+    @property
+    def total_crit(self) -> float:
+        return sum(self.crit.values())
+
+    def name(self, vendor: str) -> str:
+        return self.names.get(vendor, vendor)
+
+
+def compute_scores(sites: Iterable[Site], entry_points: Iterable, closely_connected: Optional[Mapping] = None,
+                   gates: Optional[Mapping] = None, names: Optional[Mapping] = None) -> Scores:
+    """All of DOMAIN.md section 5 for one repository; `names` maps vendor ids to display names."""
+    basis = _basis(sites, entry_points, closely_connected, names)
+    if not basis.primary:
+        return _empty_scores(basis)
+    vendors = _vendor_scores(basis)
+    resolved = [s for s in basis.primary if s.vendor != UNRESOLVED]
+    hhi_value = hhi(_shares(_reach_by(resolved, basis.crit, lambda s: s.vendor)))
+    blast_max = max((v.blast_radius for v in vendors.values()), default=0.0)
+    coverage = _weighted(basis.primary, lambda s: s.fallback_credit, empty=1.0)
+    lock_in = 100.0 * _weighted(basis.primary, lambda s: s.lock_in)
+    components = risk_components(hhi_value, blast_max, coverage, lock_in)
+    gates = dict(gates or {})
+    unresolved = _unresolved_share(basis, gates)
+    risk, grade, applied = _gate(sum(components.values()), basis, gates)
+    scores = Scores(
+        concentration_hhi=hhi_value,
+        concentration_band=concentration_band(hhi_value),
+        concentration_hhi_callsites=hhi(_shares(Counter(s.vendor for s in resolved))),
+        concentration_hhi_family=hhi(_shares(_reach_by(resolved, basis.crit, lambda s: s.family or s.vendor))),
+        blast_radius_max=blast_max, fallback_coverage=coverage, fallback_gap=100.0 * (1.0 - coverage),
+        lock_in=lock_in, risk=risk, grade=grade, low_confidence=unresolved > LOW_CONFIDENCE_SHARE,
+        components=components, vendors=vendors, reasons=(),
+        blast_radius_modules_max=max((v.blast_radius_modules for v in vendors.values()), default=0.0),
+        fallback_coverage_callsites=sum(s.fallback_credit for s in basis.primary) / len(basis.primary),
+        unresolved_share=unresolved, gates_applied=applied, lock_in_top=_top_lock_in(basis.primary),
+        entry_point_count=len(basis.crit), reach_from_call_sites=basis.pseudo,
+    )
+    return replace(scores, reasons=_reasons(scores, basis, gates))
+
+
+def _unresolved_share(basis: _Basis, gates: Mapping) -> float:
+    """The resolver's own figure when given (it may know sites it could not hand over), else ours."""
+    given = gates.get("unresolved_share")
+    if given is not None:
+        return float(given)
+    return sum(s.vendor == UNRESOLVED for s in basis.primary) / len(basis.primary)
+
+
+def _basis(sites, entry_points, closely_connected, names) -> _Basis:
+    """Normalise the input once so every component sees the same sites and weights."""
+    sites = tuple(replace(s, fallback_credit=effective_credit(s, closely_connected)) for s in sites)
+    primary = tuple(s for s in sites if not s.is_fallback_target)
+    pseudo = bool(primary) and not any(s.reach for s in primary)
+    if pseudo:
+        # No entry point reaches any AI code (a library, or entry points not detected): each
+        # site then stands for one function, which makes the shares the call-site shares.
+        primary = tuple(replace(s, reach=frozenset({f"{s.path}:{s.line}"})) for s in primary)
+        entry_points = ()
+    crit = {e.id: e.crit for e in (_entry(e) for e in entry_points)}
+    for s in primary:
+        for e in s.reach:
+            crit.setdefault(e, 1.0)  # reached but not declared: default criticality
+    modules = frozenset().union(*(s.modules for s in sites))
+    return _Basis(sites, primary, crit, modules, pseudo, dict(names or {}))
+
+
+def _entry(value) -> EntryPoint:
+    return value if isinstance(value, EntryPoint) else EntryPoint(str(value))
+
+
+def _reach_by(sites, crit: dict, key: Callable) -> dict:
+    """R_k: criticality summed over the entry points that reach a site of k (each counted once)."""
+    reached = {}
+    for s in sites:
+        reached.setdefault(key(s), set()).update(s.reach)
+    return {k: sum(crit[e] for e in ids) for k, ids in reached.items()}
+
+
+def _shares(weights: Mapping) -> dict:
+    total = sum(weights.values())
+    return {k: (w / total if total > 0 else 0.0) for k, w in weights.items()}
+
+
+def _weighted(sites, value: Callable, empty: float = 0.0) -> float:
+    """Mean of value(c) weighted by |reach(c)| (orphans 1): the F and L averaging of section 5."""
+    total = sum(s.reach_weight for s in sites)
+    if total == 0:
+        return empty
+    return sum(s.reach_weight * value(s) for s in sites) / total
+
+
+def _entries(sites, uncovered_only: bool = False) -> frozenset:
+    """Entry points reaching these sites; with uncovered_only, only through sites without a plan B."""
+    chosen = [s.reach for s in sites if not uncovered_only or s.fallback_credit < PLAN_B]
+    return frozenset().union(*chosen)
+
+
+def _crit_share(ids, basis: _Basis) -> float:
+    total = basis.total_crit
+    return sum(basis.crit[e] for e in ids) / total if total > 0 else 0.0
+
+
+def _vendor_scores(basis: _Basis) -> dict:
+    """One VendorScore per operator seen, fallback-only ones included, largest share first."""
+    resolved = [s for s in basis.primary if s.vendor != UNRESOLVED]
+    shares = _shares(_reach_by(resolved, basis.crit, lambda s: s.vendor))
+    call_shares = _shares(Counter(s.vendor for s in resolved))
+    ids = sorted({s.vendor for s in basis.sites} - {UNRESOLVED})
+    scores = [_vendor_score(v, basis, shares.get(v, 0.0), call_shares.get(v, 0.0)) for v in ids]
+    scores.sort(key=lambda v: (-v.share, -v.share_callsites, v.vendor))
+    return {v.vendor: v for v in scores}
+
+
+def _vendor_score(vendor: str, basis: _Basis, share: float, share_callsites: float) -> VendorScore:
+    primary = [s for s in basis.primary if s.vendor == vendor]
+    pool = primary or [s for s in basis.sites if s.vendor == vendor]
+    exposed, unprotected = _entries(primary), _entries(primary, uncovered_only=True)
+    failing = frozenset().union(*(s.modules for s in primary if s.fallback_credit < PLAN_B))
+    lock = _weighted(pool, lambda s: s.lock_in)
+    return VendorScore(
+        vendor=vendor, share=share, share_callsites=share_callsites,
+        exposure=_crit_share(exposed, basis), blast_radius=_crit_share(unprotected, basis),
+        blast_radius_modules=len(failing) / len(basis.modules) if basis.modules else 0.0,
+        fallback_coverage=_weighted(primary, lambda s: s.fallback_credit, empty=1.0),
+        lock_in=100.0 * lock, substitutability=substitutability(lock),
+        entry_points=tuple(sorted(exposed)), unprotected_entry_points=tuple(sorted(unprotected)),
+        name=basis.name(vendor), sites=len(primary), features=tuple(sorted({s.feature for s in pool})),
+        alternatives=tuple(sorted({t for s in primary for t in s.fallback_to if t != vendor})),
+    )
+
+
+def _top_lock_in(primary) -> tuple:
+    ranked = sorted(primary, key=lambda s: (-s.lock_in * s.reach_weight, s.path, s.line))
+    return tuple(ranked[:TOP_LOCK_IN])
+
+
+def _gate(risk: float, basis: _Basis, gates: Mapping) -> tuple:
+    """(risk, grade, gates applied): the single-vendor floor first, then the lifecycle caps."""
+    applied = []
+    if _single_vendor_without_plan_b(basis) and risk < SINGLE_VENDOR_FLOOR:
+        risk = SINGLE_VENDOR_FLOOR
+        applied.append("single_vendor_no_fallback")
+    grade = grade_for(risk)
+    for key, cap in (("retired", "D"), ("retiring_90d", "C")):
+        if gates.get(key):
+            grade = GRADE_ORDER[max(GRADE_ORDER.index(grade), GRADE_ORDER.index(cap))]
+            applied.append(key)
+    return risk, grade, tuple(applied)
+
+
+def _single_vendor_without_plan_b(basis: _Basis) -> bool:
+    """One operator carries every resolved call and none would keep working if it went down."""
+    vendors = {s.vendor for s in basis.primary} - {UNRESOLVED}
+    return len(vendors) == 1 and all(s.fallback_credit < PLAN_B for s in basis.primary)
+
+
+def _empty_scores(basis: _Basis) -> Scores:
+    text = "No AI vendor use was found." if not basis.sites else \
+        "Only fallback AI calls were found, so nothing depends on an AI supplier in normal running."
+    return Scores(
+        concentration_hhi=0.0, concentration_band="low", concentration_hhi_callsites=0.0,
+        concentration_hhi_family=0.0, blast_radius_max=0.0, fallback_coverage=1.0, fallback_gap=0.0,
+        lock_in=0.0, risk=0.0, grade="A", low_confidence=False,
+        components=risk_components(0.0, 0.0, 1.0, 0.0), vendors=_vendor_scores(basis),
+        reasons=(Reason(text, (), 0.0, "none"),), entry_point_count=len(basis.crit),
+    )
+
+
+# --- reasons -------------------------------------------------------------------------------
+
+def _reasons(scores: Scores, basis: _Basis, gates: Mapping) -> tuple:
+    """Top reasons: grade gates first (they decide the letter), then terms by risk points."""
+    gate_reasons = _gate_reasons(scores, basis, gates)
+    terms = [_gap_reason(scores, basis), _blast_reason(scores, basis), _concentration_reason(scores, basis)]
+    terms += _lock_in_reasons(scores, basis)
+    terms = sorted((r for r in terms if r is not None and r.weight > 0), key=lambda r: -r.weight)
+    return tuple((gate_reasons + terms)[:MAX_REASONS])
+
+
+def _evidence(sites) -> tuple:
+    """(path, line) of the sites with the most reach first, capped so a reason stays readable."""
+    ranked = sorted(sites, key=lambda s: (-s.reach_weight, s.path, s.line))
+    seen = dict.fromkeys((s.path, s.line) for s in ranked)
+    return tuple(list(seen)[:MAX_EVIDENCE])
+
+
+def _count(n: int, singular: str, plural: str) -> str:
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def _blast_reason(scores: Scores, basis: _Basis) -> Optional[Reason]:
+    vendors = sorted(scores.vendors.values(), key=lambda v: v.vendor)
+    worst = max(vendors, key=lambda v: (v.blast_radius, v.exposure), default=None)
+    if worst is None or worst.blast_radius <= 0:
+        return None
+    noun = ("AI call site", "AI call sites") if basis.pseudo else ("entry point", "entry points")
+    stopped = len(worst.unprotected_entry_points)
+    verb = "stops" if stopped == 1 else "stop"
+    text = (f"If {worst.name} is unavailable, {stopped} of {_count(len(basis.crit), *noun)} {verb} "
+            f"({100 * worst.blast_radius:.0f}%).")
+    sites = [s for s in basis.primary if s.vendor == worst.vendor and s.fallback_credit < PLAN_B]
+    return Reason(text, _evidence(sites), scores.components["blast_radius"], "blast_radius")
+
+
+def _gap_reason(scores: Scores, basis: _Basis) -> Optional[Reason]:
+    bare = [s for s in basis.primary if s.fallback_credit < PLAN_B]
+    if not bare:
+        return None
+    verb = "has" if len(bare) == 1 else "have"
+    text = (f"{len(bare)} of {_count(len(basis.primary), 'AI call site', 'AI call sites')} {verb} "
+            "no plan B with another supplier.")
+    return Reason(text, _evidence(bare), scores.components["fallback_gap"], "fallback_gap")
+
+
+def _concentration_reason(scores: Scores, basis: _Basis) -> Optional[Reason]:
+    value, band = scores.concentration_hhi, scores.concentration_band
+    top = next(iter(scores.vendors.values()), None)
+    if value <= 0 or top is None:
+        return None
+    if band == "high":
+        who = "one supplier dominates" if top.share >= 0.5 else "a few suppliers dominate"
+        text = f"HHI {value:,.0f}: {who} (above 1,800 is highly concentrated)."
+    elif band == "moderate":
+        text = f"HHI {value:,.0f}: AI supplier use is moderately concentrated (1,000 to 1,800)."
+    else:
+        text = f"HHI {value:,.0f}: AI supplier use is spread out (below 1,000 is low)."
+    sites = [s for s in basis.primary if s.vendor == top.vendor]
+    return Reason(text, _evidence(sites), scores.components["concentration"], "concentration")
+
+
+def _lock_in_tier(site: Site) -> Optional[str]:
+    """The business consequence of leaving a deep-lock-in site, or None for portable ones."""
+    if site.feature == "embeddings" and site.lock_in >= 0.9:
+        return "embeddings"
+    if site.lock_in >= 1.0:
+        return "retrain"
+    if site.lock_in >= 0.8:
+        return "state"
+    return "protocol" if site.lock_in >= 0.6 else None
+
+
+_FEATURE_LABELS = {
+    "responses": "Responses API", "batch": "batch jobs", "realtime": "real-time voice",
+    "server_tools": "hosted tools", "assistants": "assistants and threads", "threads": "conversation threads",
+    "vector_stores": "vector stores", "files": "uploaded files", "prompts": "stored prompts",
+    "computer_use": "computer use",
+}
+
+
+def _lock_in_text(tier: str, name: str, features: list) -> str:
+    labels = ", ".join(sorted({_FEATURE_LABELS.get(f, f.replace("_", " ")) for f in features}))
+    return {
+        "embeddings": f"Switching embeddings away from {name} means re-indexing all stored documents.",
+        "retrain": f"Switching away from {name} means retraining and re-testing its fine-tuned models.",
+        "state": f"Switching away from {name} means exporting the data it holds for us ({labels}).",
+        "protocol": f"Switching away from {name} means rewriting code built on its own interfaces ({labels}).",
+    }[tier]
+
+
+def _lock_in_reasons(scores: Scores, basis: _Basis) -> list:
+    """One reason per (vendor, consequence), weighted by its share of the lock-in term."""
+    groups = {}
+    for s in basis.primary:
+        tier = _lock_in_tier(s)
+        if tier and s.vendor != UNRESOLVED:
+            groups.setdefault((s.vendor, tier), []).append(s)
+    total = sum(s.reach_weight for s in basis.primary)
+    reasons = []
+    for (vendor, tier), sites in groups.items():
+        points = WEIGHTS["lock_in"] * 100.0 * sum(s.reach_weight * s.lock_in for s in sites) / total
+        text = _lock_in_text(tier, basis.name(vendor), [s.feature for s in sites])
+        reasons.append(Reason(text, _evidence(sites), points, "lock_in"))
+    if not reasons and scores.lock_in > 0:
+        text = f"Switching AI supplier scores {scores.lock_in:.0f} of 100 for effort (0 means changing a setting)."
+        reasons.append(Reason(text, _evidence(scores.lock_in_top), scores.components["lock_in"], "lock_in"))
+    return reasons
+
+
+def _gate_reasons(scores: Scores, basis: _Basis, gates: Mapping) -> list:
+    reasons = []
+    if "single_vendor_no_fallback" in scores.gates_applied:
+        vendor = next(s.vendor for s in basis.primary if s.vendor != UNRESOLVED)
+        text = f"All AI use depends on {basis.name(vendor)}, and nothing takes over if it fails."
+        lift = SINGLE_VENDOR_FLOOR - sum(scores.components.values())
+        reasons.append(Reason(text, _evidence(basis.primary), lift, "gate"))
+    for key, ending in (("retired", "has already switched off"), ("retiring_90d", "switches off within three months")):
+        entries = list(gates.get(key) or ())
+        if entries:
+            reasons.append(Reason(_model_sentence(len(entries), ending), _gate_evidence(entries), 0.0, "gate"))
+    if scores.low_confidence:
+        text = f"{100 * scores.unresolved_share:.0f}% of AI call sites could not be tied to a supplier, " \
+               "so this grade is uncertain."
+        unresolved = [s for s in basis.primary if s.vendor == UNRESOLVED]
+        reasons.append(Reason(text, _evidence(unresolved), 0.0, "confidence"))
+    return reasons
+
+
+def _model_sentence(n: int, ending: str) -> str:
+    if n == 1:
+        return f"1 AI call site uses a model its supplier {ending}."
+    return f"{n} AI call sites use models their supplier {ending}."
+
+
+def _gate_evidence(entries) -> tuple:
+    seen = dict.fromkeys((path, line) for path, line, *_ in entries)
+    return tuple(list(seen)[:MAX_EVIDENCE])

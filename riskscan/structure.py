@@ -1,0 +1,228 @@
+"""Stage 2b: the shape of a module for the call graph: its functions, what they call, its entry points.
+
+This uses the stdlib `ast` on every file (about a tenth of libcst's cost), because the graph
+needs all modules while vendor evidence (libcst, extract.py) is only needed where a vendor can
+appear. Names are resolved the way Python resolves them: imports to absolute dotted paths,
+module-level definitions to `module.name`, `self.m()` to the enclosing class.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Optional
+
+MODULE_BODY = "<module>"
+_HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "route", "api_route", "websocket", "trace"}
+_TASK_DECORATORS = {"task", "shared_task", "periodic_task", "job", "actor"}
+_CLI_DECORATORS = {"command"}
+
+
+@dataclass
+class FunctionInfo:
+    qualname: str  # "func", "Class.method", "outer.inner", or MODULE_BODY / "__main__"
+    line: int
+    calls: set = field(default_factory=set)  # dotted targets, absolute where resolvable
+    is_class: bool = False
+
+
+@dataclass
+class EntryFact:
+    name: str
+    kind: str  # http, cli, task, lambda, main, script, django
+    line: int
+    function: str  # qualname of the function that runs, "__main__" for a main block
+    detail: str = ""  # route path, command name
+
+
+@dataclass
+class ModuleStructure:
+    functions: dict = field(default_factory=dict)  # qualname -> FunctionInfo
+    names: dict = field(default_factory=dict)  # local name -> absolute dotted target (imports)
+    entries: list = field(default_factory=list)
+    imports: list = field(default_factory=list)  # (module, level, names, line, type_only)
+    url_views: list = field(default_factory=list)  # Django: (dotted view, line, route)
+
+
+def module_structure(tree: ast.Module, module: str, is_package: bool) -> ModuleStructure:
+    """Collect functions, calls, imports and entry points of one parsed module."""
+    collector = _Collector(module, is_package)
+    collector.visit(tree)
+    return collector.result
+
+
+class _Collector(ast.NodeVisitor):
+    def __init__(self, module: str, is_package: bool):
+        self.module = module
+        self.package = module if is_package else module.rpartition(".")[0]
+        self.result = ModuleStructure()
+        self.stack: list = []  # enclosing FunctionInfo qualnames
+        self.classes: list = []
+        self.current = self._function(MODULE_BODY, 1)
+        self.type_checking = 0
+        self.locals: list = []  # per function: name -> dotted type target of `name = Cls(...)`
+        self.attrs: list = []  # per class: attribute -> dotted type target of `self.attr = Cls(...)`
+
+    def _function(self, qualname: str, line: int, is_class: bool = False) -> FunctionInfo:
+        info = self.result.functions.get(qualname)
+        if info is None:
+            info = self.result.functions[qualname] = FunctionInfo(qualname, line, is_class=is_class)
+        return info
+
+    # -- imports
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.result.imports.append((alias.name, 0, (), node.lineno, self.type_checking > 0))
+            local = alias.asname or alias.name.split(".")[0]
+            self.result.names[local] = alias.name if alias.asname else local
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        base = self.absolute(node.module or "", node.level)
+        names = tuple(a.name for a in node.names)
+        self.result.imports.append((node.module or "", node.level, names, node.lineno, self.type_checking > 0))
+        for alias in node.names:
+            if alias.name != "*":
+                self.result.names[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+
+    def absolute(self, module: str, level: int) -> str:
+        if not level:
+            return module
+        parts = self.package.split(".") if self.package else []
+        base = parts[: len(parts) - (level - 1)] if level > 1 else parts
+        return ".".join(base + ([module] if module else []))
+
+    # -- definitions
+    def visit_If(self, node: ast.If) -> None:
+        if _is_main_guard(node.test) and not self.stack:
+            previous, self.current = self.current, self._function("__main__", node.lineno)
+            self.result.entries.append(EntryFact("__main__", "main", node.lineno, "__main__"))
+            for child in node.body:
+                self.visit(child)
+            self.current = previous
+            for child in node.orelse:
+                self.visit(child)
+            return
+        checking = _dotted(node.test).endswith("TYPE_CHECKING")
+        self.type_checking += checking
+        self.generic_visit(node)
+        self.type_checking -= checking
+
+    def visit_FunctionDef(self, node) -> None:
+        qualname = ".".join(self.stack + [node.name])
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+            self._entry_from_decorator(decorator, node, qualname)
+        if not self.stack and node.name in ("lambda_handler", "handler") and len(node.args.args) == 2:
+            self.result.entries.append(EntryFact(node.name, "lambda", node.lineno, qualname))
+        previous, self.current = self.current, self._function(qualname, node.lineno)
+        self.stack.append(node.name)
+        self.locals.append({})
+        for child in node.body:
+            self.visit(child)
+        for default in node.args.defaults + node.args.kw_defaults:
+            if default is not None:
+                self.visit(default)
+        self.locals.pop()
+        self.stack.pop()
+        self.current = previous
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        qualname = ".".join(self.stack + [node.name])
+        self._function(qualname, node.lineno, is_class=True)
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        self.stack.append(node.name)
+        self.classes.append(node.name)
+        self.attrs.append({})
+        for child in node.body:
+            self.visit(child)
+        self.attrs.pop()
+        self.classes.pop()
+        self.stack.pop()
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        """`x = Cls(...)` and `self.x = Cls(...)`: later `x.m()` calls resolve to `Cls.m`."""
+        self.generic_visit(node)
+        target = self.resolve(node.value.func) if isinstance(node.value, ast.Call) else None
+        for name in node.targets:
+            if isinstance(name, ast.Name):
+                scope = self.locals[-1] if self.locals else self.result.names
+                scope[name.id] = f"{target}()" if target else None
+            elif isinstance(name, ast.Attribute) and isinstance(name.value, ast.Name) and name.value.id == "self" and self.attrs:
+                self.attrs[-1][name.attr] = f"{target}()" if target else None
+
+    # -- calls
+    def visit_Call(self, node: ast.Call) -> None:
+        target = self.resolve(node.func)
+        if target:
+            self.current.calls.add(target)
+        if target and target.rsplit(".", 1)[-1] in ("path", "re_path", "url") and len(node.args) >= 2:
+            view = self.resolve(node.args[1])
+            route = node.args[0].value if isinstance(node.args[0], ast.Constant) else ""
+            if view:
+                self.result.url_views.append((view, node.lineno, str(route)))
+        for arg in list(node.args) + [k.value for k in node.keywords]:
+            # a function passed as a callback is called by whoever receives it
+            if isinstance(arg, (ast.Name, ast.Attribute)):
+                reference = self.resolve(arg)
+                if reference and reference.startswith(self.module + "."):
+                    self.current.calls.add(reference)
+        self.generic_visit(node)
+
+    def resolve(self, node) -> Optional[str]:
+        """Absolute dotted name of a Name/Attribute chain, or None when it starts at an unknown object."""
+        dotted = _dotted(node)
+        if not dotted:
+            return None
+        head, _, rest = dotted.partition(".")
+        if head == "self" and self.attrs and rest.split(".")[0] in self.attrs[-1]:
+            attr, _, tail = rest.partition(".")
+            base = self.attrs[-1][attr]
+            return (f"{base}.{tail}" if tail else base) if base else None
+        for scope in reversed(self.locals):
+            if head in scope:
+                return (f"{scope[head]}.{rest}" if rest else scope[head]) if scope[head] else None
+        if head in ("self", "cls") and self.classes:
+            owner = ".".join(self.stack[: self.stack.index(self.classes[-1]) + 1]) if self.classes[-1] in self.stack else self.classes[-1]
+            return f"{self.module}.{owner}.{rest}" if rest else None
+        # an imported name, else a name of this module (a local variable resolves to nothing later)
+        if head in self.result.names and self.result.names[head] is None:
+            return None
+        base = self.result.names.get(head) or f"{self.module}.{head}"
+        return f"{base}.{rest}" if rest else base
+
+    def _entry_from_decorator(self, decorator, node, qualname: str) -> None:
+        call = decorator if isinstance(decorator, ast.Call) else None
+        dotted = _dotted(call.func if call else decorator)
+        if not dotted:
+            return
+        last = dotted.rsplit(".", 1)[-1]
+        first_arg = call.args[0].value if call and call.args and isinstance(call.args[0], ast.Constant) else ""
+        if "." in dotted and last in _HTTP_METHODS:
+            self.result.entries.append(EntryFact(node.name, "http", node.lineno, qualname, f"{last.upper()} {first_arg}".strip()))
+        elif last in _CLI_DECORATORS:
+            self.result.entries.append(EntryFact(node.name, "cli", node.lineno, qualname, str(first_arg or node.name)))
+        elif last in _TASK_DECORATORS:
+            self.result.entries.append(EntryFact(node.name, "task", node.lineno, qualname))
+
+
+def _dotted(node) -> str:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Call):
+        return ""
+    if not isinstance(node, ast.Name):
+        return ""
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _is_main_guard(test) -> bool:
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1 or not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
+        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)

@@ -1,0 +1,47 @@
+"""Shared helpers: the repository layout and a fixture-annotation reader."""
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+SHARED = ROOT.parent / "shared"
+
+_EXPECT = re.compile(r"#\s*(todo-expect|expect|ok)\s*:\s*(.*)$")
+
+
+def read_annotations(path: Path):
+    """(expected {(line, vendor, kind)}, ok lines, todo {(line, vendor, kind)}) from `# expect:` comments.
+
+    Notebook fixtures are not annotated this way; .py only.
+    """
+    expected, ok_lines, todo = set(), set(), set()
+    source = path.read_text(encoding="utf-8")
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type != tokenize.COMMENT:
+            continue
+        match = _EXPECT.search(token.string)
+        if not match:
+            continue
+        tag, body = match.groups()
+        line = token.start[0]
+        if tag == "ok":
+            ok_lines.add(line)
+            continue
+        for item in filter(None, (part.strip() for part in body.split(","))):
+            vendor, _, kind = item.partition(":")
+            target = expected if tag == "expect" else todo
+            target.add((line, vendor.strip(), kind.strip().split()[0] if kind.strip() else ""))
+    return expected, ok_lines, todo
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    from riskscan.ruleset import load_catalogue
+
+    return load_catalogue()

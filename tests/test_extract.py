@@ -1,0 +1,251 @@
+"""Engine behaviour on small snippets: resolution, attribution, fallbacks, scopes and bad input."""
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from riskscan.api import ScanOptions, scan
+
+
+def run(tmp_path, files: dict, **options):
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return scan(tmp_path, ScanOptions(jobs=1, **options))
+
+
+def facts(report, path=None):
+    return {(f.line, f.vendor, f.kind) for f in report.findings if path is None or f.path == path}
+
+
+def test_alias_and_assignment_chain_resolves_to_the_call(tmp_path):
+    report = run(tmp_path, {"app.py": """
+        import openai as oa
+        c = oa.OpenAI()
+        chat = c.chat
+        chat.completions.create(model="gpt-4o")
+    """})
+    calls = [f for f in report.findings if f.kind == "call"]
+    assert [(f.line, f.feature) for f in calls] == [(3, "client"), (5, "chat")]
+
+
+def test_base_url_decides_the_provider_and_the_import_follows(tmp_path):
+    report = run(tmp_path, {"app.py": """
+        from openai import OpenAI
+        client = OpenAI(base_url="https://api.deepseek.com", api_key="x")
+        client.chat.completions.create(model="deepseek-chat", messages=[])
+    """})
+    assert facts(report) == {(2, "deepseek", "import"), (3, "deepseek", "call"), (3, "deepseek", "endpoint"), (4, "deepseek", "call")}
+
+
+def test_azure_client_is_azure_openai_only(tmp_path):
+    report = run(tmp_path, {"app.py": """
+        from openai import AzureOpenAI
+        client = AzureOpenAI(azure_endpoint="https://acme.openai.azure.com")
+        client.chat.completions.create(model="gpt-4o", messages=[])
+    """})
+    assert {f.vendor for f in report.findings} == {"azure_openai"}
+
+
+def test_boto3_counts_only_for_bedrock_clients(tmp_path):
+    report = run(tmp_path, {"bedrock.py": """
+        import boto3
+        runtime = boto3.client("bedrock-runtime", region_name="us-east-1")
+        runtime.converse(modelId="anthropic.claude-3-5-sonnet-20240620-v1:0", messages=[])
+    """, "storage.py": """
+        import boto3
+        s3 = boto3.client("s3")
+        s3.put_object(Bucket="b", Key="k", Body=b"")
+    """})
+    assert facts(report, "storage.py") == set()
+    assert facts(report, "bedrock.py") == {(2, "aws_bedrock", "import"), (3, "aws_bedrock", "call"), (4, "aws_bedrock", "call")}
+
+
+def test_type_checking_import_is_type_only(tmp_path):
+    report = run(tmp_path, {"types_only.py": """
+        from typing import TYPE_CHECKING
+        if TYPE_CHECKING:
+            from anthropic import Anthropic
+        def f(client: "Anthropic") -> None:
+            pass
+    """})
+    (finding,) = report.findings
+    assert finding.vendor == "anthropic" and finding.type_only and finding.severity == "info"
+
+
+def test_try_except_handing_off_to_another_vendor_is_a_fallback(tmp_path):
+    report = run(tmp_path, {"gateway.py": """
+        import anthropic
+        import openai
+
+        def ask(prompt):
+            try:
+                return openai.OpenAI().chat.completions.create(model="gpt-4o", messages=[])
+            except openai.APIError:
+                return anthropic.Anthropic().messages.create(model="claude-sonnet-4-5", messages=[], max_tokens=10)
+    """})
+    primary = [f for f in report.findings if f.vendor == "openai" and f.kind == "call"]
+    assert primary and all(f.has_fallback and f.fallback_to == ("anthropic",) for f in primary)
+    backup = [f for f in report.findings if f.vendor == "anthropic" and f.kind == "call"]
+    assert backup and not any(f.has_fallback for f in backup)
+
+
+def test_retry_on_the_same_vendor_is_not_a_fallback(tmp_path):
+    report = run(tmp_path, {"retry.py": """
+        import openai
+        client = openai.OpenAI()
+        def ask():
+            try:
+                return client.chat.completions.create(model="gpt-4o", messages=[])
+            except openai.RateLimitError:
+                return client.chat.completions.create(model="gpt-4o-mini", messages=[])
+    """})
+    assert not any(f.has_fallback for f in report.findings)
+
+
+def test_handler_calling_a_local_function_that_reaches_another_vendor(tmp_path):
+    report = run(tmp_path, {"svc.py": """
+        import openai, anthropic
+        def backup(prompt):
+            return anthropic.Anthropic().messages.create(model="claude-sonnet-4-5", messages=[], max_tokens=5)
+        def ask(prompt):
+            try:
+                return openai.OpenAI().responses.create(model="gpt-5", input=prompt)
+            except Exception:
+                return backup(prompt)
+    """})
+    openai_calls = [f for f in report.findings if f.vendor == "openai" and f.kind == "call"]
+    assert openai_calls and all(f.has_fallback for f in openai_calls)
+
+
+def test_litellm_fallbacks_and_langchain_with_fallbacks(tmp_path):
+    report = run(tmp_path, {"chains.py": """
+        import litellm
+        from langchain_openai import ChatOpenAI
+        from langchain_anthropic import ChatAnthropic
+        litellm.completion(model="anthropic/claude-sonnet-4-5-20250929", fallbacks=["gpt-4o-mini"], messages=[])
+        primary = ChatOpenAI(model="gpt-4o")
+        chain = primary.with_fallbacks([ChatAnthropic(model="claude-3-5-haiku-latest")])
+    """})
+    by_line = {(f.line, f.kind, f.vendor): f for f in report.findings}
+    assert by_line[(5, "model_string", "anthropic")].has_fallback
+    assert by_line[(5, "model_string", "openai")].fallback_target
+    assert by_line[(6, "adapter", "openai")].has_fallback and by_line[(6, "adapter", "openai")].fallback_to == ("anthropic",)
+
+
+def test_pydantic_ai_fallback_model(tmp_path):
+    report = run(tmp_path, {"agent.py": """
+        from pydantic_ai import Agent
+        from pydantic_ai.models.fallback import FallbackModel
+        model = FallbackModel("openai:gpt-4o", "anthropic:claude-sonnet-4-5")
+        agent = Agent(model)
+    """})
+    strings = {f.vendor: f for f in report.findings if f.kind == "model_string"}
+    assert strings["openai"].has_fallback and not strings["anthropic"].has_fallback
+
+
+def test_silence_for_prose_lookalikes_and_shadowing(tmp_path):
+    report = run(tmp_path, {"quiet.py": '''
+        """This module talks about OpenAI, Claude and https://api.anthropic.com in prose."""
+        import logging
+        import openai_helpers
+        from google.cloud import storage
+        import boto3
+        log = logging.getLogger(__name__)
+        PROMPT = "You are Claude, made by Anthropic. Compare with GPT-4o."
+        # import anthropic
+        def anthropic():
+            return "local function"
+        anthropic()
+        log.info("calling https://api.openai.com/v1 for %s", "gpt-4o")
+        storage.Client().bucket("x")
+        boto3.client("s3")
+    '''})
+    assert report.findings == []
+
+
+def test_first_party_module_named_like_a_vendor_is_not_the_sdk(tmp_path):
+    report = run(tmp_path, {"openai.py": "def ask():\n    return 1\n", "app.py": "import openai\nopenai.ask()\n"})
+    assert report.findings == []
+
+
+def test_notebook_cells_are_scanned_with_cell_numbers(tmp_path):
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# uses anthropic"]},
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": ["%pip install anthropic\n", "import anthropic\n"]},
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": ["client = anthropic.Anthropic()\n"]},
+    ]}
+    report = run(tmp_path, {"nb.ipynb": json.dumps(notebook)})
+    assert {(f.cell, f.line, f.kind) for f in report.findings} == {(2, 2, "import"), (3, 1, "call")}
+
+
+def test_bad_files_are_skipped_with_reasons_and_the_scan_goes_on(tmp_path):
+    report = run(tmp_path, {
+        "good.py": "import anthropic\n",
+        "broken.py": "def f(:\n    pass\n",
+        "py2.py": 'print "hello"\n',
+        "blob.py": b"\x00\x01\xff\xfe binary",
+        "huge.py": "x = 1\n" * 50,
+        "nb.ipynb": "{not json",
+    }, max_bytes=200)
+    reasons = {s.path: s.reason for s in report.skipped}
+    assert set(reasons) == {"broken.py", "py2.py", "blob.py", "huge.py", "nb.ipynb"}
+    assert reasons["broken.py"].startswith("syntax error")
+    assert "Python 2" in reasons["py2.py"]
+    assert "binary" in reasons["blob.py"]
+    assert "size limit" in reasons["huge.py"]
+    assert "notebook" in reasons["nb.ipynb"]
+    assert facts(report) == {(1, "anthropic", "import")}
+    assert report.files_scanned == 1
+
+
+def test_newer_python_syntax_is_scanned_not_skipped(tmp_path):
+    report = run(tmp_path, {"modern.py": """
+        import mistralai
+        type Alias = int
+        def pick[T](x: T) -> T:
+            return x
+        label = f"{'a' + "b"}"
+        match label:
+            case "ab":
+                mistralai.Mistral(api_key="k")
+    """})
+    assert not report.skipped
+    assert (2, "mistral", "import") in facts(report)
+
+
+def test_latin1_file_with_coding_cookie(tmp_path):
+    source = "# -*- coding: latin-1 -*-\nimport cohere\nNAME = 'caf\xe9'\n".encode("latin-1")
+    report = run(tmp_path, {"legacy.py": source})
+    assert not report.skipped and facts(report) == {(2, "cohere", "import")}
+
+
+def test_secret_is_redacted_in_findings_and_snippets(tmp_path):
+    key = "sk-ant-api03-" + "A" * 80 + "-" + "B" * 6 + "AA"
+    report = run(tmp_path, {"leak.py": f'KEY = "{key}"\n'})
+    (finding,) = report.findings
+    assert finding.kind == "secret" and finding.vendor == "anthropic"
+    assert key not in finding.snippet and key not in finding.detail and "REDACTED" in finding.detail
+
+
+def test_scope_from_path_conventions(tmp_path):
+    report = run(tmp_path, {"src/app.py": "import groq\n", "tests/test_app.py": "import groq\n", "examples/demo.py": "import groq\n"})
+    assert {f.path: f.scope for f in report.findings} == {"src/app.py": "prod", "tests/test_app.py": "test", "examples/demo.py": "example"}
+
+
+def test_env_var_read_only_not_written(tmp_path):
+    report = run(tmp_path, {"settings.py": """
+        import os
+        from os import getenv, environ
+        A = os.environ.get("ANTHROPIC_API_KEY")
+        B = getenv("MISTRAL_API_KEY")
+        environ["GROQ_API_KEY"] = "x"
+        C = environ["OPENAI_API_KEY"]
+    """})
+    assert facts(report) == {(4, "anthropic", "env_var"), (5, "mistral", "env_var"), (7, "openai", "env_var")}
