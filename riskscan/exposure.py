@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .graph import RepoGraph
 from .score import EntryPoint as ScoreEntry
-from .score import Site, compute_scores, lock_in_weight
+from .score import PORTABLE, Site, compute_scores, lock_in_weight
 
 # Hosting platforms serve other makers' models: their family is unknown without the model id.
 _FAMILY_OF_VENDOR = {"azure_openai": "openai"}
@@ -45,13 +45,27 @@ def _site(finding, reach: frozenset, modules: frozenset, catalogue) -> Site:
         vendor=finding.vendor, family=_family(finding, catalogue), feature=finding.feature or "chat",
         path=finding.path, line=finding.line, reach=reach,
         fallback_credit=fallback_credit(finding, catalogue), fallback_to=finding.fallback_to,
-        lock_in=lock_in_weight(
-            finding.feature or "chat", via_router=finding.kind == "model_string",
-            openai_compatible=finding.vendor != "openai" and finding.detail.startswith("openai."),
-            fine_tuned="ft:" in finding.detail,
-        ),
+        lock_in=site_lock_in(finding, catalogue),
         is_fallback_target=finding.fallback_target, modules=modules,
     )
+
+
+def site_lock_in(finding, catalogue) -> float:
+    """DOMAIN.md 2.3 weights, from what the finding shows about the call.
+
+    Chat through the openai SDK is the de-facto compatible protocol (0.20, not the 0.30 of a
+    vendor-native SDK); a local runtime is under the organisation's own control, so its portable
+    classes cost half (the method's worked example gives Ollama 0.10).
+    """
+    weight = lock_in_weight(
+        finding.feature or "chat", via_router=finding.kind == "model_string",
+        openai_compatible=finding.detail.startswith(("openai.", "langchain_openai.")),
+        fine_tuned="ft:" in finding.detail,
+    )
+    rule = catalogue.vendors.get(finding.vendor)
+    if rule is not None and rule.kind == "local_runtime" and weight <= PORTABLE:
+        weight *= 0.5
+    return weight
 
 
 def fallback_credit(finding, catalogue) -> float:

@@ -19,8 +19,16 @@ from .redact import redact
 from .ruleset import Catalogue
 
 _PROSE_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print", "echo", "secho", "write"}
-_MODEL_NAME = re.compile(r"(^|_)(model|llm|engine|deployment)(s)?(_(name|id))?$", re.IGNORECASE)
+_MODEL_NAME = re.compile(r"(^|_)(model|llm)(s)?(_(name|id))?$", re.IGNORECASE)
+# Names that hold a deployment or engine: only a `provider/model` string there names a provider.
+_DEPLOYMENT_NAME = re.compile(r"(^|_)(deployment|engine)(s)?(_(name|id))?$", re.IGNORECASE)
+# Methods that configure a framework object without calling the provider.
+_CONFIGURING_METHODS = {
+    "with_fallbacks", "bind_tools", "with_structured_output", "bind", "with_config", "with_retry",
+    "configurable_fields", "configurable_alternatives", "pipe", "with_types", "with_listeners",
+}
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-:/@]{1,120}$")
+_CLIENT_ARGS = {"client", "async_client", "openai_client", "sync_client"}
 _URL = re.compile(r"^(?:https?|wss?)://([^/\s?#]+)(/[^\s]*)?$", re.IGNORECASE)
 _HOST = re.compile(r"^([a-z0-9\-]+(?:\.[a-z0-9\-]+)+|localhost|127\.0\.0\.1)(:\d+)?(/[^\s]*)?$", re.IGNORECASE)
 _ENV_READERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop", "os.getenvb"}
@@ -340,13 +348,11 @@ class ModuleExtractor(cst.CSTVisitor):
     def _assign(self, target, value: Optional[Value], value_node) -> None:
         if isinstance(target, cst.Name):
             self.bind(target.value, value)
-            if _MODEL_NAME.search(target.value):
-                self._contextual_model(value_node)
+            self._named_model(target.value, value_node)
         elif isinstance(target, cst.Attribute):
             if isinstance(target.value, cst.Name) and target.value.value == "self" and self.class_attrs:
                 self.class_attrs[-1][target.attr.value] = value
-            if _MODEL_NAME.search(target.attr.value):
-                self._contextual_model(value_node)
+            self._named_model(target.attr.value, value_node)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._assign(element.value, None, None)
@@ -437,19 +443,23 @@ class ModuleExtractor(cst.CSTVisitor):
             self._env_read(node, _arg_text(self, node, 0, "key"), _first_arg(node, 0, "key"))
             return True
         handled = path in self.cat.router_callables
+        routes = []
         if handled:
             routes = self._route(node, self.cat.router_callables[path])
             self.call_values[id(node)] = Value(path=f"{path}()", binding=func.binding, routes=tuple(routes))
-        if func.routes:
+        configuring = path.rsplit(".", 1)[-1] in _CONFIGURING_METHODS
+        if func.routes and not routes and not configuring:  # a model given to this very call overrides the router's own
             self._call_through_router(node, path, func)
             return True
         entry, vendor = self._entry_for(path, node)
         if entry is not None:
-            vendor = self._endpoint_vendor(node, entry.endpoint_args) or vendor
+            vendor = self._endpoint_vendor(node, entry.endpoint_args) or self._wrapped_vendor(node) or vendor
             kind = "adapter" if entry.kind == "adapter" else "call"
             index = self.add(node, vendor, kind, path, feature=entry.feature or ("client" if kind == "call" else None), framework=entry.framework)
             self._derive(func, vendor)
             self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=entry.kind, feature=entry.feature)
+        elif func.vendor is not None and configuring:
+            self.call_values[id(node)] = replace(func, path=f"{path}()", text=None, node=None)
         elif func.vendor is not None:
             feature = self._feature(path, func)
             self.add(node, func.vendor, "call", path, feature=feature)
@@ -491,6 +501,18 @@ class ModuleExtractor(cst.CSTVisitor):
                 if text in values:
                     return entry, vendor
         return None, None
+
+    def _wrapped_vendor(self, node: cst.Call) -> Optional[str]:
+        """An adapter built around an existing client reaches that client's provider:
+        `instructor.from_openai(OpenAI(base_url=groq))`, `OpenAIChatCompletion(async_client=...)`."""
+        for arg in node.args:
+            if arg.keyword is None or arg.keyword.value in _CLIENT_ARGS:
+                value = self.value_of(arg.value)
+                if value is not None and value.vendor and value.kind == "call":
+                    return value.vendor
+            if arg.keyword is None:
+                break  # only the first positional argument can be the wrapped client
+        return None
 
     def _endpoint_vendor(self, node: cst.Call, keywords) -> Optional[str]:
         for keyword in keywords:
@@ -590,10 +612,13 @@ class ModuleExtractor(cst.CSTVisitor):
                 sites += self._model_sites(element.value, bare, deep, as_fallback)
             return sites
         if isinstance(node, cst.Dict):
+            keys = {string_value(e.key) for e in node.elements if isinstance(e, cst.DictElement)}
             for element in node.elements:
                 if not isinstance(element, cst.DictElement):
                     continue
                 key = string_value(element.key)
+                if key == "model_name" and "litellm_params" in keys:
+                    continue  # a LiteLLM deployment group alias
                 if deep and (key in ("model", "model_name", "litellm_params", "model_id") or isinstance(element.value, (cst.List, cst.Dict))):
                     sites += self._model_sites(element.value, bare, deep, as_fallback)
                 elif deep and key is not None and as_fallback:
@@ -625,14 +650,26 @@ class ModuleExtractor(cst.CSTVisitor):
         if vendor:
             self.add(node, vendor, "model_string", text, feature="config")
 
+    def _named_model(self, name: str, value_node) -> None:
+        """A value stored under a model-like name; deployments only count with a provider prefix."""
+        if _MODEL_NAME.search(name):
+            self._contextual_model(value_node)
+        elif _DEPLOYMENT_NAME.search(name):
+            self._contextual_model(value_node, bare=False)
+
     def visit_Param(self, node: cst.Param) -> None:
         if node.default is not None and _MODEL_NAME.search(node.name.value):
             self._contextual_model(node.default)
 
-    def visit_DictElement(self, node: cst.DictElement) -> None:
-        key = string_value(node.key)
-        if key and _MODEL_NAME.search(key):
-            self._contextual_model(node.value)
+    def visit_Dict(self, node: cst.Dict) -> None:
+        keys = {string_value(e.key) for e in node.elements if isinstance(e, cst.DictElement)}
+        for element in node.elements:
+            if not isinstance(element, cst.DictElement):
+                continue
+            key = string_value(element.key)
+            # LiteLLM's "model_name" beside "litellm_params" is a group alias, not a model
+            if key and _MODEL_NAME.search(key) and not (key == "model_name" and "litellm_params" in keys):
+                self._contextual_model(element.value)
 
     # ------------------------------------------------------------------ strings
     def visit_Subscript(self, node: cst.Subscript) -> None:

@@ -134,7 +134,8 @@ class _Resolver:
         imported = structure.names.get(head)
         if imported and imported != target:
             return self.resolve(f"{imported}.{tail}" if tail else imported, depth + 1)
-        return None  # a local variable or an attribute of an unknown object
+        # a name the module makes at run time (a registry, a factory): somewhere in that module
+        return ("module", module)
 
 
 def _call_edges(graph: nx.DiGraph, modules: dict, resolver: _Resolver) -> None:
