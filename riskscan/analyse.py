@@ -6,10 +6,7 @@ import re
 import warnings
 from dataclasses import replace
 
-import libcst as cst
-
 from .discover import SourceFile
-from .extract import extract_module
 from .model import FileResult, Skipped
 from .ruleset import Catalogue
 from .source import Unit, Unreadable, read_units
@@ -41,6 +38,10 @@ def _analyse_unit(unit: Unit, source: SourceFile, catalogue, first_party, prefil
         result.imports = result.structure.imports
     if prefilter and tree is not None and not catalogue.trigger.search(unit.source):
         return None  # nothing here can name a vendor: the structure is all the graph needs
+    import libcst as cst  # imported on first use: a fully cached scan never pays for it
+
+    from .extract import extract_module
+
     try:
         module = cst.parse_module(unit.source)
     except cst.ParserSyntaxError as exc:

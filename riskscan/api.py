@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 from .discover import EXAMPLE_GLOBS, TEST_GLOBS, discover, first_party_names, module_names, sibling_modules
 from .analyse import analyse_file
+from .config import entry_weights
 from .errors import UsageError
 from .exposure import assess
 from .graph import build_graph
-from .model import FileResult, Report
+from .cache import Cache, content_key
+from .model import FileResult, Report, Skipped
 from .ruleset import Catalogue, load_catalogue
 from .source import DEFAULT_MAX_BYTES
 
@@ -31,6 +34,10 @@ class ScanOptions:
     progress: Optional[object] = None  # callable(done, total)
     exposure: bool = True  # build the graph and the scores (off for per-file evidence only)
     parallel_from: int = 64  # files; below this, starting worker processes costs more than it saves
+    cache_dir: Optional[Path] = None  # persistent per-file cache (None: no cache)
+    only: Optional[frozenset] = None  # relpaths to analyse; the others come from the cache or not at all
+    entry_points: tuple = ()  # configured (target "pkg.module:function", name, kind, criticality or None)
+    criticality: tuple = ()  # configured (glob, weight) for detected entry points; first match wins
 
 
 def scan(root, options: Optional[ScanOptions] = None, catalogue: Optional[Catalogue] = None) -> Report:
@@ -54,34 +61,89 @@ def scan(root, options: Optional[ScanOptions] = None, catalogue: Optional[Catalo
     vendors = {f.vendor: catalogue.vendors[f.vendor] for f in findings if f.vendor in catalogue.vendors}
     report = Report(
         root=root.resolve().name, findings=findings, skipped=skipped,
-        files_scanned=len(files) - len(skipped), lines_scanned=lines, vendors=vendors,
+        files_scanned=len(results) - len(skipped), lines_scanned=lines, vendors=vendors,
         rules_version=catalogue.version,
     )
     report.extra["results"] = results
     if options.exposure:
-        repo = build_graph(report, results, root)
+        repo = build_graph(report, results, root, options.entry_points, {f.relpath: f.scope for f in files})
         report.extra["graph"] = repo
-        report.extra["exposure"] = assess(report, repo, catalogue)
+        crit = entry_weights(repo.entry_points, options.entry_points, options.criticality)
+        report.extra["exposure"] = assess(report, repo, catalogue, crit=crit)
     return report
 
 
 def _run(files: list, catalogue: Catalogue, first_party: frozenset, options: ScanOptions) -> list:
-    jobs = options.jobs or os.cpu_count() or 1
+    """Analyse every file: from the cache where the bytes are unchanged, else in worker processes."""
     modules = module_names(files)
-    tasks = [(f, first_party | sibling_modules(f.path.parent), modules[f.relpath], f.relpath.endswith("__init__.py")) for f in files]
-    if jobs <= 1 or len(files) < options.parallel_from:
-        results = []
-        for done, (source, names, module, is_package) in enumerate(tasks, 1):
-            results.append(analyse_file(source, catalogue, names, options.max_bytes, options.prefilter, module, is_package))
-            _progress(options, done, len(tasks))
-        return results
+    cache = Cache(options.cache_dir, catalogue.version) if options.cache_dir else None
+    contexts: dict = {}
+    results: dict = {}
+    pending = []
+    try:
+        for source in files:
+            names = contexts.setdefault(source.path.parent, first_party | sibling_modules(source.path.parent))
+            task = (source, names, modules[source.relpath], source.relpath.endswith("__init__.py"))
+            key = _cache_key(source, task, options) if cache else None
+            cached = cache.get(key) if key else None
+            if cached is not None:
+                results[source.relpath] = cached
+            elif options.only is None or source.relpath in options.only:
+                pending.append((task, key))
+        done = len(results)
+        _progress(options, done, len(files))
+        for (task, key), result in zip(pending, _analyse_all([t for t, _ in pending], catalogue, options)):
+            results[task[0].relpath] = result
+            if cache and key:
+                cache.put(key, result)
+            done += 1
+            _progress(options, done, len(files))
+    finally:
+        if cache:
+            cache.close()
+    return [results[f.relpath] for f in files if f.relpath in results]
+
+
+def _cache_key(source, task, options: ScanOptions):
+    """None for a file that cannot be read now: analysis will report why."""
+    try:
+        data = source.path.read_bytes() if source.path.stat().st_size <= options.max_bytes else b""
+    except OSError:
+        return None
+    _, names, module, is_package = task
+    context = "|".join([source.relpath, source.scope, module, str(is_package), str(options.max_bytes), ",".join(sorted(names))])
+    return content_key(data, context) if data else None
+
+
+def _analyse_all(tasks: list, catalogue: Catalogue, options: ScanOptions):
+    """Yield results in task order; in parallel when it pays, and a crashing file costs only itself."""
+    jobs = options.jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(tasks) < options.parallel_from:
+        for source, names, module, is_package in tasks:
+            yield analyse_file(source, catalogue, names, options.max_bytes, options.prefilter, module, is_package)
+        return
     chunk = max(1, min(64, len(tasks) // (jobs * 8) or 1))
-    results = []
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(catalogue, options.max_bytes, options.prefilter)) as pool:
-        for done, result in enumerate(pool.map(_work, tasks, chunksize=chunk), 1):
-            results.append(result)
-            _progress(options, done, len(tasks))
-    return results
+    init = (catalogue, options.max_bytes, options.prefilter)
+    finished = 0
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=init) as pool:
+            for result in pool.map(_work, tasks, chunksize=chunk):
+                finished += 1
+                yield result
+    except BrokenProcessPool:
+        # A worker died (a native crash, the OOM killer): redo the rest one file per process,
+        # so only a file that kills its process again is lost, and it is reported as skipped.
+        for task in tasks[finished:]:
+            yield _isolated(task, init)
+
+
+def _isolated(task, init) -> FileResult:
+    try:
+        with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=init) as pool:
+            return pool.submit(_work, task).result()
+    except BrokenProcessPool:
+        source = task[0]
+        return FileResult(source.relpath, skipped=Skipped(source.relpath, "the analysis crashed on this file"), module=task[2])
 
 
 _WORKER: dict = {}

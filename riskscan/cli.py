@@ -10,6 +10,8 @@ import click
 
 from . import __version__
 from .api import ScanOptions, scan
+from .cache import default_cache_dir
+from .cli_gate import GATE_COMMANDS, config_option, current_config, warn_unresolved_entry_points
 from .errors import RiskscanError
 from .render import FORMATS, render
 from .render.graph_export import GRAPH_FORMATS, render_graph
@@ -41,7 +43,8 @@ def cli() -> None:
 
 
 @cli.command("scan")
-@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.argument("path", default=".", type=click.Path(path_type=Path), is_eager=True)
+@config_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE instead of stdout.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (gitignore syntax); repeatable.")
@@ -50,12 +53,16 @@ def cli() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=5 * 1024 * 1024, show_default=True, help="Skip files larger than this many bytes.")
 @click.option("--no-prefilter", is_flag=True, help="Analyse every file fully (slower; for checking the pre-filter).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Where to keep the per-file cache (default: the user cache folder).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
-def scan_command(path, fmt, output, exclude, rule_dirs, no_gitignore, jobs, max_file_size, no_prefilter, debug):
+def scan_command(path, fmt, output, exclude, rule_dirs, no_gitignore, jobs, max_file_size, no_prefilter, cache_dir, no_cache, debug):
     """Scan PATH (default: the current folder) for AI vendor touchpoints."""
     options = ScanOptions(excludes=exclude, rule_dirs=rule_dirs, use_gitignore=not no_gitignore,
-                          max_bytes=max_file_size, jobs=jobs, prefilter=not no_prefilter)
+                          max_bytes=max_file_size, jobs=jobs, prefilter=not no_prefilter,
+                          cache_dir=cache_location(cache_dir, no_cache), **current_config().scan_fields())
     report = _guarded(lambda: scan(path, options), debug)
+    warn_unresolved_entry_points(report)
     text = render(report, fmt)
     if output:
         write_atomically(output, text)
@@ -66,7 +73,8 @@ def scan_command(path, fmt, output, exclude, rule_dirs, no_gitignore, jobs, max_
 
 
 @cli.command("graph")
-@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.argument("path", default=".", type=click.Path(path_type=Path), is_eager=True)
+@config_option
 @click.option("--format", "fmt", type=click.Choice(GRAPH_FORMATS), default="dot", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB; repeatable.")
@@ -74,7 +82,8 @@ def scan_command(path, fmt, output, exclude, rule_dirs, no_gitignore, jobs, max_
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
 def graph_command(path, fmt, output, exclude, rule_dirs, jobs):
     """Export the module / function / entry point / vendor graph of PATH."""
-    report = _guarded(lambda: scan(path, ScanOptions(excludes=exclude, rule_dirs=rule_dirs, jobs=jobs)), False)
+    options = ScanOptions(excludes=exclude, rule_dirs=rule_dirs, jobs=jobs, **current_config().scan_fields())
+    report = _guarded(lambda: scan(path, options), False)
     text = render_graph(report.extra["graph"].graph, fmt)
     if output:
         write_atomically(output, text)
@@ -102,6 +111,13 @@ def rules_command(rule_dirs, fmt):
                f"({', '.join(sorted(catalogue.routers))}); rules version {catalogue.version}")
 
 
+def cache_location(cache_dir, no_cache: bool):
+    """The cache folder a command uses: --cache-dir, else the user cache folder; None with --no-cache."""
+    if no_cache:
+        return None
+    return cache_dir or default_cache_dir()
+
+
 def _guarded(action, debug: bool):
     """Run `action`; a user error becomes a message and exit 2, never a traceback."""
     try:
@@ -114,6 +130,10 @@ def _guarded(action, debug: bool):
     except KeyboardInterrupt:
         click.echo("riskscan: interrupted", err=True)
         sys.exit(130)
+
+
+for _command in GATE_COMMANDS:
+    cli.add_command(_command)
 
 
 def main(argv=None) -> int:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from fnmatch import fnmatch
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Iterator, Optional
@@ -33,13 +32,17 @@ class SourceFile:
 
 
 def scope_for(relpath: str, test_globs=TEST_GLOBS, example_globs=EXAMPLE_GLOBS) -> str:
-    """prod, test or example, from path conventions (tests win over examples)."""
-    posix = PurePosixPath(relpath)
-    if any(posix.match(g) or fnmatch(relpath, g) for g in test_globs):
+    """prod, test or example, from path conventions (tests win over examples); globs use gitignore syntax."""
+    if _spec(tuple(test_globs)).match_file(relpath):
         return "test"
-    if any(posix.match(g) or fnmatch(relpath, g) for g in example_globs):
+    if _spec(tuple(example_globs)).match_file(relpath):
         return "example"
     return "prod"
+
+
+@lru_cache(maxsize=32)
+def _spec(globs: tuple) -> pathspec.PathSpec:
+    return pathspec.GitIgnoreSpec.from_lines(list(globs))
 
 
 def _is_virtualenv(directory: Path) -> bool:

@@ -22,8 +22,12 @@ class Exposure:
     sites: dict  # finding index -> Site
 
 
-def assess(report, repo: RepoGraph, catalogue, include_scopes=("prod",)) -> Exposure:
-    """Scores over production code by default; tests and examples are reported apart."""
+def assess(report, repo: RepoGraph, catalogue, include_scopes=("prod",), crit=None) -> Exposure:
+    """Scores over production code by default; tests and examples are reported apart.
+
+    `crit` maps entry point ids to their configured criticality (default 1 each).
+    """
+    crit = crit or {}
     entries = [e for e in repo.entry_points if e.scope in include_scopes]
     reached_by = {}
     for entry in entries:
@@ -36,8 +40,9 @@ def assess(report, repo: RepoGraph, catalogue, include_scopes=("prod",)) -> Expo
             continue
         sites[index] = _site(finding, frozenset(reached_by.get(index, ())), repo.site_modules[index], catalogue)
     names = {vendor: rule.name for vendor, rule in catalogue.vendors.items()}
-    scores = compute_scores(list(sites.values()), [ScoreEntry(e.id) for e in entries], _closely_connected(catalogue), names=names)
-    return Exposure(scores, [_entry_dict(e, repo, report, sites) for e in repo.entry_points], sites)
+    scores = compute_scores(list(sites.values()), [ScoreEntry(e.id, crit.get(e.id, 1.0)) for e in entries], _closely_connected(catalogue), names=names)
+    rows = [dict(_entry_dict(e, repo, report, sites), criticality=crit.get(e.id, 1.0)) for e in repo.entry_points]
+    return Exposure(scores, rows, sites)
 
 
 def _site(finding, reach: frozenset, modules: frozenset, catalogue) -> Site:

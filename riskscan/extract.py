@@ -20,6 +20,7 @@ from .ruleset import Catalogue
 
 _PROSE_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print", "echo", "secho", "write"}
 _MODEL_NAME = re.compile(r"(^|_)(model|llm)(s)?(_(name|id))?$", re.IGNORECASE)
+_MODEL_COLLECTION = re.compile(r"(^|_)(models?|llms?)(_|$)|alias", re.IGNORECASE)
 # Names that hold a deployment or engine: only a `provider/model` string there names a provider.
 _DEPLOYMENT_NAME = re.compile(r"(^|_)(deployment|engine)(s)?(_(name|id))?$", re.IGNORECASE)
 # Methods that configure a framework object without calling the provider.
@@ -31,7 +32,7 @@ _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-:/@]{1,120}$")
 _CLIENT_ARGS = {"client", "async_client", "openai_client", "sync_client"}
 _URL = re.compile(r"^(?:https?|wss?)://([^/\s?#]+)(/[^\s]*)?$", re.IGNORECASE)
 _HOST = re.compile(r"^([a-z0-9\-]+(?:\.[a-z0-9\-]+)+|localhost|127\.0\.0\.1)(:\d+)?(/[^\s]*)?$", re.IGNORECASE)
-_ENV_READERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop", "os.getenvb"}
+_ENV_READERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb", "decouple.config", "environ.Env.str"}
 _IMPORTERS = {"importlib.import_module", "importlib.__import__"}
 _FALLBACK_METHOD = "with_fallbacks"
 
@@ -49,6 +50,7 @@ class Value:
     text: Optional[str] = None  # value of a string constant
     node: Optional[cst.CSTNode] = None  # a list or dict literal, for routers' model lists
     routes: tuple = ()  # a router instance: indices of the model-string findings it was built with
+    choices: tuple = ()  # strings a loop variable takes: `for key in ["OPENAI_API_KEY", ...]`
 
 
 @dataclass
@@ -86,6 +88,7 @@ class ModuleExtractor(cst.CSTVisitor):
         self.names: list = []  # enclosing function/class names
         self.type_checking = 0
         self.prose = 0
+        self.in_assert = 0
         self.docstrings: set = set()
         self.skip_strings: set = set()
         self.store_targets: set = set()
@@ -161,6 +164,13 @@ class ModuleExtractor(cst.CSTVisitor):
             return self.call_values.get(id(node))
         if isinstance(node, cst.Await):
             return self.value_of(node.expression)
+        if isinstance(node, (cst.BooleanOperation, cst.IfExp)):
+            # `cfg.url or os.getenv("X") or "https://api.x.ai/v1"`: the literal is what runs by default
+            for option in _alternatives(node):
+                value = self.value_of(option)
+                if value is not None and (value.text is not None or value.vendor):
+                    return value
+            return None
         text = string_value(node)
         if text is not None:
             return Value(text=text)
@@ -195,7 +205,7 @@ class ModuleExtractor(cst.CSTVisitor):
         conditional = self.cat.root_vendor(qualname, self.cat.conditional_roots)
         binding = Binding(module=qualname, line=line, column=column, own=own,
                           conditional=frozenset(conditional[1]) if conditional else frozenset(),
-                          type_only=self.type_checking > 0)
+                          type_only=self.type_checking > 0 or _is_type_stub(qualname))
         if own is not None or binding.conditional:
             self.bindings.append(binding)
             self.bind(alias_name, Value(path=qualname, binding=len(self.bindings) - 1))
@@ -362,7 +372,36 @@ class ModuleExtractor(cst.CSTVisitor):
             self._assign(node.asname.name, self.value_of(node.item), node.item)
 
     def visit_For(self, node: cst.For) -> None:
+        """A loop over literal strings binds its variable to them (`for key in KEYS: os.getenv(key)`)."""
         self._assign(node.target, None, None)
+        source = self.value_of(node.iter)
+        rows = _literal_rows(source.node if source is not None and source.node is not None else node.iter)
+        if not rows:
+            return
+        if isinstance(node.target, cst.Name):
+            self.bind(node.target.value, Value(choices=tuple(r[0] for r in rows if len(r) == 1 and r[0])))
+        elif isinstance(node.target, (cst.Tuple, cst.List)):
+            for position, element in enumerate(node.target.elements):
+                if isinstance(element.value, cst.Name):
+                    strings = tuple(r[position] for r in rows if len(r) > position and r[position])
+                    self.bind(element.value.value, Value(choices=strings))
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._mark_store(node.target)  # `del os.environ["X"]` removes a setting, it does not read it
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self.in_assert += 1
+
+    def leave_Assert(self, node: cst.Assert) -> None:
+        self.in_assert -= 1
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        """`"OPENAI_API_KEY" in os.environ` checks for a credential: a read."""
+        for target in node.comparisons:
+            if isinstance(target.operator, (cst.In, cst.NotIn)):
+                value = self.value_of(target.comparator)
+                if value is not None and value.path == "os.environ":
+                    self._env_read(node, string_value(node.left), node.left)
 
     def visit_Try(self, node: cst.Try) -> None:
         self.tries.append((id(node), "body"))
@@ -406,6 +445,8 @@ class ModuleExtractor(cst.CSTVisitor):
         """The default of a setting named like a model: `add_argument("--model-id", default="o1")`,
         `os.getenv("LLM_MODEL", "gpt-4o")`, `config.get("model", "claude-sonnet-4-5")`."""
         positional = [a.value for a in node.args if a.keyword is None]
+        if isinstance(node.func, cst.Name) and node.func.value == "getattr":
+            positional = positional[1:]  # getattr(config, "model", "gpt-4o")
         key = string_value(positional[0]) if positional else None
         if not key or not _MODEL_NAME.search(key.lstrip("-").replace("-", "_")):
             return
@@ -440,7 +481,10 @@ class ModuleExtractor(cst.CSTVisitor):
                 self.call_values[id(node)] = self._dynamic_import(node, text)
             return True
         if clean in _ENV_READERS:
-            self._env_read(node, _arg_text(self, node, 0, "key"), _first_arg(node, 0, "key"))
+            argument = _first_arg(node, 0, "key")
+            value = self.value_of(argument) if argument is not None else None
+            for name in (value.choices if value is not None and value.choices else (value.text if value else None,)):
+                self._env_read(node, name, argument)
             return True
         handled = path in self.cat.router_callables
         routes = []
@@ -460,6 +504,8 @@ class ModuleExtractor(cst.CSTVisitor):
             self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=entry.kind, feature=entry.feature)
         elif func.vendor is not None and configuring:
             self.call_values[id(node)] = replace(func, path=f"{path}()", text=None, node=None)
+        elif func.vendor is not None and _is_data_access(path):
+            pass  # `response.get("body").read()`: reading a result the vendor already returned
         elif func.vendor is not None:
             feature = self._feature(path, func)
             self.add(node, func.vendor, "call", path, feature=feature)
@@ -561,16 +607,21 @@ class ModuleExtractor(cst.CSTVisitor):
     # ------------------------------------------------------------------ routers and model strings
     def _route(self, node: cst.Call, rule) -> list:
         primaries, seen_args = [], set()
+        provider = None
+        for keyword in rule.provider_args:
+            text = _arg_text(self, node, None, keyword)
+            provider = self.cat.model_prefixes.get(text.lower()) if text else None
+            if provider:
+                break
         for spec in rule.model_args:
             arg = _first_arg(node, spec if isinstance(spec, int) else None, spec if isinstance(spec, str) else None)
             if arg is not None and id(arg) not in seen_args:
                 seen_args.add(id(arg))
-                primaries += self._model_sites(arg, bare=True)
-        for keyword in rule.provider_args:
-            text = _arg_text(self, node, None, keyword)
-            vendor = self.cat.model_prefixes.get(text.lower()) if text else None
-            if vendor:
-                primaries.append((vendor, self.add(_first_arg(node, None, keyword), vendor, "model_string", text)))
+                primaries += self._model_sites(arg, bare=True, provider=provider)
+        if provider and not primaries:
+            # init_chat_model(model=some_variable, model_provider="ollama")
+            keyword = next(k for k in rule.provider_args if _first_arg(node, None, k) is not None)
+            primaries.append((provider, self.add(_first_arg(node, None, keyword), provider, "model_string", provider)))
         for keyword in rule.model_list_args:
             arg = _first_arg(node, None, keyword)
             if arg is not None:
@@ -601,12 +652,16 @@ class ModuleExtractor(cst.CSTVisitor):
                 self.mark_fallback(index, vendors)
         return [index for _, index in primaries + fallbacks if index is not None]
 
-    def _model_sites(self, node, bare: bool, deep: bool = False, as_fallback: bool = False) -> list:
-        """(vendor, finding index) for each model string or model object found in an argument."""
+    def _model_sites(self, node, bare: bool, deep: bool = False, as_fallback: bool = False, provider=None) -> list:
+        """(vendor, finding index) for each model string or model object found in an argument.
+
+        `provider` (from `model_provider="bedrock"`) decides where a model string goes; the
+        model's maker only when no provider is named.
+        """
         sites = []
         value = self.value_of(node)
         if value is not None and value.node is not None and node is not value.node:
-            return self._model_sites(value.node, bare, deep, as_fallback)
+            return self._model_sites(value.node, bare, deep, as_fallback, provider)
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             for element in node.elements:
                 sites += self._model_sites(element.value, bare, deep, as_fallback)
@@ -625,7 +680,7 @@ class ModuleExtractor(cst.CSTVisitor):
                     sites += self._model_sites(element.value, bare, deep, as_fallback)
             return sites
         if value is not None and value.text is not None:
-            vendor = self.cat.vendor_for_model(value.text, allow_bare=bare)
+            vendor = provider or self.cat.vendor_for_model(value.text, allow_bare=bare)
             if vendor:
                 anchor = node if string_value(node) is not None else node
                 sites.append((vendor, self.add(anchor, vendor, "model_string", value.text)))
@@ -639,27 +694,37 @@ class ModuleExtractor(cst.CSTVisitor):
         `provider/model` strings are trusted when the model part is credible for the provider;
         a bare name (`gpt-4o`) counts for its maker when configured for something that routes it.
         """
-        if node is None or self.prose:
+        if node is None or self.prose or self.in_assert:
+            return
+        if isinstance(node, (cst.BooleanOperation, cst.IfExp, cst.List, cst.Tuple, cst.Set)):
+            for option in _alternatives(node):
+                self._contextual_model(option, bare)
             return
         text = string_value(node)
         if text is None or not _MODEL_ID.match(text):
             return
         vendor = self.cat.prefixed_model_vendor(text)
-        if vendor is None and bare and "/" not in text and ":" not in text:
-            vendor = self.cat.vendor_for_model(text)
+        if vendor is None and bare and "/" not in text:
+            vendor = self.cat.vendor_for_model(text)  # also Bedrock ids such as `amazon.titan-embed-text-v2:0`
         if vendor:
             self.add(node, vendor, "model_string", text, feature="config")
 
     def _named_model(self, name: str, value_node) -> None:
         """A value stored under a model-like name; deployments only count with a provider prefix."""
-        if _MODEL_NAME.search(name):
+        if isinstance(value_node, (cst.List, cst.Tuple, cst.Set, cst.Dict)) and _MODEL_COLLECTION.search(name):
+            # MODEL_ALIASES = {"sonnet": "claude-sonnet-4-6"}, SUPPORTED_MODELS = ["gpt-4o", ...]
+            elements = value_node.elements
+            values = [e.value for e in elements if isinstance(e, (cst.DictElement, cst.Element))]
+            for value in values:
+                self._contextual_model(value)
+        elif _MODEL_NAME.search(name):
             self._contextual_model(value_node)
         elif _DEPLOYMENT_NAME.search(name):
             self._contextual_model(value_node, bare=False)
 
     def visit_Param(self, node: cst.Param) -> None:
         if node.default is not None and _MODEL_NAME.search(node.name.value):
-            self._contextual_model(node.default)
+            self._contextual_model(_declared_default(node.default))
 
     def visit_Dict(self, node: cst.Dict) -> None:
         keys = {string_value(e.key) for e in node.elements if isinstance(e, cst.DictElement)}
@@ -725,7 +790,26 @@ class ModuleExtractor(cst.CSTVisitor):
     def finish(self) -> list:
         self._resolve_bindings()
         self._try_fallbacks()
+        self._hosted_models()
         return self.findings
+
+    def _hosted_models(self) -> None:
+        """`claude-3-5-sonnet` configured in a file that only talks to Bedrock is a Bedrock model.
+
+        A bare model name in configuration names its maker; when the file reaches no API of that
+        maker but exactly one platform that hosts other makers' models (Bedrock, Azure OpenAI,
+        Vertex), the platform is the provider that must be up.
+        """
+        evidence = {}
+        for finding in self.findings:
+            if not (finding.kind == "model_string" and finding.feature == "config"):
+                evidence.setdefault(finding.vendor, set()).add(finding.kind)
+        hosts = [v for v in evidence if self.cat.vendors[v].kind == "cloud_platform" or v in self.cat.hosts]
+        if len(hosts) != 1:
+            return
+        for index, finding in enumerate(self.findings):
+            if finding.kind == "model_string" and finding.feature == "config" and finding.vendor not in evidence:
+                self.findings[index] = replace(finding, vendor=hosts[0])
 
     def _resolve_bindings(self) -> None:
         """Import findings name the vendor the imported name really reaches.
@@ -801,6 +885,64 @@ def _params(params: cst.Parameters) -> list:
         if isinstance(star, cst.Param):
             names.append(star.name.value)
     return names
+
+
+_DATA_METHODS = {
+    "get", "read", "json", "items", "keys", "values", "decode", "encode", "to_dict", "dict", "model_dump",
+    "model_dump_json", "copy", "strip", "split", "join", "lower", "upper", "format", "append", "extend",
+    "__getitem__", "iter_lines", "iter_bytes", "close",
+}
+
+
+def _is_data_access(path: str) -> bool:
+    """A plain data method on something a vendor call returned (`...invoke_model().get`)."""
+    head, _, method = path.rpartition(".")
+    return method in _DATA_METHODS and "()" in head[head.find("()") + 2:] if "()" in head else False
+
+
+def _is_type_stub(module: str) -> bool:
+    """Stub-only packages (mypy-boto3-bedrock-runtime) are never imported at run time for real use."""
+    top = module.split(".")[0]
+    return top.startswith(("mypy_boto3_", "types_boto3_", "types_")) or top.endswith("_stubs")
+
+
+def _literal_rows(node) -> list:
+    """Rows of string literals in a list/tuple literal: ["A", "B"] -> [("A",), ("B",)];
+    [("A", "x"), ("B", "y")] -> [("A", "x"), ("B", "y")]. Empty when it is anything else."""
+    if not isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return []
+    rows = []
+    for element in node.elements:
+        value = element.value
+        if isinstance(value, (cst.Tuple, cst.List)):
+            rows.append(tuple(string_value(e.value) for e in value.elements))
+        else:
+            rows.append((string_value(value),))
+    return rows
+
+
+def _alternatives(node) -> list:
+    """The operands a value may come from: both sides of `or`/`and`, both branches of `a if c else b`,
+    the elements of a list, tuple or set."""
+    if isinstance(node, cst.BooleanOperation):
+        return _alternatives(node.left) + _alternatives(node.right)
+    if isinstance(node, cst.IfExp):
+        return _alternatives(node.body) + _alternatives(node.orelse)
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return [element.value for element in node.elements if isinstance(element, cst.Element)]
+    return [node]
+
+
+_OPTION_FACTORIES = {"Option", "Argument", "option", "argument", "Field", "Query", "Body", "Form", "Header"}
+
+
+def _declared_default(node):
+    """`model: str = typer.Option("gpt-4o", ...)` / `Field(default="gpt-4o")`: the default inside."""
+    if isinstance(node, cst.Call):
+        name = node.func.attr.value if isinstance(node.func, cst.Attribute) else getattr(node.func, "value", "")
+        if name in _OPTION_FACTORIES:
+            return _first_arg(node, 0, "default")
+    return node
 
 
 def _first_arg(node: cst.Call, position, keyword):

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import sys
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional
 
 import networkx as nx
 
+from .discover import scope_for
 from .structure import MODULE_BODY
 
 if sys.version_info >= (3, 11):
@@ -55,8 +56,12 @@ class RepoGraph:
     modules: dict  # module name -> relpath
 
 
-def build_graph(report, results: list, root: Path) -> RepoGraph:
-    """Assemble modules, call edges and vendor edges, then compute each entry point's reach."""
+def build_graph(report, results: list, root: Path, declared=(), scopes=None) -> RepoGraph:
+    """Assemble modules, call edges and vendor edges, then compute each entry point's reach.
+
+    `declared` adds configured entry points, (target "pkg.module:function", name, kind, ...);
+    `scopes` (relpath -> scope) carries configured test and example paths over to entry points.
+    """
     modules = {r.module: r for r in results if r.skipped is None and r.module}
     graph = nx.DiGraph()
     for name, result in modules.items():
@@ -68,7 +73,7 @@ def build_graph(report, results: list, root: Path) -> RepoGraph:
     resolver = _Resolver(modules)
     _call_edges(graph, modules, resolver)
     sites = _vendor_edges(graph, report, modules)
-    entry_points = _entry_points(modules, resolver, root, report)
+    entry_points = _entry_points(modules, resolver, root, report, declared, scopes)
     reach = {e.id: _reach(graph, e, sites, modules) for e in entry_points}
     for entry in entry_points:
         graph.add_node(("entry", entry.id), kind="entry", name=entry.name, entry_kind=entry.kind, path=entry.path, line=entry.line)
@@ -184,7 +189,7 @@ def _vendor_edges(graph: nx.DiGraph, report, modules: dict) -> dict:
 
 
 # ------------------------------------------------------------------ entry points
-def _entry_points(modules: dict, resolver: _Resolver, root: Path, report) -> list:
+def _entry_points(modules: dict, resolver: _Resolver, root: Path, report, declared=(), scopes=None) -> list:
     scope_of = {}
     for finding in report.findings:
         scope_of.setdefault(finding.path, finding.scope)
@@ -205,13 +210,14 @@ def _entry_points(modules: dict, resolver: _Resolver, root: Path, report) -> lis
                 target = modules[node[1]]
                 entries.append(EntryPoint(f"{target.path}:{line}:{node[2]}", node[2].rsplit(".", 1)[-1], "http", target.path, line, node[1], node[2], route, _scope(target.path)))
     entries += _console_scripts(root, resolver, modules)
+    entries += _declared_entries(declared, resolver, modules)
+    if scopes:
+        entries = [replace(e, scope=scopes.get(e.path, e.scope)) for e in entries]
     unique = {e.id: e for e in entries}
     return sorted(unique.values(), key=lambda e: (e.path, e.line, e.name))
 
 
 def _scope(relpath: str) -> str:
-    from .discover import scope_for
-
     return scope_for(relpath)
 
 
@@ -231,12 +237,25 @@ def _console_scripts(root: Path, resolver: _Resolver, modules: dict) -> list:
         if not isinstance(spec, str) or ":" not in spec:
             continue
         module, _, function = spec.partition(":")
-        node = resolver.resolve(f"{module}.{function.split('.')[0]}")
-        if node and node[0] == "function":
-            path = modules[node[1]].path
-            line = modules[node[1]].structure.functions[node[2]].line
-            entries.append(EntryPoint(f"{path}:{line}:{script}", script, "script", path, line, node[1], node[2], spec, _scope(path)))
+        entries += _resolved_entry(resolver.resolve(f"{module}.{function.split('.')[0]}"), script, "script", spec, modules)
     return entries
+
+
+def _declared_entries(declared, resolver: _Resolver, modules: dict) -> list:
+    """Entry points from the configuration (`[[tool.riskscan.entry_points]]`); unresolvable ones are dropped."""
+    entries = []
+    for target, name, kind, *_ in declared:
+        module, _, function = target.partition(":")
+        entries += _resolved_entry(resolver.resolve(f"{module}.{function}"), name or function, kind, target, modules)
+    return entries
+
+
+def _resolved_entry(node, name: str, kind: str, detail: str, modules: dict) -> list:
+    if not node or node[0] != "function":
+        return []
+    path = modules[node[1]].path
+    line = modules[node[1]].structure.functions[node[2]].line
+    return [EntryPoint(f"{path}:{line}:{name}", name, kind, path, line, node[1], node[2], detail, _scope(path))]
 
 
 # ------------------------------------------------------------------ reach

@@ -65,7 +65,7 @@ VENDOR_SCHEMA = Table({
         "endpoint_args": List(Str()),
     }),
     "endpoints": Table({
-        "hosts": List(Str(pattern=r"(\*\.)?[A-Za-z0-9.\-]+(:\d+)?(/\S*)?", allow_empty=False)),
+        "hosts": List(Str(pattern=r"[A-Za-z0-9.*\-]+(:\d+)?(/\S*)?", allow_empty=False)),
         "openai_compatible_base_url": Str(pattern=r"(https?://\S+)?"),
         "env_vars": List(Str(pattern=r"[A-Z_][A-Z0-9_]*")),
     }),
@@ -153,6 +153,7 @@ class Catalogue:
     vendor_call_features: dict = field(default_factory=dict)  # vendor -> [(path tuple, feature)]
     exact_hosts: dict = field(default_factory=dict)
     wildcard_hosts: list = field(default_factory=list)
+    glob_hosts: list = field(default_factory=list)  # (compiled pattern, vendor) for hosts with inner wildcards
     env_vars: dict = field(default_factory=dict)
     model_prefixes: dict = field(default_factory=dict)
     model_patterns: list = field(default_factory=list)
@@ -219,6 +220,9 @@ class Catalogue:
             return self.exact_hosts[bare]
         for suffix, vendor in self.wildcard_hosts:
             if bare.endswith(suffix):
+                return vendor
+        for pattern, vendor in self.glob_hosts:
+            if pattern.match(host):
                 return vendor
         return None
 
@@ -387,8 +391,12 @@ def _index_vendor(cat: Catalogue, path: Path, text: str, data: dict) -> list:
         cat.vendor_call_features.setdefault(vendor, []).append((path, call["feature"]))
     for i, host in enumerate(endpoints.get("hosts", ())):
         host = host.lower()
-        if host.startswith("*."):
+        if host.startswith("*.") and "*" not in host[1:]:
             cat.wildcard_hosts.append((host[1:], vendor))
+        elif "*" in host:
+            # bedrock-runtime.*.amazonaws.com: one region label, however it is written ({region} in an f-string)
+            pattern = ".".join("[^.]+" if label == "*" else re.escape(label).replace("\\*", "[^.]*") for label in host.split("."))
+            cat.glob_hosts.append((re.compile(pattern + r"(:\d+)?$"), vendor))
         else:
             _claim(cat.exact_hosts, host, vendor, path, text, f"endpoints.hosts[{i}]", problems)
     for i, name in enumerate(endpoints.get("env_vars", ())):
@@ -475,7 +483,8 @@ def _trigger_pattern(cat: Catalogue) -> Trigger:
     for table in (cat.sdk_roots, cat.conditional_roots, cat.adapter_roots, cat.router_roots):
         words.update(root.split(".")[0] for root in table)
     words.update(name.split(".")[0].replace("()", "") for name in list(cat.entries) + list(cat.router_callables))
-    for host in list(cat.exact_hosts) + [suffix.lstrip(".") for suffix, _ in cat.wildcard_hosts]:
+    globs = [p.pattern.replace("[^.]+", "x").replace("[^.]*", "").replace("\\", "").split("(")[0] for p, _ in cat.glob_hosts]
+    for host in list(cat.exact_hosts) + [suffix.lstrip(".") for suffix, _ in cat.wildcard_hosts] + globs:
         name, _, port = host.lower().split("/")[0].partition(":")
         labels = name.split(".")
         words.add(labels[-2] if len(labels) >= 2 else labels[0])  # the registered name: openai, amazonaws

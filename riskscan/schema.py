@@ -192,3 +192,49 @@ def locate(text: str, key: str) -> Optional[int]:
 
 def _join(table: str, name: str) -> str:
     return f"{table}.{name}" if table else name
+
+
+class Number(Field):
+    """An integer or float within bounds; `integer=True` refuses fractions (a count of workers)."""
+
+    def __init__(self, required=False, minimum=None, maximum=None, integer=False):
+        super().__init__(required)
+        self.minimum, self.maximum, self.integer = minimum, maximum, integer
+
+    def check(self, value, key):
+        kinds = (int,) if self.integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            expected = "an integer" if self.integer else "a number"
+            return [(key, f"expected {expected}, got {type(value).__name__}")]
+        if self.minimum is not None and value < self.minimum or self.maximum is not None and value > self.maximum:
+            low = "" if self.minimum is None else self.minimum
+            high = "" if self.maximum is None else self.maximum
+            return [(key, f"{value!r} is outside the allowed range [{low}, {high}]")]
+        return []
+
+
+class Map(Field):
+    """A table whose keys are the user's own (globs, names), each value checked by one field."""
+
+    def __init__(self, value: Field, required=False):
+        super().__init__(required)
+        self.value = value
+
+    def check(self, value, key):
+        if not isinstance(value, dict):
+            return [(key, f"expected a table, got {type(value).__name__}")]
+        problems = []
+        for name, element in value.items():
+            problems += self.value.check(element, f"{key}.{name}" if key else name)
+        return problems
+
+
+class Date(Field):
+    """A TOML date written bare (`2026-10-23`), never a quoted string or a date with a time."""
+
+    def check(self, value, key):
+        import datetime
+
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return []
+        return [(key, f"expected a date written as YYYY-MM-DD without quotes, got {value!r}")]

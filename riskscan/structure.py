@@ -153,7 +153,29 @@ class _Collector(ast.NodeVisitor):
                 self.attrs[-1][name.attr] = f"{target}()" if target else None
 
     # -- calls
+    def generic_visit(self, node) -> None:
+        """Statements dispatch as usual; an expression is searched for calls in one tight loop,
+        since nothing inside an expression but a call matters here (and visiting every node
+        through NodeVisitor's dispatch costs more than parsing)."""
+        if not isinstance(node, ast.expr):
+            super().generic_visit(node)
+            return
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if type(current) is ast.Call:
+                self._call(current)
+            for name in current._fields:
+                value = getattr(current, name, None)
+                if type(value) is list:
+                    stack.extend(v for v in value if isinstance(v, ast.AST))
+                elif isinstance(value, ast.AST):
+                    stack.append(value)
+
     def visit_Call(self, node: ast.Call) -> None:
+        self.generic_visit(node)
+
+    def _call(self, node: ast.Call) -> None:
         target = self.resolve(node.func)
         if target:
             self.current.calls.add(target)
@@ -168,7 +190,6 @@ class _Collector(ast.NodeVisitor):
                 reference = self.resolve(arg)
                 if reference and reference.startswith(self.module + "."):
                     self.current.calls.add(reference)
-        self.generic_visit(node)
 
     def resolve(self, node) -> Optional[str]:
         """Absolute dotted name of a Name/Attribute chain, or None when it starts at an unknown object."""

@@ -32,16 +32,26 @@ def finding_message(finding: Finding, vendors: dict) -> str:
     return text
 
 
-def render(report, fmt: str) -> str:
-    if fmt == "json":
-        from .json_report import render_json
+# format -> (module, function); imported on use so a text scan never loads jinja2.
+_RENDERERS = {
+    "text": ("text", "render_text"),
+    "json": ("json_report", "render_json"),
+    "sarif": ("sarif", "render_sarif"),
+    "markdown": ("markdown", "render_markdown"),
+    "html": ("html", "render_html"),
+    "cyclonedx": ("cyclonedx", "render_cyclonedx"),
+}
+FORMATS = tuple(_RENDERERS)
+# Formats that can show "changes since a previous report" (--baseline).
+COMPARING = frozenset({"markdown", "html"})
 
-        return render_json(report)
-    if fmt == "text":
-        from .text import render_text
 
-        return render_text(report)
-    raise ValueError(f"unknown format {fmt!r}")
+def render(report, fmt: str, baseline: dict | None = None) -> str:
+    """`baseline` is a previous JSON report (a dict); only the formats in COMPARING read it."""
+    if fmt not in _RENDERERS:
+        raise ValueError(f"unknown format {fmt!r}")
+    from importlib import import_module
 
-
-FORMATS = ("text", "json")
+    module, function = _RENDERERS[fmt]
+    renderer = getattr(import_module(f"{__name__}.{module}"), function)
+    return renderer(report, baseline=baseline) if fmt in COMPARING else renderer(report)

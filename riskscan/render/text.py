@@ -1,6 +1,8 @@
 """The terminal summary: vendors first, then each finding as `path:line:col`, then skipped files."""
 from __future__ import annotations
 
+from collections import Counter
+
 import click
 
 from .. import __version__
@@ -41,7 +43,29 @@ def _score_lines(report) -> list:
     return lines
 
 
-def render_text(report, limit: int = 0) -> str:
+TOP_FINDINGS = 20
+_SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2, "info": 3}
+
+
+def top_findings(findings) -> list:
+    """Most severe first (secrets, then production calls without a plan B), then by place."""
+    return sorted(findings, key=lambda f: (_SEVERITY_RANK.get(f.severity, 4), f.scope != "prod", f.sort_key()))
+
+
+def _skipped_lines(report, limit: int = 10) -> list:
+    """How many files were skipped and why: the reasons counted, then the first few files."""
+    reasons = Counter(item.reason.split(":")[0] for item in report.skipped)
+    why = "; ".join(f"{count} {reason}" for reason, count in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+    lines = ["", click.style(f"Skipped {len(report.skipped)} file(s):", bold=True) + f" {why}"]
+    for item in report.skipped[:limit]:
+        where = f":{item.line}" if item.line else ""
+        lines.append(f"  {item.path}{where}: {item.reason}")
+    if len(report.skipped) > limit:
+        lines.append(f"  ... {len(report.skipped) - limit} more (all of them are in --format json)")
+    return lines
+
+
+def render_text(report, limit: int = TOP_FINDINGS) -> str:
     out = []
     skipped = f"; {len(report.skipped)} skipped" if report.skipped else ""
     out.append(click.style(f"riskscan {__version__}", bold=True)
@@ -58,19 +82,17 @@ def render_text(report, limit: int = 0) -> str:
             out.append(f"{row['name'][:30]:<30} {row['kind']:<14} {row['prod_files']:>5} {row['findings']:>8} "
                        f"{row['call_sites']:>10} {row['unprotected_call_sites']:>11}")
         out.append("")
-        findings = sorted(report.findings, key=lambda f: (f.scope != "prod", f.sort_key()))
+        findings = top_findings(report.findings)
         shown = findings if not limit else findings[:limit]
+        if limit and len(findings) > limit:
+            out.append(click.style(f"Top {limit} of {len(findings)} findings:", bold=True))
         for finding in shown:
             colour = _SEVERITY_COLOUR.get(finding.severity)
             tag = click.style(f"{finding.vendor}.{finding.kind}", fg=colour) if colour else f"{finding.vendor}.{finding.kind}"
             scope = "" if finding.scope == "prod" else f" [{finding.scope}]"
             out.append(f"{location(finding)}: {tag} {finding_message(finding, report.vendors)}{scope}")
         if limit and len(findings) > limit:
-            out.append(f"... {len(findings) - limit} more (use --format json for all)")
+            out.append(f"... {len(findings) - limit} more (all of them are in --format json, markdown or html)")
     if report.skipped:
-        out.append("")
-        out.append(click.style(f"Skipped {len(report.skipped)} file(s):", bold=True))
-        for item in report.skipped:
-            where = f":{item.line}" if item.line else ""
-            out.append(f"  {item.path}{where}: {item.reason}")
+        out += _skipped_lines(report)
     return "\n".join(out) + "\n"

@@ -1,0 +1,95 @@
+"""The CI gate behind `riskscan check` and `riskscan baseline`: scan, apply the policy, suppressions and baseline."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Optional
+
+from .api import ScanOptions, scan
+from .baseline import load_baseline, split_known
+from .config import Config
+from .errors import UsageError
+from .policy import Policy, apply_suppressions, evaluate
+from .ruleset import load_catalogue
+
+
+@dataclass
+class CheckResult:
+    """What `check` reports, and the counts its summary line gives."""
+
+    report: object
+    policy: Policy
+    violations: list
+    suppressed: dict = field(default_factory=dict)  # "bare" / "code" -> count
+    known: int = 0  # matched the baseline
+    files: Optional[frozenset] = None  # relpaths asked about; None = the whole repository
+    note: str = ""  # why baselined violations may show as new
+
+
+def collect(root: Path, config: Config, options: ScanOptions) -> tuple:
+    """(report, policy, Outcome) for the whole tree, or for `options.only` when that is enough."""
+    catalogue = load_catalogue(options.rule_dirs)
+    policy = Policy.from_config(config)
+    policy.validate(config, catalogue)
+    report = scan(root, replace(options, exposure=policy.needs_scores), catalogue)
+    violations = evaluate(report, policy, retired_lookup(catalogue))
+    return report, policy, apply_suppressions(violations, root)
+
+
+def run_check(root: Path, files, config: Config, options: ScanOptions, baseline: Optional[Path] = None) -> CheckResult:
+    """Violations that touch `files` (every violation when none are given or the configuration changed).
+
+    Per-file checks need only the changed files analysed (the rest comes from the cache when it
+    is warm); the repository-wide limits (max_hhi, max_blast_radius) always see the whole tree.
+    """
+    root = _directory(root)
+    paths = relative_paths(root, files)
+    if paths is not None and config.path is not None and relative_paths(root, [config.path.resolve()], strict=False) & paths:
+        paths = None  # a policy change can make any old code a violation
+    if paths is not None and not Policy.from_config(config).needs_scores:
+        options = replace(options, only=paths)
+    report, policy, outcome = collect(root, config, options)
+    violations = [v.focus(paths) for v in outcome.violations if v.touches(paths)] if paths is not None else outcome.violations
+    result = CheckResult(report, policy, violations, outcome.suppressed_counts(paths), files=paths)
+    if baseline is not None:
+        known_baseline = load_baseline(baseline)
+        result.violations, known = split_known(violations, known_baseline)
+        result.known = len(known)
+        result.note = known_baseline.staleness(report.rules_version, policy.settings())
+    return result
+
+
+def _directory(root: Path) -> Path:
+    root = Path(root)
+    if not root.is_dir():
+        raise UsageError(f"--root must be a folder: {root}")
+    return root
+
+
+def relative_paths(root: Path, files, strict: bool = True) -> Optional[frozenset]:
+    """FILES as POSIX paths relative to the scanned root (pre-commit passes them relative to the repository)."""
+    if not files:
+        return None
+    base = root.resolve()
+    paths = set()
+    for name in files:
+        try:
+            paths.add((Path.cwd() / name).resolve().relative_to(base).as_posix())
+        except ValueError:
+            if strict:
+                raise UsageError(f"{name} is outside the checked folder {root}") from None
+    return frozenset(paths)
+
+
+def retired_lookup(catalogue):
+    """finding -> retirement date ("" if unknown) or None, from the lifecycle data; None without it.
+
+    The lifecycle catalogue (riskscan/lifecycle.py over rules/lifecycle/*.toml) is optional: when
+    it is not installed, RS302 finds nothing rather than failing the gate.
+    """
+    try:
+        from . import lifecycle  # noqa: F401
+    except ImportError:
+        return None
+    return None
+

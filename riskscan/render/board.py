@@ -1,0 +1,280 @@
+"""What a board reads, in business words: headlines, decisions, the supplier register and its tables.
+
+The HTML report and the Markdown summary both draw on these facts, and every figure comes from
+`report_dict` (the JSON contract) or the scores behind it, so a report never re-derives a number.
+Wording follows DOMAIN.md section 6: business impact first, one number per sentence, absolute
+dates, and every risk paired with a decision.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+ENTRY_KINDS = {
+    "http": "web route", "cli": "command", "task": "background task", "lambda": "serverless function",
+    "main": "script", "script": "installed command", "notebook": "notebook",
+}
+VENDOR_KINDS = {"hosted_api": "hosted API", "cloud_platform": "cloud platform",
+                "local_runtime": "self-hosted runtime", "gateway": "gateway"}
+SUBSTITUTABILITY = {"SB_1": "easily substitutable", "SB_2": "substitutable with difficulty",
+                    "SB_3": "not easily substitutable"}
+SERVICES = {
+    "chat": "chat", "completions": "text completion", "embeddings": "embeddings (search index)",
+    "responses": "Responses API", "assistants": "assistants", "threads": "conversation threads",
+    "batch": "batch jobs", "realtime": "real-time voice", "images": "images", "audio": "speech",
+    "moderation": "moderation", "rerank": "re-ranking", "files": "file storage",
+    "vector_stores": "vector stores", "fine_tuning": "fine-tuning", "agents": "agents",
+    "structured_output": "structured output", "prompt_caching": "prompt caching",
+    "server_tools": "hosted tools", "prompts": "stored prompts", "computer_use": "computer use",
+}
+# DOMAIN.md 2.3 weights grouped into what leaving costs, cheapest first (upper bound of w, label).
+LOCK_IN_CLASSES = (
+    (0.10, "change a setting"), (0.30, "edit and re-test the calls"), (0.60, "rewrite supplier-specific features"),
+    (0.80, "export data the supplier holds"), (1.00, "re-index or retrain"),
+)
+CONSEQUENCES = {
+    "embeddings": "changing supplier means re-indexing every stored document",
+    "fine_tuning": "changing supplier means retraining and re-testing the fine-tuned model",
+    "assistants": "changing supplier means exporting the threads it holds and rebuilding them",
+    "threads": "changing supplier means exporting the threads it holds and rebuilding them",
+    "vector_stores": "changing supplier means exporting the documents it stores and re-indexing them",
+    "files": "changing supplier means exporting the files it holds",
+    "responses": "changing supplier means rewriting code built on its own interface",
+    "batch": "changing supplier means rewriting the batch jobs",
+    "realtime": "changing supplier means rewriting the real-time voice integration",
+}
+MATRIX_ROWS = 40
+GAP_ROWS = 10
+
+
+def pct(value) -> str:
+    return "n/a" if value is None else f"{100 * value:.0f}%"
+
+
+def name_of(data: dict, vendor_id: str) -> str:
+    return next((v["name"] for v in data["vendors"] if v["id"] == vendor_id), vendor_id)
+
+
+def scores_of(report):
+    """The live `score.Scores` (None for a scan without scores)."""
+    exposure = report.extra.get("exposure")
+    return getattr(exposure, "scores", None)
+
+
+def prod_entries(data: dict) -> list:
+    return [e for e in data["entry_points"] if e.get("scope", "prod") == "prod"]
+
+
+def ranked_vendors(data: dict) -> list:
+    """Vendor rows, the largest share of AI-dependent functions first."""
+    return sorted(data["vendors"], key=lambda v: (-(v.get("share") or 0), -v["call_sites"], v["id"]))
+
+
+# --- the executive summary -------------------------------------------------------------------
+
+def headlines(data: dict, scores) -> list:
+    """Three plain sentences: who we depend on, what stops if they fail, how much has a plan B."""
+    ranked = [v for v in ranked_vendors(data) if v.get("share")]
+    if not ranked or not data.get("scores"):
+        return ["No AI supplier is called from this code base.",
+                "No user-facing function depends on an AI supplier.",
+                "There is no AI supplier to plan a switch away from."]
+    return [_dependence_sentence(ranked), _outage_sentence(data, scores), _plan_b_sentence(data["scores"])]
+
+
+def _dependence_sentence(ranked: list) -> str:
+    top = ranked[0]
+    if len(ranked) == 1:
+        return f"All of our AI-dependent functions rely on {top['name']} alone."
+    return f"{top['name']} carries {pct(top['share'])} of our AI-dependent functions."
+
+
+def _outage_sentence(data: dict, scores) -> str:
+    worst = max(data["vendors"], key=lambda v: (v.get("blast_radius") or 0, v.get("exposure") or 0))
+    if not worst.get("blast_radius"):
+        return "No single supplier outage would stop a user-facing function: each one has a plan B."
+    if getattr(scores, "reach_from_call_sites", False) or not prod_entries(data):
+        return f"If {worst['name']} were unavailable, {pct(worst['blast_radius'])} of our AI calls would stop."
+    entries = prod_entries(data)
+    stopped = sum(worst["id"] in e["unprotected_vendors"] for e in entries)
+    return f"If {worst['name']} were unavailable, {stopped} of our {len(entries)} user-facing functions would stop."
+
+
+def _plan_b_sentence(scores: dict) -> str:
+    coverage = scores["fallback_coverage"]
+    if coverage >= 1:
+        return "Every AI call has a working plan B with another supplier."
+    if coverage <= 0:
+        return "None of our AI calls has a plan B with another supplier."
+    return f"Only {pct(coverage)} of our AI calls have a working plan B with another supplier."
+
+
+def decisions(data: dict, scores, retirements: list) -> list:
+    """Risks paired with the decision they ask for; owner and date are the board's to fill in."""
+    found = _outage_decisions(data) + _concentration_decision(data) + _lock_in_decisions(scores)
+    found += _retirement_decisions(retirements) + _secret_decision(data)
+    if not found:
+        found.append({"risk": "No supplier risk needs a decision now.",
+                      "decision": "Re-run this report at the next release.", "recommended": "Monitor"})
+    return found[:6]
+
+
+def _outage_decisions(data: dict) -> list:
+    rows = sorted((v for v in data["vendors"] if v.get("blast_radius")), key=lambda v: -v["blast_radius"])
+    return [{"risk": f"If {v['name']} is unavailable, {pct(v['blast_radius'])} of user-facing functions stop.",
+             "decision": f"Fund a plan B with a second supplier for the functions that need {v['name']}, "
+                         "or accept the outage risk.", "recommended": "Fund a fallback"} for v in rows[:2]]
+
+
+def _concentration_decision(data: dict) -> list:
+    scores = data.get("scores") or {}
+    ranked = ranked_vendors(data)
+    if scores.get("concentration_band") != "high" or not ranked:
+        return []
+    top = ranked[0]
+    return [{"risk": f"{top['name']} carries {pct(top['share'])} of our AI-dependent functions (highly concentrated).",
+             "decision": f"Decide whether {top['name']} may keep that share, or set a target to diversify.",
+             "recommended": "Accept with a review date"}]
+
+
+def _lock_in_decisions(scores) -> list:
+    reasons = [r for r in getattr(scores, "reasons", ()) if getattr(r, "kind", "") == "lock_in"]
+    return [{"risk": r.text, "decision": "Budget the switching cost now, or accept the lock-in for this function.",
+             "recommended": "Accept and record"} for r in reasons[:2]]
+
+
+def _retirement_decisions(retirements: list) -> list:
+    urgent = [r for r in retirements if r["days_left"] is not None and r["days_left"] <= 180]
+    return [{"risk": f"The model {r['model']} {'was switched off on' if r['days_left'] < 0 else 'is switched off on'} "
+                     f"{r['retire_date']}.", "decision": f"Move the code to a supported model before {r['retire_date']}.",
+             "recommended": "Fix now"} for r in urgent[:2]]
+
+
+def _secret_decision(data: dict) -> list:
+    keys = [f for f in data["findings"] if f["kind"] == "secret"]
+    if not keys:
+        return []
+    return [{"risk": f"{len(keys)} supplier API key(s) are written into the source code.",
+             "decision": "Revoke these keys and keep keys in a secret manager.", "recommended": "Fix now"}]
+
+
+# --- the supplier register and its tables ------------------------------------------------------
+
+def register(data: dict, scores, retirements: list) -> list:
+    """DORA-shaped rows (B_07.01): what each supplier does for us and how hard it is to replace."""
+    live = getattr(scores, "vendors", {}) or {}
+    rows = []
+    for vendor in ranked_vendors(data):
+        own = [f for f in data["findings"] if f["vendor"] == vendor["id"] and f["scope"] == "prod"]
+        score = live.get(vendor["id"])
+        alternatives = [name_of(data, v) for v in getattr(score, "alternatives", ())]
+        nearest = min((r["retire_date"] for r in retirements if r["vendor"] == vendor["id"]), default=None)
+        rows.append({
+            "vendor": vendor, "kind": VENDOR_KINDS.get(vendor["kind"], vendor["kind"]),
+            "services": _services(own), "models": sorted({f["detail"] for f in own if f["kind"] == "model_string"}),
+            "functions": [e for e in prod_entries(data) if vendor["id"] in e["vendors"]],
+            "substitutability": vendor.get("substitutability"),
+            "substitutability_text": SUBSTITUTABILITY.get(vendor.get("substitutability"), "not assessed"),
+            "alternatives": alternatives, "retirement": nearest,
+            "evidence": [f"{f['path']}:{f['line']}" for f in own if f["kind"] in ("call", "adapter", "model_string")][:3],
+        })
+    return rows
+
+
+def _services(findings: list) -> list:
+    features = {f["feature"] for f in findings if f["kind"] in ("call", "adapter", "model_string")}
+    return sorted(SERVICES[f] for f in features if f in SERVICES) or (["chat"] if features else [])
+
+
+def matrix(data: dict) -> dict:
+    """Entry points x vendors: "stops" when the function needs that vendor with no plan B."""
+    vendors = [v for v in ranked_vendors(data) if any(v["id"] in e["vendors"] for e in prod_entries(data))]
+    using = [e for e in prod_entries(data) if e["vendors"]]
+    rows = [{"entry": e, "label": ENTRY_KINDS.get(e["kind"], e["kind"]),
+             "cells": [_cell(e, v["id"]) for v in vendors]} for e in using[:MATRIX_ROWS]]
+    fails = [{"vendor": v, "stops": [e for e in using if v["id"] in e["unprotected_vendors"]]} for v in vendors]
+    return {"vendors": vendors, "rows": rows, "more": max(0, len(using) - MATRIX_ROWS),
+            "without_ai": len(prod_entries(data)) - len(using), "fails": fails}
+
+
+def _cell(entry: dict, vendor_id: str) -> str:
+    if vendor_id in entry["unprotected_vendors"]:
+        return "stops"
+    return "covered" if vendor_id in entry["vendors"] else ""
+
+
+def primary_sites(report) -> list:
+    """(finding dict, Site) for production call sites that run in normal operation."""
+    from .json_report import finding_dict
+
+    exposure = report.extra.get("exposure")
+    sites = getattr(exposure, "sites", {}) or {}
+    return [(finding_dict(report.findings[i], report.vendors), site) for i, site in sorted(sites.items())
+            if not site.is_fallback_target]
+
+
+def gaps(report) -> list:
+    """Call sites without a plan B, the ones most functions depend on first."""
+    bare = [(f, s) for f, s in primary_sites(report) if s.fallback_credit < 0.5]
+    bare.sort(key=lambda pair: (-len(pair[1].reach), pair[0]["path"], pair[0]["line"]))
+    return [{"finding": f, "functions": len(s.reach), "vendor": name_of_rule(report, f["vendor"])} for f, s in bare[:GAP_ROWS]]
+
+
+def name_of_rule(report, vendor_id: str) -> str:
+    rule = report.vendors.get(vendor_id)
+    return rule.name if rule is not None else vendor_id
+
+
+def lock_in_classes(report, data: dict) -> list:
+    """Per vendor, how many call sites fall in each switching-cost class (for the stacked bars)."""
+    counts = {}
+    for finding, site in primary_sites(report):
+        index = next(i for i, (bound, _) in enumerate(LOCK_IN_CLASSES) if site.lock_in <= bound + 1e-9)
+        counts.setdefault(finding["vendor"], [0] * len(LOCK_IN_CLASSES))[index] += 1
+    return [{"vendor": v, "counts": counts[v["id"]]} for v in ranked_vendors(data) if v["id"] in counts]
+
+
+def lock_in_top(report, scores) -> list:
+    """The five sites whose switch would cost most, with what leaving them means."""
+    rows = []
+    for site in getattr(scores, "lock_in_top", ())[:5]:
+        label = next(text for bound, text in LOCK_IN_CLASSES if site.lock_in <= bound + 1e-9)
+        rows.append({"where": f"{site.path}:{site.line}", "vendor": name_of_rule(report, site.vendor),
+                     "service": SERVICES.get(site.feature, site.feature), "weight": site.lock_in,
+                     "consequence": CONSEQUENCES.get(site.feature, f"changing supplier means we {label}"),
+                     "functions": len(site.reach)})
+    return rows
+
+
+# --- model retirement calendar -------------------------------------------------------------------
+
+def retirements(report, as_of: date) -> list:
+    """Lifecycle records from `report.extra["lifecycle"]`, nearest date first.
+
+    Each record (a dict or an object) names `model`, `vendor`, `retire_date` and where it is used
+    (`path`, `line`), and may carry `status`, `date_kind`, `source_url` and `read_date`.
+    """
+    rows = [_retirement(record, as_of) for record in report.extra.get("lifecycle") or ()]
+    rows = [r for r in rows if r is not None]
+    return sorted(rows, key=lambda r: (r["retire_date"], r["model"], r["where"]))
+
+
+def _retirement(record, as_of: date):
+    get = record.get if isinstance(record, dict) else (lambda key, default=None: getattr(record, key, default))
+    when = _as_date(get("retire_date"))
+    if when is None:
+        return None
+    vendor = get("vendor") or get("operator") or ""
+    where = f"{get('path')}:{get('line')}" if get("path") else ""
+    return {"model": str(get("model") or ""), "vendor": str(vendor), "retire_date": when.isoformat(),
+            "days_left": (when - as_of).days, "status": str(get("status") or ""),
+            "date_kind": str(get("date_kind") or "exact"), "source_url": str(get("source_url") or ""),
+            "read_date": str(get("read_date") or ""), "where": where}
+
+
+def _as_date(value):
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None

@@ -1,0 +1,49 @@
+"""`riskscan check` output: one `path:line:col: CODE [slug] message` line per violation and a summary line."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from .. import __version__
+from ..baseline import fingerprint
+from .text import location
+
+
+def summary(result) -> dict:
+    suppressed = result.suppressed
+    return {
+        "violations": len(result.violations),
+        "by_code": dict(sorted(Counter(v.code for v in result.violations).items())),
+        "suppressed": sum(suppressed.values()), "suppressed_bare": suppressed.get("bare", 0),
+        "baselined": result.known,
+        "files_checked": len(result.files) if result.files is not None else result.report.files_scanned,
+        "files_scanned": result.report.files_scanned,
+        "files_skipped": len(result.report.skipped),
+    }
+
+
+def render_check_json(result) -> str:
+    rows = [{"code": v.code, "slug": v.slug, "message": v.message, "path": v.path, "line": v.line,
+             "column": v.column, "cell": v.cell, "vendor": v.vendor, "fingerprint": fingerprint(v),
+             "evidence": [f"{p}:{l}" for p, l in v.evidence]} for v in result.violations]
+    document = {"tool": {"name": "riskscan", "version": __version__, "rules_version": result.report.rules_version},
+                "summary": summary(result), "policy": result.policy.settings(), "violations": rows}
+    if result.note:
+        document["note"] = result.note
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_check_text(result) -> str:
+    lines = [f"{location(v) if v.path else '(repository)'}: {v.code} [{v.slug}] {v.message}" for v in result.violations]
+    data = summary(result)
+    counts = ", ".join(f"{code} x{n}" for code, n in data["by_code"].items())
+    head = f"{data['violations']} violation(s) ({counts})" if data["violations"] else "no violations"
+    parts = [head, f"{data['files_checked']} file(s) checked"]
+    if data["suppressed"]:
+        parts.append(f"{data['suppressed']} suppressed inline ({data['suppressed_bare']} bare)")
+    if data["baselined"]:
+        parts.append(f"{data['baselined']} known in the baseline")
+    if data["files_skipped"]:
+        parts.append(f"{data['files_skipped']} file(s) could not be analysed")
+    lines.append("riskscan check: " + "; ".join(parts))
+    return "\n".join(lines) + "\n"
