@@ -58,11 +58,11 @@ def floor(root: Path) -> tuple:
     return time.perf_counter() - start, lines, len(files)
 
 
-def run(args: list) -> tuple:
+def run(args: list, cwd=None) -> tuple:
     """Wall seconds and peak RSS (MB) of one riskscan command."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "riskscan", *args], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "riskscan", *args], capture_output=True, text=True, cwd=cwd)
     seconds = time.perf_counter() - start
     if done.returncode not in (0, 1):
         sys.exit(f"riskscan {' '.join(args)} failed ({done.returncode}): {done.stderr[-800:]}")
@@ -97,8 +97,11 @@ def measure(root: Path, jobs) -> dict:
         result = {"files": files, "lines": lines, "floor": floor_s, "cold": cold_s, "warm": warm_s,
                   "peak_mb": max(cold_mb, warm_mb), "findings": report["summary"]["findings"]}
         if has_check_command():
-            changed = touch(python_files(root), 5)
-            result["check"], _ = run(["check", *map(str, changed), "--cache-dir", str(cache)] if _check_takes_cache() else ["check", *map(str, changed)])
+            changed = [str(p.relative_to(root)) for p in touch(python_files(root), 5)]
+            cache_args = ["--cache-dir", str(cache)] if _check_takes_cache() else []
+            run(["check", *cache_args], cwd=root)  # warm the check's own view of the repository first
+            changed = [str(p.relative_to(root)) for p in touch(python_files(root), 5)]
+            result["check"], _ = run(["check", *changed, *cache_args], cwd=root)
         return result
     finally:
         shutil.rmtree(cache, ignore_errors=True)

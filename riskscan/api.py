@@ -5,18 +5,22 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Optional
 
-from .discover import EXAMPLE_GLOBS, TEST_GLOBS, discover, first_party_names, module_names, sibling_modules
+from .dependencies import review as review_dependencies
+from .discover import EXAMPLE_GLOBS, TEST_GLOBS, discover, first_party_names, module_names, scope_for, sibling_modules
 from .analyse import analyse_file
 from .config import entry_weights
 from .errors import UsageError
 from .exposure import assess
+from .firstparty import provider_module_findings
 from .graph import build_graph
 from .cache import Cache, content_key
 from .model import FileResult, Report, Skipped
 from .ruleset import Catalogue, load_catalogue
+from .lifecycle import DEFAULT_WINDOW
 from .source import DEFAULT_MAX_BYTES
 
 
@@ -38,6 +42,8 @@ class ScanOptions:
     only: Optional[frozenset] = None  # relpaths to analyse; the others come from the cache or not at all
     entry_points: tuple = ()  # configured (target "pkg.module:function", name, kind, criticality or None)
     criticality: tuple = ()  # configured (glob, weight) for detected entry points; first match wins
+    as_of: Optional[date] = None  # reference day for model retirements and API shutdowns (None: today)
+    retiring_within: int = DEFAULT_WINDOW  # days: models retiring this soon are findings
 
 
 def scan(root, options: Optional[ScanOptions] = None, catalogue: Optional[Catalogue] = None) -> Report:
@@ -50,13 +56,16 @@ def scan(root, options: Optional[ScanOptions] = None, catalogue: Optional[Catalo
     first_party = first_party_names(files)
     results = _run(files, catalogue, first_party, options)
     results.sort(key=lambda r: r.path)
-    findings, skipped, lines = [], [], 0
+    findings, skipped, lines = provider_module_findings(results, catalogue, root, {f.relpath: f.scope for f in files}), [], 0
     for result in results:
         lines += result.lines
         if result.skipped is not None:
             skipped.append(result.skipped)
         findings += result.findings
     findings.sort(key=lambda f: f.sort_key())
+    review = review_dependencies(root, results, findings, catalogue, options.rule_dirs, options.as_of, options.retiring_within,
+                                 lambda path: scope_for(path, options.test_globs, options.example_globs))
+    findings = review.findings
     skipped.sort(key=lambda s: s.path)
     vendors = {f.vendor: catalogue.vendors[f.vendor] for f in findings if f.vendor in catalogue.vendors}
     report = Report(
@@ -65,11 +74,12 @@ def scan(root, options: Optional[ScanOptions] = None, catalogue: Optional[Catalo
         rules_version=catalogue.version,
     )
     report.extra["results"] = results
+    report.extra.update(dependencies=review, lifecycle=review.calendar, as_of=review.as_of)
     if options.exposure:
         repo = build_graph(report, results, root, options.entry_points, {f.relpath: f.scope for f in files})
         report.extra["graph"] = repo
         crit = entry_weights(repo.entry_points, options.entry_points, options.criticality)
-        report.extra["exposure"] = assess(report, repo, catalogue, crit=crit)
+        report.extra["exposure"] = assess(report, repo, catalogue, crit=crit, gates=review.gates)
     return report
 
 

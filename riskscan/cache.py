@@ -20,7 +20,7 @@ from . import __version__
 from .model import FileResult, Finding, Skipped
 from .structure import EntryFact, FunctionInfo, ModuleStructure
 
-_SCHEMA = 1
+_SCHEMA = 2  # 2: findings carry the model and keyword names of vendor calls
 
 
 def default_cache_dir() -> Path:
@@ -126,6 +126,7 @@ def _finding_dict(finding: Finding) -> dict:
 def _finding_from(data: dict) -> Finding:
     data = {k: v for k, v in data.items() if k in _FINDING_FIELDS}
     data["fallback_to"] = tuple(data.get("fallback_to", ()))
+    data["arguments"] = tuple(data.get("arguments", ()))
     return Finding(**data)
 
 

@@ -106,9 +106,10 @@ CHECKS = (
     ),
     Check(
         "RS302", "retired-model", "Retired model", "no_retired_models",
-        "model {detail!r} ({vendor_name}) is retired{since}",
-        "A model string names a model that its operator has retired, according to the lifecycle data in "
-        "`rules/lifecycle/` (when that data is installed; without it the check finds nothing).",
+        "model {model!r} ({vendor_name}) is retired{since}",
+        "A model string, or the `model=` of a vendor call, names a model that its operator has retired by the "
+        "scan's as-of date, according to the lifecycle catalogue in `rules/lifecycle/` (the `lifecycle` "
+        "findings of the scan; where they are absent the check finds nothing).",
         "Requests to a retired model fail: the feature is already broken, or breaks on the retirement date.",
         "litellm.completion(model=\"anthropic/claude-2.1\", messages=[...])",
         "Move to the successor the operator names, test the prompts against it, and keep the model id in one "

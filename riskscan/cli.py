@@ -12,8 +12,13 @@ from . import __version__
 from .api import ScanOptions, scan
 from .cache import default_cache_dir
 from .cli_gate import GATE_COMMANDS, config_option, current_config, warn_unresolved_entry_points
+from .dependencies import load_tables
 from .errors import RiskscanError
-from .render import FORMATS, render
+from .lifecycle import DEFAULT_WINDOW
+from .render import COMPARING, FORMATS, render
+from .render.changes import load_baseline
+from .render.outputs import plan_outputs
+from .render.progress import ProgressBar
 from .render.graph_export import GRAPH_FORMATS, render_graph
 from .ruleset import load_catalogue
 
@@ -45,8 +50,11 @@ def cli() -> None:
 @cli.command("scan")
 @click.argument("path", default=".", type=click.Path(path_type=Path), is_eager=True)
 @config_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default: text, or what the -o extension names).")
+@click.option("-o", "--output", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a report to FILE instead of stdout; repeatable, each in the format its extension names (.txt .json .sarif .md .html .cdx.json).")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="A previous JSON report: the html and markdown reports show the changes since.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no messages on stderr.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (gitignore syntax); repeatable.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path), help="Extra rule directory; repeatable.")
 @click.option("--no-gitignore", is_flag=True, help="Scan files that .gitignore excludes.")
@@ -55,21 +63,38 @@ def cli() -> None:
 @click.option("--no-prefilter", is_flag=True, help="Analyse every file fully (slower; for checking the pre-filter).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Where to keep the per-file cache (default: the user cache folder).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Day (YYYY-MM-DD) model retirements and API shutdowns are judged on; makes a report reproducible (default: today).")
+@click.option("--retiring-within", type=click.IntRange(min=0), default=DEFAULT_WINDOW, show_default=True, metavar="DAYS", help="Report models that retire within DAYS of --as-of.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
-def scan_command(path, fmt, output, exclude, rule_dirs, no_gitignore, jobs, max_file_size, no_prefilter, cache_dir, no_cache, debug):
+def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, no_gitignore, jobs, max_file_size, no_prefilter, cache_dir, no_cache,
+                 as_of, retiring_within, debug):
     """Scan PATH (default: the current folder) for AI vendor touchpoints."""
+    plan = _guarded(lambda: plan_outputs(output, fmt), debug)
+    previous = _guarded(lambda: load_baseline(baseline), debug) if baseline else None
+    progress = ProgressBar(enabled=False if quiet else None)
     options = ScanOptions(excludes=exclude, rule_dirs=rule_dirs, use_gitignore=not no_gitignore,
-                          max_bytes=max_file_size, jobs=jobs, prefilter=not no_prefilter,
-                          cache_dir=cache_location(cache_dir, no_cache), **current_config().scan_fields())
-    report = _guarded(lambda: scan(path, options), debug)
+                          max_bytes=max_file_size, jobs=jobs, prefilter=not no_prefilter, progress=progress,
+                          cache_dir=cache_location(cache_dir, no_cache), as_of=as_of.date() if as_of else None,
+                          retiring_within=retiring_within, **current_config().scan_fields())
+    with progress:
+        report = _guarded(lambda: scan(path, options), debug)
     warn_unresolved_entry_points(report)
-    text = render(report, fmt)
-    if output:
-        write_atomically(output, text)
-        click.echo(f"wrote {output} ({len(report.findings)} findings, {len(report.skipped)} skipped)", err=True)
-    else:
-        click.echo(text, nl=False)
+    _write_reports(report, plan, previous, quiet)
     sys.exit(EXIT_OK)
+
+
+def _write_reports(report, plan: list, baseline, quiet: bool) -> None:
+    """Each planned report once; colour only on a terminal (click strips it from pipes, NO_COLOR too)."""
+    if baseline is not None and not quiet and not any(fmt in COMPARING for _, fmt in plan):
+        click.echo("riskscan: note: --baseline changes only the html and markdown reports", err=True)
+    for target, fmt in plan:
+        text = render(report, fmt, baseline)
+        if target is None:
+            click.echo(text, nl=False, color=False if os.environ.get("NO_COLOR") else None)
+            continue
+        write_atomically(target, click.unstyle(text) if fmt == "text" else text)
+        if not quiet:
+            click.echo(f"wrote {target} ({fmt}; {len(report.findings)} findings, {len(report.skipped)} skipped)", err=True)
 
 
 @cli.command("graph")
@@ -97,6 +122,7 @@ def graph_command(path, fmt, output, exclude, rule_dirs, jobs):
 def rules_command(rule_dirs, fmt):
     """List the vendor catalogue (and validate extra rule directories)."""
     catalogue = _guarded(lambda: load_catalogue(rule_dirs), False)
+    lifecycle, legacy, lockin = _guarded(lambda: load_tables(rule_dirs, catalogue), False)
     if fmt == "json":
         import json
 
@@ -109,6 +135,9 @@ def rules_command(rule_dirs, fmt):
         click.echo(f"{vendor_id:<16} {rule.name[:26]:<26} {rule.kind:<14} {rule.company}")
     click.echo(f"\n{len(catalogue.vendors)} vendors, {len(catalogue.routers)} model routers "
                f"({', '.join(sorted(catalogue.routers))}); rules version {catalogue.version}")
+    dated = len(lifecycle.exact) + sum(len(g) for g in lifecycle.globs.values())
+    click.echo(f"{dated} model ids or patterns with retirement dates, {len(legacy.removals)} legacy API rules, "
+               f"{len(lockin.rules)} lock-in rules")
 
 
 def cache_location(cache_dir, no_cache: bool):

@@ -38,7 +38,7 @@ def _load_config(ctx: click.Context, param, value):
     except RiskscanError as exc:
         click.echo(f"riskscan: error: {exc}", err=True)
         ctx.exit(_cli().EXIT_ERROR)
-    ctx.default_map = {**(ctx.default_map or {}), **config.default_map()}
+    ctx.default_map = {**(ctx.default_map or {}), **config.default_map(ctx.command.name)}
     ctx.meta[_META] = config
     return value
 
@@ -65,6 +65,7 @@ def scan_options(func):
         click.option("--max-file-size", type=click.IntRange(min=1), default=5 * 1024 * 1024, show_default=True, help="Skip files larger than this many bytes."),
         click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Where to keep the per-file cache."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the cache."),
+        click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Day (YYYY-MM-DD) model retirements are judged on (default: today)."),
         click.option("--debug", is_flag=True, help="Show tracebacks for internal errors."),
     ]
     for decorator in reversed(decorators):
@@ -72,12 +73,12 @@ def scan_options(func):
     return func
 
 
-def build_options(exclude, rule_dirs, no_gitignore, jobs, max_file_size, cache_dir, no_cache):
+def build_options(exclude, rule_dirs, no_gitignore, jobs, max_file_size, cache_dir, no_cache, as_of):
     from .api import ScanOptions
 
     return ScanOptions(excludes=tuple(exclude), rule_dirs=tuple(rule_dirs), use_gitignore=not no_gitignore,
                        max_bytes=max_file_size, jobs=jobs, cache_dir=_cli().cache_location(cache_dir, no_cache),
-                       **current_config().scan_fields())
+                       as_of=as_of.date() if as_of else None, **current_config().scan_fields())
 
 
 def warn_unresolved_entry_points(report) -> None:
@@ -124,7 +125,7 @@ def baseline_command(path, output, debug, **scan):
     cli = _cli()
     config = current_config()
     report, policy, outcome = cli._guarded(lambda: collect(path, config, build_options(**scan)), debug)
-    target = output or Path(config.default_map().get("baseline", DEFAULT_BASELINE))
+    target = output or Path(config.default_map("check").get("baseline", DEFAULT_BASELINE))
     cli.write_atomically(target, baseline_text(outcome.violations, report.rules_version, policy.settings()))
     click.echo(f"wrote {target} ({len(outcome.violations)} violation(s))", err=True)
     sys.exit(cli.EXIT_OK)

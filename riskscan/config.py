@@ -75,8 +75,11 @@ class Config:
         """A ConfigError naming this file, the line of `key` and the full dotted key."""
         return config_error([(key, message)], self)
 
-    def default_map(self) -> dict:
-        """click parameter name -> default value, for the options the file sets."""
+    def default_map(self, command: str = "check") -> dict:
+        """click parameter name -> default value, for the options the file sets.
+
+        `baseline` is the violations baseline of `check` only: `scan --baseline` means a previous report.
+        """
         data, defaults = self.data, {}
         for key in ("exclude", "jobs", "max_file_size"):
             if key in data:
@@ -85,7 +88,7 @@ class Config:
             defaults["rule_dirs"] = [str(self.base / d) for d in data["rules"]]
         if "gitignore" in data:
             defaults["no_gitignore"] = not data["gitignore"]
-        if "baseline" in data:
+        if "baseline" in data and command == "check":
             defaults["baseline"] = str(self.base / data["baseline"])
         return defaults
 

@@ -22,10 +22,11 @@ class Exposure:
     sites: dict  # finding index -> Site
 
 
-def assess(report, repo: RepoGraph, catalogue, include_scopes=("prod",), crit=None) -> Exposure:
+def assess(report, repo: RepoGraph, catalogue, include_scopes=("prod",), crit=None, gates=None) -> Exposure:
     """Scores over production code by default; tests and examples are reported apart.
 
-    `crit` maps entry point ids to their configured criticality (default 1 each).
+    `crit` maps entry point ids to their configured criticality (default 1 each); `gates` are the
+    model-retirement gates of lifecycle.lifecycle_gates.
     """
     crit = crit or {}
     entries = [e for e in repo.entry_points if e.scope in include_scopes]
@@ -40,7 +41,8 @@ def assess(report, repo: RepoGraph, catalogue, include_scopes=("prod",), crit=No
             continue
         sites[index] = _site(finding, frozenset(reached_by.get(index, ())), repo.site_modules[index], catalogue)
     names = {vendor: rule.name for vendor, rule in catalogue.vendors.items()}
-    scores = compute_scores(list(sites.values()), [ScoreEntry(e.id, crit.get(e.id, 1.0)) for e in entries], _closely_connected(catalogue), names=names)
+    scores = compute_scores(list(sites.values()), [ScoreEntry(e.id, crit.get(e.id, 1.0)) for e in entries], _closely_connected(catalogue),
+                            gates=gates, names=names)
     rows = [dict(_entry_dict(e, repo, report, sites), criticality=crit.get(e.id, 1.0)) for e in repo.entry_points]
     return Exposure(scores, rows, sites)
 
@@ -65,7 +67,7 @@ def site_lock_in(finding, catalogue) -> float:
     weight = lock_in_weight(
         finding.feature or "chat", via_router=finding.kind == "model_string",
         openai_compatible=finding.detail.startswith(("openai.", "langchain_openai.")),
-        fine_tuned="ft:" in finding.detail,
+        fine_tuned="ft:" in finding.detail or (finding.model or "").startswith("ft:"),
     )
     rule = catalogue.vendors.get(finding.vendor)
     if rule is not None and rule.kind == "local_runtime" and weight <= PORTABLE:

@@ -35,6 +35,7 @@ _HOST = re.compile(r"^([a-z0-9\-]+(?:\.[a-z0-9\-]+)+|localhost|127\.0\.0\.1)(:\d
 _ENV_READERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb", "decouple.config", "environ.Env.str"}
 _IMPORTERS = {"importlib.import_module", "importlib.__import__"}
 _FALLBACK_METHOD = "with_fallbacks"
+_MODEL_KEYWORDS = ("model", "model_name", "model_id", "modelId", "engine")  # where a vendor call takes its model
 
 
 @dataclass(frozen=True)
@@ -499,7 +500,8 @@ class ModuleExtractor(cst.CSTVisitor):
         if entry is not None:
             vendor = self._endpoint_vendor(node, entry.endpoint_args) or self._wrapped_vendor(node) or vendor
             kind = "adapter" if entry.kind == "adapter" else "call"
-            index = self.add(node, vendor, kind, path, feature=entry.feature or ("client" if kind == "call" else None), framework=entry.framework)
+            index = self.add(node, vendor, kind, path, feature=entry.feature or ("client" if kind == "call" else None), framework=entry.framework,
+                             **self._call_facts(node))
             self._derive(func, vendor)
             self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=entry.kind, feature=entry.feature)
         elif func.vendor is not None and configuring:
@@ -508,7 +510,7 @@ class ModuleExtractor(cst.CSTVisitor):
             pass  # `response.get("body").read()`: reading a result the vendor already returned
         elif func.vendor is not None:
             feature = self._feature(path, func)
-            self.add(node, func.vendor, "call", path, feature=feature)
+            self.add(node, func.vendor, "call", path, feature=feature, **self._call_facts(node))
             self._derive(func, func.vendor)
             self.call_values[id(node)] = replace(func, path=f"{path}()", text=None, node=None)
         elif not handled:
@@ -516,7 +518,7 @@ class ModuleExtractor(cst.CSTVisitor):
             if hit is not None:
                 vendor, kind, root = hit
                 feature = self.cat.feature_for(root, tuple(clean[len(root) + 1:].split("."))) if kind == "call" else None
-                index = self.add(node, vendor, kind, path, feature=feature or "other")
+                index = self.add(node, vendor, kind, path, feature=feature or "other", **self._call_facts(node))
                 self._derive(func, vendor)
                 self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=kind)
             else:
@@ -524,6 +526,22 @@ class ModuleExtractor(cst.CSTVisitor):
         self._with_fallbacks(node)
         value = self.call_values.get(id(node))
         return handled or (value is not None and value.vendor is not None)
+
+    # ------------------------------------------------------------------ model and arguments of a vendor call
+    def _call_facts(self, node: cst.Call) -> dict:
+        """What dependencies.py needs from a vendor call: its model literal (for the retirement
+        dates) and its keyword names (`previous_response_id`: state kept at the vendor)."""
+        keywords = tuple(sorted({a.keyword.value for a in node.args if a.keyword is not None}))
+        return {"model": self._model_literal(node), "arguments": keywords}
+
+    def _model_literal(self, node: cst.Call) -> Optional[str]:
+        """`model="gpt-4o"` (or a name bound to such a string); a first positional argument only when it names a known model."""
+        for keyword in _MODEL_KEYWORDS:
+            text = _arg_text(self, node, None, keyword)
+            if text and _MODEL_ID.match(text):
+                return text
+        text = _arg_text(self, node, 0, None)
+        return text if text and _MODEL_ID.match(text) and self.cat.vendor_for_model(text) else None
 
     def _call_through_router(self, node: cst.Call, path: str, router: Value) -> None:
         """`router.completion(model="group")` reaches every provider the router was built with."""

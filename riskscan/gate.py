@@ -32,7 +32,7 @@ def collect(root: Path, config: Config, options: ScanOptions) -> tuple:
     policy = Policy.from_config(config)
     policy.validate(config, catalogue)
     report = scan(root, replace(options, exposure=policy.needs_scores), catalogue)
-    violations = evaluate(report, policy, retired_lookup(catalogue))
+    violations = evaluate(report, policy, retired_lookup(report))
     return report, policy, apply_suppressions(violations, root)
 
 
@@ -81,15 +81,13 @@ def relative_paths(root: Path, files, strict: bool = True) -> Optional[frozenset
     return frozenset(paths)
 
 
-def retired_lookup(catalogue):
-    """finding -> retirement date ("" if unknown) or None, from the lifecycle data; None without it.
+def retired_lookup(report):
+    """finding -> retirement date or None, from the scan's `lifecycle` findings (riskscan/lifecycle.py).
 
-    The lifecycle catalogue (riskscan/lifecycle.py over rules/lifecycle/*.toml) is optional: when
-    it is not installed, RS302 finds nothing rather than failing the gate.
+    Without the lifecycle module, RS302 finds nothing rather than failing the gate.
     """
     try:
-        from . import lifecycle  # noqa: F401
+        from .lifecycle import retired_lookup as lookup
     except ImportError:
         return None
-    return None
-
+    return lookup(report)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-KINDS = ("import", "call", "adapter", "model_string", "endpoint", "env_var", "secret", "manifest")
+KINDS = ("import", "call", "adapter", "model_string", "endpoint", "env_var", "secret", "manifest", "legacy_api", "lifecycle")
 SCOPES = ("prod", "test", "example")
 SEVERITIES = ("info", "low", "medium", "high")
 
@@ -29,6 +29,13 @@ class Finding:
     cell: Optional[int] = None  # notebook cell number (1-based) when path is a notebook
     framework: Optional[str] = None
     function: Optional[str] = None  # dotted name of the enclosing function or class, "" at module level
+    # Dependency and lifecycle checks (dependencies.py); empty unless they apply.
+    model: Optional[str] = None  # the model id a vendor call names (`model="gpt-4o"`), or a lifecycle finding's model
+    arguments: tuple = ()  # keyword names a vendor call passes (`previous_response_id`: state kept at the vendor)
+    lock_in_class: Optional[str] = None  # DOMAIN.md 2.3 class the site shows (rules/lockin/)
+    check: Optional[str] = None  # what a manifest, legacy_api or lifecycle finding says ("unbounded", "retired", ...)
+    facts: tuple = ()  # (key, value) pairs behind that check: versions, dates, sources
+    level: Optional[str] = None  # severity that check decided
 
     @property
     def rule_id(self) -> str:
@@ -38,6 +45,8 @@ class Finding:
     def severity(self) -> str:
         if self.kind == "secret":
             return "high"
+        if self.level is not None:
+            return self.level if self.scope == "prod" else "info"
         if self.scope != "prod" or self.type_only:
             return "info"
         if self.kind in ("call", "adapter", "model_string", "endpoint"):

@@ -13,6 +13,7 @@ from .render import finding_message, vendor_name
 
 ROUTED_KINDS = ("call", "adapter", "model_string")  # graph.SITE_KINDS: what runs when a request is made
 DIRECT_KINDS = ("import", "call", "adapter", "endpoint", "model_string")
+USE_KINDS = DIRECT_KINDS + ("env_var", "manifest")  # evidence that a provider is used (not derived findings)
 SNIPPET_LIMIT = 240  # extract.py keeps this much of a line; longer lines are read again for suppressions
 
 
@@ -108,16 +109,16 @@ def _finding_checks(finding, policy: Policy, modules: dict, retired):
         return
     if policy.gateway_modules and _direct(finding) and not in_gateway(finding.path, modules.get(finding.path, ""), policy.gateway_modules):
         yield "RS101", {"gateways": ", ".join(policy.gateway_modules)}
-    if finding.vendor in policy.denied_providers:
+    if finding.kind in USE_KINDS and finding.vendor in policy.denied_providers:
         yield "RS103", {}
-    elif policy.allowed_providers and finding.vendor not in policy.allowed_providers:
+    elif finding.kind in USE_KINDS and policy.allowed_providers and finding.vendor not in policy.allowed_providers:
         yield "RS102", {"allowed": ", ".join(policy.allowed_providers)}
     if policy.require_fallback and is_unprotected_site(finding):
         yield "RS201", {}
-    if policy.no_retired_models and retired is not None and finding.kind == "model_string":
+    if policy.no_retired_models and retired is not None and finding.kind in ROUTED_KINDS:
         date = retired(finding)
         if date is not None:
-            yield "RS302", {"since": f" since {date}" if date else ""}
+            yield "RS302", {"since": f" since {date}" if date else "", "model": getattr(finding, "model", None) or finding.detail}
 
 
 def _telling(finding) -> int:

@@ -124,7 +124,7 @@ def test_unknown_provider_ids_get_a_close_match(tmp_path, capsys):
 
 def test_explicit_config_file(tmp_path, capsys):
     shutil.copytree(GATE, tmp_path / "repo")
-    config = write(tmp_path / "ci.toml", "[policy]\ndenied_providers = ['cohere']\nno_secrets = false\n")
+    config = write(tmp_path / "ci.toml", "[policy]\ndenied_providers = ['cohere']\nno_secrets = false\nno_retired_models = false\n")
     assert main(["check", "--root", str(tmp_path / "repo"), "--config", str(config), "--no-cache", "--format", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert {v["code"] for v in report["violations"]} == {"RS103"}
@@ -174,3 +174,11 @@ def test_default_map_uses_click_parameter_names(tmp_path):
                     tmp_path / "riskscan.toml")
     assert config.default_map() == {"exclude": ["a"], "jobs": 2, "rule_dirs": [str(tmp_path / "r")],
                                     "no_gitignore": True, "baseline": str(tmp_path / "b.json")}
+    assert "baseline" not in config.default_map("scan")  # `scan --baseline` is a previous report, not this
+
+
+def test_the_check_baseline_setting_does_not_reach_scan(tmp_path, capsys):
+    write(tmp_path / "riskscan.toml", "baseline = 'riskscan-baseline.json'\n")
+    write(tmp_path / "app.py", "import openai\n")
+    assert main(["scan", str(tmp_path), "--no-cache", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["findings"]

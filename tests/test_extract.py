@@ -20,8 +20,12 @@ def run(tmp_path, files: dict, **options):
     return scan(tmp_path, ScanOptions(jobs=1, **options))
 
 
+CORE_KINDS = ("import", "call", "adapter", "model_string", "endpoint", "env_var", "secret")
+
+
 def facts(report, path=None):
-    return {(f.line, f.vendor, f.kind) for f in report.findings if path is None or f.path == path}
+    """(line, vendor, kind) of the evidence findings (model lifecycle findings are tested on their own)."""
+    return {(f.line, f.vendor, f.kind) for f in report.findings if (path is None or f.path == path) and f.kind in CORE_KINDS}
 
 
 def test_alias_and_assignment_chain_resolves_to_the_call(tmp_path):
@@ -249,3 +253,27 @@ def test_env_var_read_only_not_written(tmp_path):
         C = environ["OPENAI_API_KEY"]
     """})
     assert facts(report) == {(4, "anthropic", "env_var"), (5, "mistral", "env_var"), (7, "openai", "env_var")}
+
+
+def test_project_module_serving_one_provider_counts_as_adapter(tmp_path):
+    report = run(tmp_path, {
+        "app/__init__.py": "",
+        "app/llms/__init__.py": "",
+        "app/llms/azure_openai.py": """
+            from openai import AzureOpenAI
+            def make():
+                return AzureOpenAI(azure_endpoint="https://x.openai.azure.com")
+        """,
+        "app/gateway.py": """
+            import openai
+            def complete(q):
+                return openai.OpenAI().chat.completions.create(model="gpt-4o", messages=[])
+        """,
+        "app/service.py": """
+            from app.llms.azure_openai import make
+            from app.gateway import complete
+        """,
+    })
+    adapters = {(f.line, f.vendor, f.detail) for f in report.findings if f.path == "app/service.py"}
+    # the provider-specific module counts; the gateway (transitive use) does not
+    assert adapters == {(2, "azure_openai", "app.llms.azure_openai")}

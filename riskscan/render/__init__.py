@@ -15,6 +15,10 @@ def finding_message(finding: Finding, vendors: dict) -> str:
     """One plain sentence per finding; the same words in every format."""
     name = vendor_name(finding.vendor, vendors)
     detail = finding.detail
+    if finding.check and finding.kind in ("manifest", "legacy_api", "lifecycle"):
+        from ..dependencies import describe
+
+        return describe(finding, name)
     text = {
         "import": f"imports {detail} ({name})" + (" for type checking only" if finding.type_only else ""),
         "call": f"calls {name} through {detail}" + (f" ({finding.feature})" if finding.feature else ""),

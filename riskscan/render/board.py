@@ -26,10 +26,13 @@ SERVICES = {
     "structured_output": "structured output", "prompt_caching": "prompt caching",
     "server_tools": "hosted tools", "prompts": "stored prompts", "computer_use": "computer use",
 }
-# DOMAIN.md 2.3 weights grouped into what leaving costs, cheapest first (upper bound of w, label).
+# DOMAIN.md 2.3 weights grouped into what leaving costs, cheapest first (upper bound of w, label, consequence).
 LOCK_IN_CLASSES = (
-    (0.10, "change a setting"), (0.30, "edit and re-test the calls"), (0.60, "rewrite supplier-specific features"),
-    (0.80, "export data the supplier holds"), (1.00, "re-index or retrain"),
+    (0.10, "change a setting", "changing supplier means changing a setting"),
+    (0.30, "edit and re-test the calls", "changing supplier means editing the calls and re-testing the prompts"),
+    (0.60, "rewrite supplier-specific features", "changing supplier means rewriting supplier-specific features"),
+    (0.80, "export data the supplier holds", "changing supplier means exporting the data the supplier holds"),
+    (1.00, "re-index or retrain", "changing supplier means re-indexing or retraining"),
 )
 CONSEQUENCES = {
     "embeddings": "changing supplier means re-indexing every stored document",
@@ -228,7 +231,7 @@ def lock_in_classes(report, data: dict) -> list:
     """Per vendor, how many call sites fall in each switching-cost class (for the stacked bars)."""
     counts = {}
     for finding, site in primary_sites(report):
-        index = next(i for i, (bound, _) in enumerate(LOCK_IN_CLASSES) if site.lock_in <= bound + 1e-9)
+        index = _lock_in_class(site.lock_in)
         counts.setdefault(finding["vendor"], [0] * len(LOCK_IN_CLASSES))[index] += 1
     return [{"vendor": v, "counts": counts[v["id"]]} for v in ranked_vendors(data) if v["id"] in counts]
 
@@ -237,25 +240,38 @@ def lock_in_top(report, scores) -> list:
     """The five sites whose switch would cost most, with what leaving them means."""
     rows = []
     for site in getattr(scores, "lock_in_top", ())[:5]:
-        label = next(text for bound, text in LOCK_IN_CLASSES if site.lock_in <= bound + 1e-9)
+        default = LOCK_IN_CLASSES[_lock_in_class(site.lock_in)][2]
         rows.append({"where": f"{site.path}:{site.line}", "vendor": name_of_rule(report, site.vendor),
                      "service": SERVICES.get(site.feature, site.feature), "weight": site.lock_in,
-                     "consequence": CONSEQUENCES.get(site.feature, f"changing supplier means we {label}"),
-                     "functions": len(site.reach)})
+                     "consequence": CONSEQUENCES.get(site.feature, default), "functions": len(site.reach)})
     return rows
+
+
+def _lock_in_class(weight: float) -> int:
+    return next(i for i, (bound, *_) in enumerate(LOCK_IN_CLASSES) if weight <= bound + 1e-9)
 
 
 # --- model retirement calendar -------------------------------------------------------------------
 
+def as_of(report) -> date:
+    """The date the scan judged retirements by (lifecycle's --as-of), else today."""
+    return _as_date(report.extra.get("as_of")) or date.today()
+
+
 def retirements(report, as_of: date) -> list:
-    """Lifecycle records from `report.extra["lifecycle"]`, nearest date first.
+    """Lifecycle records from `report.extra["lifecycle"]` (riskscan/lifecycle.py), one row per model, nearest date first.
 
     Each record (a dict or an object) names `model`, `vendor`, `retire_date` and where it is used
     (`path`, `line`), and may carry `status`, `date_kind`, `source_url` and `read_date`.
     """
-    rows = [_retirement(record, as_of) for record in report.extra.get("lifecycle") or ()]
-    rows = [r for r in rows if r is not None]
-    return sorted(rows, key=lambda r: (r["retire_date"], r["model"], r["where"]))
+    rows = {}
+    for record in report.extra.get("lifecycle") or ():
+        row = _retirement(record, as_of)
+        if row is not None:
+            key = (row["retire_date"], row["vendor"], row["model"])
+            row["vendor_name"] = name_of_rule(report, row["vendor"])
+            rows.setdefault(key, dict(row, where=[]))["where"] += [row["where"]] if row["where"] else []
+    return [rows[key] for key in sorted(rows)]
 
 
 def _retirement(record, as_of: date):
@@ -263,12 +279,11 @@ def _retirement(record, as_of: date):
     when = _as_date(get("retire_date"))
     if when is None:
         return None
-    vendor = get("vendor") or get("operator") or ""
     where = f"{get('path')}:{get('line')}" if get("path") else ""
-    return {"model": str(get("model") or ""), "vendor": str(vendor), "retire_date": when.isoformat(),
-            "days_left": (when - as_of).days, "status": str(get("status") or ""),
-            "date_kind": str(get("date_kind") or "exact"), "source_url": str(get("source_url") or ""),
-            "read_date": str(get("read_date") or ""), "where": where}
+    return {"model": str(get("model") or ""), "vendor": str(get("vendor") or get("operator") or ""),
+            "retire_date": when.isoformat(), "days_left": (when - as_of).days,
+            "status": str(get("status") or "").replace("_", " "), "date_kind": str(get("date_kind") or "exact"),
+            "source_url": str(get("source_url") or ""), "read_date": str(get("read_date") or ""), "where": where}
 
 
 def _as_date(value):

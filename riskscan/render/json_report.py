@@ -5,12 +5,13 @@ import json
 from collections import Counter
 
 from .. import __version__
+from ..dependencies import report_sections
 from ..model import KINDS
 from . import SCHEMA_VERSION, finding_message
 
 
 def report_dict(report) -> dict:
-    return {
+    data = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "riskscan", "version": __version__, "rules_version": report.rules_version},
         "root": report.root,
@@ -27,6 +28,8 @@ def report_dict(report) -> dict:
         "findings": [finding_dict(f, report.vendors) for f in report.findings],
         "skipped": [{"path": s.path, "reason": s.reason, "line": s.line, "column": s.column} for s in report.skipped],
     }
+    data.update(report_sections(report))  # "lifecycle" and "dependencies"
+    return data
 
 
 def entry_point_rows(report) -> list:
@@ -45,7 +48,7 @@ def scores_dict(report):
         "concentration_hhi_family": round(s.concentration_hhi_family, 1),
         "blast_radius_max": round(s.blast_radius_max, 4), "fallback_coverage": round(s.fallback_coverage, 4),
         "lock_in": round(s.lock_in, 1), "risk": round(s.risk, 1), "grade": s.grade, "low_confidence": s.low_confidence,
-        "components": {k: round(v, 2) for k, v in s.components.items()},
+        "components": {k: round(v, 2) for k, v in s.components.items()}, "gates": list(s.gates_applied),
         "reasons": [{"text": r.text, "evidence": [f"{p}:{l}" for p, l in r.evidence]} for r in s.reasons],
     }
 
@@ -90,10 +93,12 @@ def finding_dict(finding, vendors) -> dict:
         "fallback_to": list(finding.fallback_to), "fallback_target": finding.fallback_target, "feature": finding.feature,
         "severity": finding.severity, "message": finding_message(finding, vendors),
         "snippet": finding.snippet, "detail": finding.detail, "function": finding.function or None,
-        "framework": finding.framework,
+        "framework": finding.framework, "model": finding.model, "lock_in_class": finding.lock_in_class,
     }
     if finding.cell is not None:
         data["cell"] = finding.cell
+    if finding.check is not None:
+        data.update(check=finding.check, facts=dict(finding.facts))
     return data
 
 

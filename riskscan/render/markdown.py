@@ -25,7 +25,7 @@ def render_markdown(report, baseline: dict | None = None) -> str:
     out = _summary(data, board.scores_of(report))
     if baseline is not None:
         out += _changes(compare(baseline, data))
-    out += _decisions(data, board.scores_of(report))
+    out += _decisions(data, board.scores_of(report), board.retirements(report, board.as_of(report)))
     out += _vendors(data)
     out += _outages(data)
     out += _findings(report, data)
@@ -62,8 +62,8 @@ def _changes(diff: dict) -> list:
     return out + [""]
 
 
-def _decisions(data: dict, scores) -> list:
-    rows = board.decisions(data, scores, [])
+def _decisions(data: dict, scores, retirements: list) -> list:
+    rows = board.decisions(data, scores, retirements)
     out = ["### Decisions to take", "", "| risk | decision | suggested |", "| --- | --- | --- |"]
     return out + [f"| {md(d['risk'])} | {md(d['decision'])} | {md(d['recommended'])} |" for d in rows] + [""]
 

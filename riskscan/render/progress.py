@@ -25,10 +25,10 @@ class ProgressBar:
     shows the report alone once the scan ends.
     """
 
-    def __init__(self, stream=None, enabled=None, delay: float = DELAY, clock=time.monotonic):
+    def __init__(self, stream=None, enabled=None, delay=None, clock=time.monotonic):
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = is_terminal(self.stream) if enabled is None else enabled
-        self.delay, self.clock = delay, clock
+        self.delay, self.clock = (DELAY if delay is None else delay), clock
         self.started = clock()
         self.last_draw = None
 

@@ -40,6 +40,13 @@ KIND_HELP = {
     "secret": ("Hard-coded {v} key", "A {v} API key written into the source code (shown redacted).",
                "Anyone who can read the code can use, and bill, this key.",
                "Revoke the key now, and load keys from a secret manager or the environment.", "error"),
+    "legacy_api": ("Uses a removed {v} SDK interface", "The code calls an interface that the {v} SDK has removed or deprecated.",
+                   "It breaks as soon as the SDK is upgraded past the release that removed it.",
+                   "Move the call to the SDK's current interface.", "warning"),
+    "lifecycle": ("Uses a {v} model with a retirement date",
+                  "The code names a {v} model that its supplier has switched off or scheduled to switch off.",
+                  "From that date every call with this model fails.",
+                  "Move to a supported model before the date, and read model names from configuration.", "warning"),
     "manifest": ("Declares a {v} dependency", "A dependency manifest names a {v} SDK.",
                  "Declared SDKs are part of the AI supply chain.", "Pin a tested version range.", "note"),
 }

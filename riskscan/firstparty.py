@@ -1,0 +1,85 @@
+"""Imports of the project's own provider-specific modules count as adapters of that provider.
+
+`from mem0.embeddings.azure_openai import AzureOpenAIEmbedding` uses Azure OpenAI as surely as
+importing `langchain_openai` uses OpenAI: the imported module exists to reach one provider, and
+its name says which. Ordinary transitive use (`from .gateway import complete`, where the gateway
+calls OpenAI) is not an adapter: that is what the graph's reach is for.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .model import Finding
+from .redact import redact
+
+_RUNTIME_KINDS = ("import", "call", "adapter", "endpoint", "env_var")
+
+
+def provider_module_findings(results: list, catalogue, root: Path, scopes: dict) -> list:
+    """Adapter findings for imports of first-party modules that serve exactly one provider."""
+    modules = {r.module: r for r in results if r.skipped is None and r.module}
+    served = {name: _served_vendor(result, catalogue) for name, result in modules.items()}
+    found = []
+    for result in results:
+        if result.skipped is not None or result.path.endswith(".ipynb"):
+            continue
+        package = result.module if result.path.endswith("__init__.py") else result.module.rpartition(".")[0]
+        for module, level, names, line, type_only in result.imports:
+            for target in _targets(module, level, names, package, modules):
+                vendor = served.get(target)
+                if vendor and target != result.module:
+                    found.append(_finding(result, target, vendor, line, type_only, root, scopes[result.path], catalogue))
+                    break
+    return found
+
+
+def _served_vendor(result, catalogue):
+    """The one provider a module exists for: its own evidence names only that provider, and so does its name."""
+    vendors = {f.vendor for f in result.findings if f.kind in _RUNTIME_KINDS and not f.type_only}
+    if len(vendors) != 1:
+        return None
+    vendor = next(iter(vendors))
+    parts = set(result.module.split("."))
+    return vendor if any(_names(part, alias) for part in parts for alias in _aliases(vendor, catalogue)) else None
+
+
+def _aliases(vendor: str, catalogue) -> set:
+    aliases = {vendor, vendor.replace("_", "")}
+    aliases.update(prefix.replace("-", "_") for prefix, owner in catalogue.model_prefixes.items() if owner == vendor)
+    aliases.update(root.split(".")[-1] for root, owner in catalogue.sdk_roots.items() if owner == vendor)
+    return {a for a in aliases if len(a) >= 3}
+
+
+def _names(part: str, alias: str) -> bool:
+    return part == alias or part.startswith(alias + "_") or part.endswith("_" + alias)
+
+
+def _targets(module: str, level: int, names: tuple, package: str, modules: dict) -> list:
+    base = module
+    if level:
+        parts = package.split(".") if package else []
+        parts = parts[: len(parts) - (level - 1)] if level > 1 else parts
+        base = ".".join(parts + ([module] if module else []))
+    candidates = [f"{base}.{n}" for n in names if n != "*"] + [base]
+    return [c for c in candidates if c in modules]
+
+
+def _finding(result, target: str, vendor: str, line: int, type_only: bool, root: Path, scope: str, catalogue) -> Finding:
+    return Finding(
+        vendor=vendor, kind="adapter", path=result.path, line=line, column=0,
+        snippet=redact(_line(root, result.path, line), catalogue),
+        detail=target, framework="first-party", type_only=type_only, scope=scope,
+    )
+
+
+def _line(root: Path, relpath: str, line: int) -> str:
+    path = root / relpath if root.is_dir() else root
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for number, text in enumerate(handle, 1):
+                if number == line:
+                    return re.sub(r"\s+", " ", text.strip())[:240]
+    except OSError:
+        pass
+    return ""
