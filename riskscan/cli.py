@@ -13,10 +13,10 @@ from .api import ScanOptions, scan
 from .cache import default_cache_dir
 from .cli_gate import GATE_COMMANDS, config_option, current_config, warn_unresolved_entry_points
 from .dependencies import load_tables
+from .diff import read_report
 from .errors import RiskscanError
 from .lifecycle import DEFAULT_WINDOW
 from .render import COMPARING, FORMATS, render
-from .render.changes import load_baseline
 from .render.outputs import plan_outputs
 from .render.progress import ProgressBar
 from .render.graph_export import GRAPH_FORMATS, render_graph
@@ -70,7 +70,7 @@ def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, no_giti
                  as_of, retiring_within, debug):
     """Scan PATH (default: the current folder) for AI vendor touchpoints."""
     plan = _guarded(lambda: plan_outputs(output, fmt), debug)
-    previous = _guarded(lambda: load_baseline(baseline), debug) if baseline else None
+    previous = _guarded(lambda: read_report(baseline), debug) if baseline else None
     progress = ProgressBar(enabled=False if quiet else None)
     options = ScanOptions(excludes=exclude, rule_dirs=rule_dirs, use_gitignore=not no_gitignore,
                           max_bytes=max_file_size, jobs=jobs, prefilter=not no_prefilter, progress=progress,

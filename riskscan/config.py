@@ -123,6 +123,8 @@ def find_config(start: Path) -> Optional[Path]:
     Only the folder itself is searched (a file's own folder for a single file): settings written
     for one tree never leak into a scan of another tree below or beside it.
     """
+    if not start.exists():
+        return None  # the command reports the missing path itself
     folder = start if start.is_dir() else start.parent
     if (folder / CONFIG_FILE).is_file():
         return folder / CONFIG_FILE

@@ -21,8 +21,17 @@ class DataFile:
 
     def where(self, key: str) -> str:
         """`file:line` of a dotted key, the way validation messages and findings cite their source."""
-        line = locate(self.text, key)
+        line = _line(self.text, key)
         return f"{self.path}:{line}" if line else str(self.path)
+
+
+def _line(text: str, key: str):
+    """The line of a dotted key; for a key that is missing, the line of the table that should hold it."""
+    while True:
+        line = locate(text, key)
+        if line or "." not in key:
+            return line
+        key = key.rsplit(".", 1)[0]
 
 
 def table_dirs(table: str, extra_dirs: Iterable = ()) -> list:
@@ -50,7 +59,7 @@ def load_table(table: str, schema: Table, extra_dirs: Iterable = (),
             found = schema.check(data, "")
             if not found and check is not None:
                 found = check(DataFile(path, text, data))
-            problems += [Problem(str(path), locate(text, key), key, message) for key, message in found]
+            problems += [Problem(str(path), _line(text, key), key, message) for key, message in found]
             if not found:
                 files.append(DataFile(path, text, data))
     if problems:

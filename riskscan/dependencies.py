@@ -126,10 +126,7 @@ def manifest_findings(manifests: Manifests, findings: list, results: list, sdks:
 def _version_findings(declaration, vendor: str, manifests: Manifests, legacy, scope_of) -> list:
     if declaration.direct or declaration.specifier is None:
         return []
-    spec = declaration.spec
-    bounded = has_upper_bound(spec) or any(
-        d.constraint and d.name == declaration.name and d.spec is not None and has_upper_bound(d.spec)
-        for d in manifests.declarations)
+    spec, bounded = declaration.spec, _bounded(declaration, manifests)
     pin = manifests.pin_for(declaration.name, declaration.path)
     locked = _version(pin.version) if pin else None
     lock_facts = (("locked", pin.version if pin else None), ("lock_file", pin.path if pin else None))
@@ -137,13 +134,22 @@ def _version_findings(declaration, vendor: str, manifests: Manifests, legacy, sc
     if not bounded:
         found.append(_manifest(declaration, vendor, "unbounded", scope_of, lock_facts))
     for removal in legacy.breaking_releases(declaration.name):
-        below = pinned_below(spec, removal.removed_in) or (not bounded and locked is not None and locked < removal.removed_in)
-        if below:
-            extra = lock_facts + (("breaking_release", str(removal.removed_in)), ("summary", removal.summary),
-                                  ("source_url", removal.source_url), ("read_date", removal.read_date.isoformat()))
+        by_lock = not bounded and locked is not None and locked < removal.removed_in
+        if pinned_below(spec, removal.removed_in) or by_lock:
+            extra = lock_facts + (("breaking_release", str(removal.removed_in)), ("held_by", "lock" if by_lock else "specifier"),
+                                  ("summary", removal.summary), ("source_url", removal.source_url),
+                                  ("read_date", removal.read_date.isoformat()))
             found.append(_manifest(declaration, vendor, "below_breaking", scope_of, extra))
             break
     return found
+
+
+def _bounded(declaration, manifests: Manifests) -> bool:
+    """An upper bound in the declaration itself or in a `-c` constraint on the same distribution."""
+    if declaration.direct:
+        return True
+    return any(d.spec is not None and has_upper_bound(d.spec) for d in manifests.declarations
+               if d is declaration or d.constraint and d.name == declaration.name)
 
 
 def _undeclared(findings: list, sdks: _Sdks, declared: set) -> list:
@@ -230,7 +236,7 @@ def sdk_rows(manifests: Manifests, sdks: _Sdks) -> list:
         pin = manifests.pin_for(d.name, d.path)
         rows.append({"name": d.name, "vendor": vendor, "specifier": d.specifier, "raw": d.raw, "path": d.path,
                      "line": d.line, "group": d.group, "source": d.source, "constraint": d.constraint,
-                     "upper_bound": bool(d.direct or (d.spec is not None and has_upper_bound(d.spec))),
+                     "upper_bound": _bounded(d, manifests),
                      "locked": pin.version if pin else None})
     return sorted(rows, key=lambda r: (r["path"], r["line"], r["name"]))
 
@@ -254,12 +260,15 @@ def _locked_text(facts: dict) -> str:
 def _manifest_text(finding: Finding, facts: dict, name: str) -> str:
     dist, check = facts.get("distribution", finding.detail), finding.check
     if check == "unused":
-        return f"declares {name}'s SDK {dist} ({facts['group']}) but never imports it"
+        return f"declares {dist}, the SDK of {name} ({facts['group']}), but never imports it"
     if check == "undeclared":
-        return (f"imports {name}'s SDK {finding.detail}, but no dependency manifest declares it "
+        return (f"imports {finding.detail}, the SDK of {name}, but no dependency manifest declares it "
                 f"(expected one of: {', '.join(facts['distributions'])})")
     if check == "unbounded":
         return f"{finding.detail} has no upper version bound: a new major release of {dist} can break every call" + _locked_text(facts)
+    if facts.get("held_by") == "lock":
+        return (f"{dist} is locked at {facts['locked']} in {facts['lock_file']}, below {facts['breaking_release']}, "
+                f"a breaking release, and nothing stops the next lock update from crossing it: {facts['summary']}")
     return (f"{finding.detail} keeps {dist} below {facts['breaking_release']}, a breaking release: {facts['summary']}"
             + _locked_text(facts))
 

@@ -39,15 +39,17 @@ def collect(root: Path, config: Config, options: ScanOptions) -> tuple:
 def run_check(root: Path, files, config: Config, options: ScanOptions, baseline: Optional[Path] = None) -> CheckResult:
     """Violations that touch `files` (every violation when none are given or the configuration changed).
 
-    Per-file checks need only the changed files analysed (the rest comes from the cache when it
-    is warm); the repository-wide limits (max_hhi, max_blast_radius) always see the whole tree.
+    Per-file checks need only the changed files analysed; the repository-wide limits (max_hhi,
+    max_blast_radius) see the whole tree, from the cache where it is warm.
     """
     root = _directory(root)
     paths = relative_paths(root, files)
     if paths is not None and config.path is not None and relative_paths(root, [config.path.resolve()], strict=False) & paths:
         paths = None  # a policy change can make any old code a violation
     if paths is not None and not Policy.from_config(config).needs_scores:
-        options = replace(options, only=paths)
+        # every per-file check reads only the file's own findings: the rest of the tree is not
+        # needed at all, and changed files miss the cache anyway, so it is not even consulted
+        options = replace(options, only=paths, cache_dir=None)
     report, policy, outcome = collect(root, config, options)
     violations = [v.focus(paths) for v in outcome.violations if v.touches(paths)] if paths is not None else outcome.violations
     result = CheckResult(report, policy, violations, outcome.suppressed_counts(paths), files=paths)

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 KINDS = ("import", "call", "adapter", "model_string", "endpoint", "env_var", "secret", "manifest", "legacy_api", "lifecycle")
+# Kinds dependencies.py derives from the data tables beside the vendor catalogue (not from the vendor rules).
+DERIVED_KINDS = ("manifest", "legacy_api", "lifecycle")
 SCOPES = ("prod", "test", "example")
 SEVERITIES = ("info", "low", "medium", "high")
 

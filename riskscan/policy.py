@@ -105,8 +105,8 @@ def _finding_checks(finding, policy: Policy, modules: dict, retired):
         if policy.no_secrets:
             yield "RS301", {}
         return
-    if finding.scope not in policy.scopes or finding.type_only:
-        return
+    if finding.scope not in policy.scopes or finding.type_only or _first_party(finding):
+        return  # a wrapper module's importers: the wrapper's own use is what the policy judges
     if policy.gateway_modules and _direct(finding) and not in_gateway(finding.path, modules.get(finding.path, ""), policy.gateway_modules):
         yield "RS101", {"gateways": ", ".join(policy.gateway_modules)}
     if finding.kind in USE_KINDS and finding.vendor in policy.denied_providers:
@@ -129,7 +129,13 @@ def _telling(finding) -> int:
 
 
 def _direct(finding) -> bool:
+    """Own use of a provider, not a model name in settings."""
     return finding.kind in DIRECT_KINDS and not (finding.kind == "model_string" and finding.feature == "config")
+
+
+def _first_party(finding) -> bool:
+    """An import of a first-party module that serves one provider (firstparty.py): the module itself is checked."""
+    return finding.kind == "adapter" and finding.framework == "first-party"
 
 
 def is_unprotected_site(finding) -> bool:

@@ -9,7 +9,6 @@ from conftest import FIXTURES
 
 REPOS = FIXTURES / "repos"
 HOSTILE = "</script><script>alert(1)</script>"
-ALL_FORMATS = ("text", "json", "sarif", "markdown", "html", "cyclonedx")
 
 
 @lru_cache(maxsize=None)

@@ -81,7 +81,9 @@ def test_secrets_never_appear_in_any_output(capsys, tmp_path):
     source = (REPOS / "secrets_repo" / "compare.py").read_text()
     keys = [line.split('"')[1] for line in source.splitlines() if line.startswith(("OPENAI_KEY", "ANTHROPIC_KEY"))]
     assert keys and all(len(k) > 40 for k in keys)
-    for fmt in ("json", "text"):
+    from riskscan.render import FORMATS
+
+    for fmt in FORMATS:  # every report format
         out_file = tmp_path / f"report.{fmt}"
         assert main(["scan", str(REPOS / "secrets_repo"), "--format", fmt, "--output", str(out_file)]) == 0
         text = out_file.read_text() + capsys.readouterr().out

@@ -54,3 +54,19 @@ def test_installed_wheel_scans_with_its_own_rules(wheel, tmp_path):
                           capture_output=True, text=True, env=env, cwd=tmp_path)
     assert scan.returncode == 0, scan.stderr
     assert '"vendor": "openai"' in scan.stdout
+
+
+def test_wheel_contains_the_report_templates(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for template in (ROOT / "riskscan" / "render" / "templates").iterdir():
+        assert f"riskscan/render/templates/{template.name}" in names
+
+
+def test_installed_wheel_renders_the_html_report(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)], check=True)
+    env = dict(os.environ, PYTHONPATH=str(target))
+    scan = subprocess.run([sys.executable, "-m", "riskscan", "scan", str(FIXTURES / "example_app"), "--format", "html", "--no-cache"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert scan.returncode == 0, scan.stderr
+    assert scan.stdout.startswith("<!DOCTYPE html>") and "AI supplier register" in scan.stdout

@@ -114,6 +114,20 @@ def test_which_checks_a_finding_fails(finding, expected):
     assert {v.code for v in evaluate(_report([finding]), policy)} == expected
 
 
+def test_importing_the_projects_own_provider_module_is_not_direct_use(tmp_path):
+    """`from shop.llm.openai_gateway import complete` uses the gateway; the gateway itself is what the policy checks."""
+    (tmp_path / "shop" / "llm").mkdir(parents=True)
+    for name in ("shop/__init__.py", "shop/llm/__init__.py"):
+        (tmp_path / name).write_text("")
+    (tmp_path / "shop/llm/openai_gateway.py").write_text(
+        "import openai\n\n\ndef complete(p):\n    return openai.OpenAI().chat.completions.create(model=p, messages=[])\n")
+    (tmp_path / "shop/api.py").write_text("from shop.llm.openai_gateway import complete\n\n\ndef answer(q):\n    return complete(q)\n")
+    report = scan(tmp_path)
+    assert ("shop/api.py", "adapter") in {(f.path, f.kind) for f in report.findings}  # firstparty.py's adapter
+    policy = Policy(gateway_modules=("shop/llm",), require_fallback=True)
+    assert places(evaluate(report, policy)) == {("RS201", "shop/llm/openai_gateway.py", 5)}
+
+
 def test_retired_models_come_from_the_lifecycle_lookup():
     routed = Finding("anthropic", "model_string", "app/x.py", 3, 10, detail="anthropic/claude-2.1")
     current = replace(routed, line=4, detail="anthropic/claude-sonnet-4-5")

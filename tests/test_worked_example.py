@@ -1,6 +1,8 @@
 """DOMAIN.md section 5's worked example, rebuilt as fixtures/repos/worked_example, gives its numbers."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from riskscan.api import ScanOptions, scan
@@ -10,7 +12,8 @@ from conftest import FIXTURES
 
 @pytest.fixture(scope="module")
 def exposure(catalogue):
-    report = scan(FIXTURES / "repos" / "worked_example", ScanOptions(jobs=1), catalogue)
+    # DOMAIN.md's read date: the example's lifecycle gate (claude-sonnet-4-5 retires 2026-11-30) depends on the day
+    report = scan(FIXTURES / "repos" / "worked_example", ScanOptions(jobs=1, as_of=date(2026, 11, 23)), catalogue)
     return report.extra["exposure"]
 
 

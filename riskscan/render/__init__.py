@@ -1,7 +1,7 @@
 """Renderers: one Report, several formats. Each module owns one format."""
 from __future__ import annotations
 
-from ..model import Finding
+from ..model import DERIVED_KINDS, Finding
 
 SCHEMA_VERSION = "1.0"
 
@@ -15,7 +15,7 @@ def finding_message(finding: Finding, vendors: dict) -> str:
     """One plain sentence per finding; the same words in every format."""
     name = vendor_name(finding.vendor, vendors)
     detail = finding.detail
-    if finding.check and finding.kind in ("manifest", "legacy_api", "lifecycle"):
+    if finding.check and finding.kind in DERIVED_KINDS:
         from ..dependencies import describe
 
         return describe(finding, name)

@@ -1,12 +1,13 @@
 """SARIF 2.1.0 for code scanning: rules with help, levels from severity, relative URIs, skip notifications."""
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from urllib.parse import quote
 
 from .. import __version__
-from .changes import fingerprint
+from ..diff import identity
 from .json_report import report_dict
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -113,13 +114,13 @@ def _location(path: str, line=None, column=None, snippet: str = "") -> dict:
 
 
 def _fingerprints(findings: list) -> list:
-    """Line-free identity plus its occurrence number, so two identical calls in one function stay two."""
+    """`riskscan diff`'s line-free identity, hashed, plus its occurrence number (two identical calls stay two)."""
     seen = Counter()
     prints = []
     for finding in findings:
-        identity = fingerprint(finding)
-        seen[identity] += 1
-        prints.append(f"{identity}:{seen[identity]}")
+        key = hashlib.sha256("\x1f".join(map(str, identity(finding))).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        seen[key] += 1
+        prints.append(f"{key}:{seen[key]}")
     return prints
 
 

@@ -1,0 +1,189 @@
+"""The model lifecycle catalogue (rules/lifecycle/): validation, lookups, the as-of date, gates and the calendar."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from riskscan.api import ScanOptions, scan
+from riskscan.cli import main
+from riskscan.lifecycle import load_lifecycle, model_use, retired_lookup, retirement_calendar
+from riskscan.model import Finding
+
+from conftest import FIXTURES, SHARED
+
+
+@pytest.fixture(scope="module")
+def lifecycle(catalogue):
+    return load_lifecycle((), frozenset(catalogue.vendors))
+
+
+def use(vendor, kind, detail, model=None):
+    return Finding(vendor=vendor, kind=kind, path="a.py", line=1, column=0, detail=detail, model=model)
+
+
+@pytest.mark.parametrize("operator,model,expected", [
+    ("openai", "gpt-4.1-nano", "2026-10-23"),
+    ("openai", "o4-mini-deep-research-2025-06-26", "2026-07-23"),  # the longer glob beats o4-mini*
+    ("openai", "o4-mini", "2026-10-23"),
+    ("openai", "gpt-5-2025-08-07", "2026-12-11"),  # a dated snapshot through a glob
+    ("openai", "ft:gpt-4o-2024-08-06:acme::abc", "2027-01-14"),  # fine-tunes retire with their base
+    ("openai", "ft:o3-mini:acme::abc", None),  # ... only where the catalogue says so
+    ("azure_openai", "o1", "2026-11-19"),  # Azure's own date, not OpenAI's
+    ("azure_openai", "gpt-4.1-nano", None),
+    ("anthropic", "CLAUDE-3-OPUS-20240229", "2026-01-05"),
+    ("aws_bedrock", "claude-3-opus-20240229", None),  # Bedrock sets its own dates
+    ("google", "gemini-2.5-flash", "2026-12-01"),
+    ("google_vertex", "gemini-2.5-flash", "2026-10-20"),
+    ("google", "gemini-2.5-flash-lite", None),
+])
+def test_lookup_keys_on_operator_and_model(lifecycle, operator, model, expected):
+    found = lifecycle.lookup(operator, model)
+    assert (found.retire_date.isoformat() if found else None) == expected
+
+
+def test_a_finding_names_its_operator_and_model(catalogue):
+    assert model_use(use("anthropic", "model_string", "anthropic/claude-3-opus-20240229"), catalogue) == ("anthropic", "claude-3-opus-20240229")
+    assert model_use(use("google", "model_string", "vertex_ai/gemini-2.5-pro"), catalogue) == ("google_vertex", "gemini-2.5-pro")
+    assert model_use(use("google", "call", "vertexai.generative_models.GenerativeModel", "gemini-2.5-pro"), catalogue) == ("google_vertex", "gemini-2.5-pro")
+    assert model_use(use("google", "call", "google.generativeai.GenerativeModel", "models/gemini-2.0-flash"), catalogue) == ("google", "gemini-2.0-flash")
+    assert model_use(use("openrouter", "model_string", "openrouter/anthropic/claude-3-opus-20240229"), catalogue) == ("anthropic", "claude-3-opus-20240229")
+    assert model_use(use("openai", "call", "openai.OpenAI().chat.completions.create"), catalogue) is None
+    assert model_use(use("openai", "import", "openai"), catalogue) is None
+
+
+def scores_on(day: str, catalogue):
+    report = scan(FIXTURES / "repos" / "worked_example", ScanOptions(jobs=1, as_of=date.fromisoformat(day)), catalogue)
+    return report, report.extra["exposure"].scores
+
+
+def test_the_worked_example_gates_move_with_the_as_of_date(catalogue):
+    # DOMAIN.md 5: claude-sonnet-4-5-20250929 retires 7 days after the read date, gpt-4o-2024-08-06 on 2027-01-14
+    report, scores = scores_on("2026-11-23", catalogue)
+    assert scores.gates_applied == ("retiring_90d",) and scores.grade == "C"
+    assert scores.risk == pytest.approx(48.75)  # gates cap the letter, never the number
+    report, scores = scores_on("2026-12-01", catalogue)
+    assert scores.gates_applied == ("retired", "retiring_90d") and scores.grade == "D"
+    assert scores.reasons[0].text == "2 AI call sites use models their supplier has already switched off."
+    report, scores = scores_on("2025-06-01", catalogue)
+    assert scores.gates_applied == () and scores.grade == "C"
+    assert not [f for f in report.findings if f.kind == "lifecycle" and f.check != "at_risk"]
+
+
+def test_the_calendar_lists_models_in_use_nearest_first(catalogue):
+    report, _ = scores_on("2026-11-23", catalogue)
+    rows = retirement_calendar(report)
+    assert [(r["model"], r["retire_date"], r["status"]) for r in rows] == [
+        ("claude-sonnet-4-5-20250929", "2026-11-30", "retiring"),
+        ("gpt-4.1", "2027-01-14", "at_risk"),
+        ("gpt-4o-2024-08-06", "2027-01-14", "retiring"),
+        ("gpt-4o-mini", "2027-01-14", "at_risk"),
+    ]
+    claude = rows[0]
+    assert claude["where"] == ["app/chat.py:12", "app/classify.py:7"] and claude["days_left"] == 7
+    assert claude["source_url"].startswith("https://") and claude["read_date"] == "2026-11-23"
+    assert [r["model"] for r in retirement_calendar(report, horizon_days=30)] == ["claude-sonnet-4-5-20250929"]
+    assert report.extra["as_of"] == date(2026, 11, 23)
+    records = report.extra["lifecycle"]  # what the HTML report reads: one record per place
+    assert {(r["path"], r["line"]) for r in records} >= {("app/chat.py", 12), ("app/classify.py", 7)}
+
+
+def test_retired_lookup_answers_per_finding(catalogue):
+    report, _ = scores_on("2026-12-01", catalogue)
+    lookup = retired_lookup(report)
+    model_strings = {f.line: lookup(f) for f in report.findings if f.path == "app/classify.py" and f.kind == "model_string"}
+    assert model_strings[7] == "2026-11-30" and model_strings[8] is None
+
+
+def test_cli_as_of_rejects_a_bad_date(capsys):
+    assert main(["scan", str(FIXTURES / "repos" / "worked_example"), "--as-of", "2026-13-01"]) == 2
+    err = capsys.readouterr().err
+    assert "--as-of" in err and "Traceback" not in err
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+BAD_LIFECYCLE = """operator = "openai"
+name = "OpenAI"
+
+[[models]]
+ids = ["gpt-x", "gpt-x"]
+status = "retired"
+retire_date = 2030-01-01
+date_kind = "exact"
+source_url = "https://example.org"
+read_date = 2026-11-23
+
+[[models]]
+ids = ["gpt-y"]
+status = "deprecated"
+retire_date = "2027-01-01"
+date_kind = "sometime"
+source_url = "https://example.org"
+read_date = 2026-11-23
+colour = "red"
+"""
+
+
+def test_bad_lifecycle_files_name_file_line_and_key(tmp_path, capsys):
+    (tmp_path / "lifecycle").mkdir()
+    (tmp_path / "lifecycle" / "openai.toml").write_text(BAD_LIFECYCLE)
+    (tmp_path / "lifecycle" / "acme.toml").write_text(BAD_LIFECYCLE.replace('"openai"', '"acme"', 1).split("[[models]]\nids = [\"gpt-y\"]")[0])
+    assert main(["rules", "--rules", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    path = tmp_path / "lifecycle" / "openai.toml"
+    for line, key in ((15, "models[1].retire_date: expected a date"), (16, "models[1].date_kind: 'sometime' is not one of"),
+                      (19, "models[1].colour: unknown key")):
+        assert f"{path}:{line}: {key}" in err
+    assert f"{tmp_path / 'lifecycle' / 'acme.toml'}:1: operator: unknown operator 'acme'" in err
+    assert "Traceback" not in err
+
+
+def test_contradictions_are_caught_once_the_shape_is_right(tmp_path, capsys):
+    (tmp_path / "lifecycle").mkdir()
+    (tmp_path / "lifecycle" / "openai.toml").write_text(BAD_LIFECYCLE.split("\n[[models]]\nids = [\"gpt-y\"]")[0])
+    assert main(["rules", "--rules", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    path = tmp_path / "lifecycle" / "openai.toml"
+    assert f"{path}:6: models[0].status: 'retired' but retire_date is after read_date" in err
+    assert f"{path}:5: models[0].ids[1]: 'gpt-x' is already listed in models[0]" in err
+
+
+def test_bad_legacy_and_lock_in_files_are_reported_too(tmp_path, capsys):
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "openai.toml").write_text(
+        'vendor = "openai"\nname = "x"\n\n[[removals]]\ndistribution = "openai"\npaths = ["openai.Thing"]\nstatus = "shut_down"\n'
+        'removed_in = "one"\nsummary = "x"\nsource_url = "https://example.org"\nread_date = 2026-11-23\n')
+    assert main(["rules", "--rules", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "openai.toml:8: removals[0].removed_in: 'one' is not a PEP 440 version" in err
+    assert "openai.toml:4: removals[0].date: required when status is 'shut_down'" in err
+
+
+def test_a_rules_folder_can_add_dates_for_its_own_operator(tmp_path, capsys):
+    (tmp_path / "lifecycle").mkdir()
+    (tmp_path / "lifecycle" / "mistral.toml").write_text(
+        'operator = "mistral"\nname = "Mistral"\n\n[[models]]\nids = ["open-mistral-7b"]\nstatus = "retired"\n'
+        'retire_date = 2025-03-30\ndate_kind = "exact"\nsource_url = "https://example.org/notice"\nread_date = 2026-11-23\n')
+    (tmp_path / "app.py").write_text("import litellm\n\nlitellm.completion(model='mistral/open-mistral-7b', messages=[])\n")
+    assert main(["rules", "--rules", str(tmp_path)]) == 0
+    assert "model ids or patterns with retirement dates" in capsys.readouterr().out
+    assert main(["scan", str(tmp_path), "--rules", str(tmp_path), "--no-cache", "-q", "--as-of", "2026-11-23"]) == 0
+    assert "model 'open-mistral-7b' was retired by Mistral AI on 2025-03-30" in capsys.readouterr().out
+
+
+# --- the data agrees with its source -------------------------------------------------------------
+
+def test_every_shipped_date_and_source_comes_from_domain_md(lifecycle):
+    domain = SHARED / "DOMAIN.md"
+    if not domain.is_file():
+        pytest.skip("../shared/DOMAIN.md is not available next to this checkout")
+    text = domain.read_text(encoding="utf-8")
+    section = text.split("## 4.", 1)[1].split("\n## 5.", 1)[0]
+    entries = list(lifecycle.exact.values()) + [e for entries in lifecycle.globs.values() for e in entries]
+    for entry in entries:
+        assert entry.retire_date.isoformat() in section, entry.source
+        assert entry.source_url in text, entry.source
+        assert entry.read_date == date(2026, 11, 23)
+    assert re.search(r"claude-sonnet-4-5-20250929 .*\| 2026-11-30", section)
