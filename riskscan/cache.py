@@ -45,18 +45,24 @@ class Cache:
         self.hits = self.misses = 0
 
     def _open(self) -> Optional[sqlite3.Connection]:
+        """A connection, or None: a cache that cannot be used slows a scan down, it never stops it."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             return self._connect()
+        except sqlite3.OperationalError:
+            return None  # locked by a concurrent run, or unwritable: run without the cache
         except sqlite3.DatabaseError:
             # a corrupt or foreign file: keep it for inspection, start a fresh one
-            os.replace(self.path, self.path.with_suffix(".corrupt"))
-            return self._connect()
+            try:
+                os.replace(self.path, self.path.with_suffix(".corrupt"))
+                return self._connect()
+            except (OSError, sqlite3.Error):
+                return None
         except OSError:
-            return None  # an unwritable cache folder disables the cache, it does not stop the scan
+            return None
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=5)
+        db = sqlite3.connect(self.path, timeout=10)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, namespace TEXT, value BLOB)")
         db.execute("DELETE FROM results WHERE namespace != ?", (self.namespace,))
@@ -68,7 +74,7 @@ class Cache:
         try:
             row = self.db.execute("SELECT value FROM results WHERE key = ? AND namespace = ?", (key, self.namespace)).fetchone()
             result = decode(row[0]) if row else None
-        except (sqlite3.DatabaseError, ValueError, KeyError, TypeError, zlib.error):
+        except (sqlite3.Error, ValueError, KeyError, TypeError, zlib.error):
             result = None
         if result is None:
             self.misses += 1
@@ -81,16 +87,20 @@ class Cache:
             return
         try:
             self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", (key, self.namespace, encode(result)))
-        except sqlite3.DatabaseError:
+        except sqlite3.Error:
             pass
 
     def close(self) -> None:
-        if self.db is not None:
-            try:
-                self.db.commit()
-            finally:
-                self.db.close()
-                self.db = None
+        """Commit what this run learnt; if another run holds the lock, its entries are simply not saved."""
+        if self.db is None:
+            return
+        try:
+            self.db.commit()
+        except sqlite3.Error:
+            pass
+        finally:
+            self.db.close()
+            self.db = None
 
 
 # ---------------------------------------------------------------------- JSON codec

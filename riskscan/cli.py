@@ -54,7 +54,7 @@ def cli() -> None:
 @click.option("-o", "--output", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Write a report to FILE instead of stdout; repeatable, each in the format its extension names (.txt .json .sarif .md .html .cdx.json).")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="A previous JSON report: the html and markdown reports show the changes since.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no messages on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, and no \"wrote FILE\" messages on stderr.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (gitignore syntax); repeatable.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path), help="Extra rule directory; repeatable.")
 @click.option("--no-gitignore", is_flag=True, help="Scan files that .gitignore excludes.")

@@ -36,9 +36,10 @@ def _line(text: str, key: str):
 
 def table_dirs(table: str, extra_dirs: Iterable = ()) -> list:
     """The built-in `rules/<table>/` first, then `<dir>/<table>/` of each `--rules` folder that has one."""
-    dirs = [builtin_rules_dir() / table]
-    dirs += [Path(d) / table for d in extra_dirs if (Path(d) / table).is_dir()]
-    return [d for d in dirs if d.is_dir()]
+    builtin = builtin_rules_dir() / table
+    if not builtin.is_dir():
+        raise RuleFileError([Problem(str(builtin), None, "", "the built-in data files are missing from this installation")])
+    return [builtin] + [Path(d) / table for d in extra_dirs if (Path(d) / table).is_dir()]
 
 
 def load_table(table: str, schema: Table, extra_dirs: Iterable = (),

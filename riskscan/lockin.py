@@ -36,16 +36,18 @@ class Rule:
     index_modules: tuple = ()
 
     def matches(self, finding, imports_near) -> bool:
-        """Every condition the rule gives holds; `imports_near()` is only asked when a rule needs it."""
+        """Every condition the rule gives holds; `imports_near()` is only asked when the others do."""
         model = finding.model or (finding.detail if finding.kind == "model_string" else "")
-        segments = finding.detail.replace("()", "").split(".")
-        return all((
-            not self.features or finding.feature in self.features,
-            not self.model_prefixes or model.startswith(self.model_prefixes),
-            not self.keywords or any(k in finding.arguments for k in self.keywords),
-            not self.path_segments or any(s in segments[1:] for s in self.path_segments),
-            not self.index_modules or any(_under(t, self.index_modules) for t in imports_near()),
-        ))
+        segments = finding.detail.replace("()", "").split(".")[1:]
+        if self.features and finding.feature not in self.features:
+            return False
+        if self.model_prefixes and not model.startswith(self.model_prefixes):
+            return False
+        if self.keywords and not any(k in finding.arguments for k in self.keywords):
+            return False
+        if self.path_segments and not any(s in segments for s in self.path_segments):
+            return False
+        return not self.index_modules or any(_under(t, self.index_modules) for t in imports_near())
 
 
 @dataclass(frozen=True)
@@ -98,24 +100,28 @@ class _ImportsNear:
     """What a file imports, together with what its first-party neighbours (imported or importing) import."""
 
     def __init__(self, results: Iterable):
-        self.results = [r for r in results if r.skipped is None]
+        self.targets = {r.path: (r.module, _targets(r)) for r in results if r.skipped is None}
+        self.path_of = {module: path for path, (module, _) in self.targets.items() if module}
+        self.importers: dict = {}  # dotted name, and each of its prefixes -> paths that import it
+        for path, (_, targets) in self.targets.items():
+            for target in targets:
+                for prefix in _prefixes(target):
+                    self.importers.setdefault(prefix, set()).add(path)
         self.cache: dict = {}
 
     def __call__(self, path: str) -> frozenset:
         if path not in self.cache:
-            own = next((r for r in self.results if r.path == path), None)
-            if own is None:
-                self.cache[path] = frozenset()
-                return self.cache[path]
-            mine = _targets(own)
-            near = set(mine)
-            for other in self.results:
-                theirs = _targets(other)
-                imports_me = own.module and any(_under(t, (own.module,)) for t in theirs)
-                if imports_me or (other.module and any(_under(t, (other.module,)) for t in mine)):
-                    near |= theirs
+            module, mine = self.targets.get(path, ("", frozenset()))
+            neighbours = set(self.importers.get(module, ())) if module else set()
+            neighbours |= {self.path_of[p] for t in mine for p in _prefixes(t) if p in self.path_of}
+            near = set(mine).union(*(self.targets[n][1] for n in neighbours))
             self.cache[path] = frozenset(near)
         return self.cache[path]
+
+
+def _prefixes(dotted: str) -> list:
+    parts = dotted.split(".")
+    return [".".join(parts[:size]) for size in range(1, len(parts) + 1)]
 
 
 def _targets(result) -> frozenset:

@@ -7,7 +7,6 @@ events, evaluate assertions, and capture a screenshot and a PDF.
 from __future__ import annotations
 
 import base64
-import fcntl
 import json
 import os
 import select
@@ -36,6 +35,8 @@ class Chromium:
     """One browser, one page session; `events` keeps every event the page sent."""
 
     def __init__(self, binary: str, profile: Path):
+        import fcntl  # POSIX only, like the fd-3/fd-4 pipe itself
+
         to_browser_r, self._to_browser = os.pipe()
         self._from_browser, from_browser_w = os.pipe()
         # Copies above fd 10, so moving them onto 3 and 4 in the child cannot clobber each other.

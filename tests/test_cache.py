@@ -57,3 +57,14 @@ def test_cache_holds_data_not_code(tmp_path, catalogue):
     assert rows
     for (blob,) in rows:
         assert zlib.decompress(blob).startswith(b"{")  # JSON, never pickle
+
+
+def test_concurrent_runs_sharing_a_cache_all_succeed_with_the_same_result(tmp_path):
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "riskscan", "scan", str(FIXTURES / "example_app"), "--format", "json", "--cache-dir", str(tmp_path / "cache")]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    outputs = [run.communicate() for run in runs]
+    assert all(run.returncode == 0 for run in runs), [err.decode()[-500:] for _, err in outputs]
+    assert len({out for out, _ in outputs}) == 1

@@ -87,7 +87,7 @@ def test_secrets_never_appear_in_any_output(capsys, tmp_path):
         out_file = tmp_path / f"report.{fmt}"
         assert main(["scan", str(REPOS / "secrets_repo"), "--format", fmt, "--output", str(out_file)]) == 0
         text = out_file.read_text() + capsys.readouterr().out
-        assert "REDACTED" in text
+        assert "REDACTED" in text or fmt == "cyclonedx"  # the AI-BOM lists no keys at all
         for key in keys:
             assert key not in text and key[12:40] not in text
 

@@ -88,7 +88,14 @@ def _dependence_sentence(ranked: list) -> str:
     top = ranked[0]
     if len(ranked) == 1:
         return f"All of our AI-dependent functions rely on {top['name']} alone."
+    leaders = [v["name"] for v in ranked if abs(v["share"] - top["share"]) < 0.005]
+    if len(leaders) > 1:
+        return f"{_join(leaders)} each carry {pct(top['share'])} of our AI-dependent functions."
     return f"{top['name']} carries {pct(top['share'])} of our AI-dependent functions."
+
+
+def _join(names: list) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _outage_sentence(data: dict, scores) -> str:
@@ -112,9 +119,9 @@ def _plan_b_sentence(scores: dict) -> str:
 
 
 def decisions(data: dict, scores, retirements: list) -> list:
-    """Risks paired with the decision they ask for; owner and date are the board's to fill in."""
-    found = _outage_decisions(data) + _concentration_decision(data) + _lock_in_decisions(scores)
-    found += _retirement_decisions(retirements) + _secret_decision(data)
+    """Risks paired with the decision they ask for, the ones to fix now first; owner and date are the board's."""
+    found = _secret_decision(data) + _retirement_decisions(retirements) + _outage_decisions(data)
+    found += _concentration_decision(data) + _lock_in_decisions(scores)
     if not found:
         found.append({"risk": "No supplier risk needs a decision now.",
                       "decision": "Re-run this report at the next release.", "recommended": "Monitor"})
@@ -130,16 +137,22 @@ def _outage_decisions(data: dict) -> list:
 
 def _concentration_decision(data: dict) -> list:
     scores = data.get("scores") or {}
-    ranked = ranked_vendors(data)
+    ranked = [v for v in ranked_vendors(data) if v.get("share")]
     if scores.get("concentration_band") != "high" or not ranked:
         return []
     top = ranked[0]
+    if top["share"] < 0.5:
+        return [{"risk": f"Our AI-dependent functions rest on only {len(ranked)} suppliers (highly concentrated).",
+                 "decision": "Decide whether this spread is enough, or add a supplier.", "recommended": "Accept with a review date"}]
     return [{"risk": f"{top['name']} carries {pct(top['share'])} of our AI-dependent functions (highly concentrated).",
              "decision": f"Decide whether {top['name']} may keep that share, or set a target to diversify.",
              "recommended": "Accept with a review date"}]
 
 
 def _lock_in_decisions(scores) -> list:
+    """Only deep lock-in asks for a decision: vendor-held data, own interfaces, vectors, fine-tunes (w >= 0.6)."""
+    if not any(site.lock_in >= 0.6 for site in getattr(scores, "lock_in_top", ())):
+        return []
     reasons = [r for r in getattr(scores, "reasons", ()) if getattr(r, "kind", "") == "lock_in"]
     return [{"risk": r.text, "decision": "Budget the switching cost now, or accept the lock-in for this function.",
              "recommended": "Accept and record"} for r in reasons[:2]]
@@ -147,9 +160,16 @@ def _lock_in_decisions(scores) -> list:
 
 def _retirement_decisions(retirements: list) -> list:
     urgent = [r for r in retirements if r["days_left"] is not None and r["days_left"] <= 180]
-    return [{"risk": f"The model {r['model']} {'was switched off on' if r['days_left'] < 0 else 'is switched off on'} "
-                     f"{r['retire_date']}.", "decision": f"Move the code to a supported model before {r['retire_date']}.",
+    return [{"risk": _retirement_risk(r), "decision": f"Move the code to a supported model before {r['retire_date']}.",
              "recommended": "Fix now"} for r in urgent[:2]]
+
+
+def _retirement_risk(row: dict) -> str:
+    if row["days_left"] < 0:
+        return f"The model {row['model']} was switched off on {row['retire_date']}."
+    if row["status"] == "at risk":
+        return f"The model name {row['model']} may stop working on {row['retire_date']}, when the version behind it is switched off."
+    return f"The model {row['model']} is switched off on {row['retire_date']}."
 
 
 def _secret_decision(data: dict) -> list:

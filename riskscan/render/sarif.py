@@ -125,10 +125,14 @@ def _fingerprints(findings: list) -> list:
 
 
 def _result(finding: dict, index: dict, print_: str) -> dict:
-    location = _location(finding["path"], finding["line"], finding["column"], finding["snippet"])
+    """A notebook's lines count within a cell, so its result names the cell and points at no line of the file."""
+    if finding.get("cell"):
+        location = _location(finding["path"])
+    else:
+        location = _location(finding["path"], finding["line"], finding["column"], finding["snippet"])
     if finding.get("function"):
         location["logicalLocations"] = [{"fullyQualifiedName": finding["function"], "kind": "function"}]
-    cell = f" (notebook cell {finding['cell']})" if finding.get("cell") else ""
+    cell = f" (notebook cell {finding['cell']}, line {finding['line']})" if finding.get("cell") else ""
     scope = "" if finding["scope"] == "prod" else f" [{finding['scope']} code]"
     properties = {k: finding[k] for k in ("vendor", "kind", "scope", "severity", "feature", "has_fallback", "fallback_to")}
     if finding.get("cell"):
