@@ -1,0 +1,86 @@
+"""Nesting budget: refuse source that would exhaust libcst's recursive parser before it is parsed.
+
+libcst's native parser recurses once per nesting level and has no depth limit of its own:
+5,000 nested brackets or a 100,000-term `and` chain overflow its stack and kill the process
+(no exception to catch), and a few thousand nested operators cost it seconds and gigabytes.
+The stdlib parser refuses most such input, but riskscan also hands libcst the files the stdlib
+rejects (newer grammar), so the budget is measured on the bytes, with a cheap lexical pass.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+# CPython's tokenizer refuses more than 200 open brackets (MAXLEVEL): such a file runs nowhere.
+MAX_BRACKETS = 200
+# riskscan's libcst visitors stop with RecursionError at about 350 levels, so a deeper
+# expression cannot be analysed anyway; 500 leaves headroom and costs libcst under a second.
+MAX_NESTING = 500
+
+_TOKEN = re.compile(rb"""
+    (?P<skip>\\\r?\n|\#[^\n]*)
+  | (?P<str>[rRbBuUfFtT]{0,3}(?:'''(?:\\.|[^\\])*?(?:'''|\Z)|\"\"\"(?:\\.|[^\\])*?(?:\"\"\"|\Z)
+                              |'(?:\\.|[^\\'\n])*'?|"(?:\\.|[^\\"\n])*"?))
+  | (?P<open>[(\[{])
+  | (?P<close>[)\]}])
+  | (?P<sep>[,;\n])
+  | (?P<colon>:(?!=))
+  | (?P<lambda>\blambda\b)
+  | (?P<op>\*\*|//|<<|>>|:=|->|[-+*/%@&|^~.]|\b(?:and|or|not|if|await|yield)\b)
+  | (?P<name>[A-Za-z_][A-Za-z_0-9]*|\d[\w.]*)
+""", re.VERBOSE | re.DOTALL)
+
+
+class _Depth:
+    """Running estimate of how deeply libcst will nest: open brackets plus chained operators.
+
+    Each bracket level keeps the length of its current operator chain; a comma, a semicolon or a
+    newline outside brackets ends a chain, except between `lambda` and its colon, where commas
+    separate parameters and the body still nests inside the lambda. A bracket right after a
+    name, bracket or string (a call or subscript) and a string right after a string (implicit
+    concatenation) nest in libcst too. Deliberately an over-estimate: it only has to be safe.
+    """
+
+    def __init__(self):
+        self.runs = [0]  # operator chain length per open bracket level
+        self.lambdas = [0]  # lambdas per level still waiting for their colon
+        self.total = self.brackets = self.deepest = 0
+        self.previous = None
+
+    def feed(self, kind: str) -> None:
+        if kind == "open" and self.previous in ("name", "close", "str"):
+            kind = "trailer"
+        if kind in ("op", "lambda", "trailer") or (kind == "str" and self.previous == "str"):
+            self.runs[-1] += 1
+            self.total += 1
+        if kind == "lambda":
+            self.lambdas[-1] += 1
+        elif kind == "colon" and self.lambdas[-1]:
+            self.lambdas[-1] -= 1
+        elif kind in ("open", "trailer"):
+            self.runs.append(0)
+            self.lambdas.append(0)
+            self.brackets = max(self.brackets, len(self.runs) - 1)
+        elif kind == "close" and len(self.runs) > 1:
+            self.total -= self.runs.pop()
+            self.lambdas.pop()
+        elif kind == "sep" and not self.lambdas[-1]:
+            self.total -= self.runs[-1]
+            self.runs[-1] = 0
+        self.deepest = max(self.deepest, len(self.runs) - 1 + self.total)
+        self.previous = kind
+
+
+def nesting_problem(data: bytes) -> Optional[str]:
+    """Why `data` is too deeply nested to hand to libcst, or None when it is safe."""
+    depth = _Depth()
+    for match in _TOKEN.finditer(data):
+        kind = match.lastgroup
+        if kind == "skip" or (kind == "sep" and match.group() == b"\n" and len(depth.runs) > 1):
+            continue  # a newline inside brackets continues the expression
+        depth.feed(kind)
+        if depth.brackets > MAX_BRACKETS:
+            return f"too deeply nested to parse safely: more than {MAX_BRACKETS} nested brackets (Python itself refuses this)"
+        if depth.deepest > MAX_NESTING:
+            return f"too deeply nested to parse safely: an expression nests more than {MAX_NESTING} levels deep"
+    return None
