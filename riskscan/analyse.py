@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from .discover import SourceFile
 from .model import FileResult, Skipped
+from .nesting import nesting_problem
 from .ruleset import Catalogue
 from .source import Unit, Unreadable, read_units
 from .structure import module_structure
@@ -34,7 +35,10 @@ def _analyse_unit(unit: Unit, source: SourceFile, catalogue, first_party, prefil
     result.lines += unit.source.count(b"\n") + 1
     tree = _fast_parse(unit.source)
     if tree is not None and not unit.cells:
-        result.structure = module_structure(tree, result.module, is_package)
+        try:
+            result.structure = module_structure(tree, result.module, is_package)
+        except RecursionError:
+            return Skipped(source.relpath, "too deeply nested to analyse")
         result.imports = result.structure.imports
     if prefilter and tree is not None and not catalogue.trigger.search(unit.source):
         return None  # nothing here can name a vendor: the structure is all the graph needs
@@ -42,6 +46,9 @@ def _analyse_unit(unit: Unit, source: SourceFile, catalogue, first_party, prefil
 
     from .extract import extract_module
 
+    too_deep = nesting_problem(unit.source)  # libcst would crash the process, not raise
+    if too_deep is not None:
+        return Skipped(source.relpath, too_deep)
     try:
         module = cst.parse_module(unit.source)
     except cst.ParserSyntaxError as exc:

@@ -51,6 +51,8 @@ class Finding:
             return self.level if self.scope == "prod" else "info"
         if self.scope != "prod" or self.type_only:
             return "info"
+        if self.feature in ("client", "config") or self.fallback_target:
+            return "low"  # building a client, naming a model in settings, the plan B itself: evidence, not exposure
         if self.kind in ("call", "adapter", "model_string", "endpoint"):
             return "low" if self.has_fallback else "medium"
         return "low"

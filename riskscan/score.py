@@ -524,8 +524,8 @@ def _gate_reasons(scores: Scores, basis: _Basis, gates: Mapping) -> list:
 
 def _model_sentence(n: int, ending: str) -> str:
     if n == 1:
-        return f"1 AI call site uses a model its supplier {ending}."
-    return f"{n} AI call sites use models their supplier {ending}."
+        return f"1 place in the code uses a model its supplier {ending}."
+    return f"{n} places in the code use models their supplier {ending}."
 
 
 def _gate_evidence(entries) -> tuple:

@@ -65,7 +65,7 @@ def test_the_worked_example_gates_move_with_the_as_of_date(catalogue):
     assert scores.risk == pytest.approx(48.75)  # gates cap the letter, never the number
     report, scores = scores_on("2026-12-01", catalogue)
     assert scores.gates_applied == ("retired", "retiring_90d") and scores.grade == "D"
-    assert scores.reasons[0].text == "2 AI call sites use models their supplier has already switched off."
+    assert scores.reasons[0].text == "2 places in the code use models their supplier has already switched off."
     report, scores = scores_on("2025-06-01", catalogue)
     assert scores.gates_applied == () and scores.grade == "C"
     assert not [f for f in report.findings if f.kind == "lifecycle" and f.check != "at_risk"]
