@@ -15,7 +15,7 @@ from .analyse import analyse_file
 from .config import entry_weights
 from .errors import UsageError
 from .exposure import assess
-from .firstparty import provider_module_findings
+from .attribution import attribute
 from .graph import build_graph
 from .cache import Cache, content_key
 from .model import FileResult, Report, Skipped
@@ -56,13 +56,10 @@ def scan(root, options: Optional[ScanOptions] = None, catalogue: Optional[Catalo
     first_party = first_party_names(files)
     results = _run(files, catalogue, first_party, options)
     results.sort(key=lambda r: r.path)
-    findings, skipped, lines = provider_module_findings(results, catalogue, root, {f.relpath: f.scope for f in files}), [], 0
-    for result in results:
-        lines += result.lines
-        if result.skipped is not None:
-            skipped.append(result.skipped)
-        findings += result.findings
-    findings.sort(key=lambda f: f.sort_key())
+    scopes = {f.relpath: f.scope for f in files}
+    findings = attribute(results, catalogue, root, scopes)
+    skipped = [r.skipped for r in results if r.skipped is not None]
+    lines = sum(r.lines for r in results)
     review = review_dependencies(root, results, findings, catalogue, options.rule_dirs, options.as_of, options.retiring_within,
                                  lambda path: scope_for(path, options.test_globs, options.example_globs))
     findings = review.findings
@@ -76,7 +73,7 @@ def scan(root, options: Optional[ScanOptions] = None, catalogue: Optional[Catalo
     report.extra["results"] = results
     report.extra.update(dependencies=review, lifecycle=review.calendar, as_of=review.as_of)
     if options.exposure:
-        repo = build_graph(report, results, root, options.entry_points, {f.relpath: f.scope for f in files})
+        repo = build_graph(report, results, root, options.entry_points, scopes)
         report.extra["graph"] = repo
         crit = entry_weights(repo.entry_points, options.entry_points, options.criticality)
         report.extra["exposure"] = assess(report, repo, catalogue, crit=crit, gates=review.gates)

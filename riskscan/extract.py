@@ -29,6 +29,7 @@ _CONFIGURING_METHODS = {
     "configurable_fields", "configurable_alternatives", "pipe", "with_types", "with_listeners",
 }
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-:/@]{1,120}$")
+_ENDPOINT_SETTING = re.compile(r"^([a-z][a-z0-9_]*?)_(base_url|api_base|api_url|host|endpoint|url)$")
 _CLIENT_ARGS = {"client", "async_client", "openai_client", "sync_client"}
 _URL = re.compile(r"^(?:https?|wss?)://([^/\s?#]+)(/[^\s]*)?$", re.IGNORECASE)
 _HOST = re.compile(r"^([a-z0-9\-]+(?:\.[a-z0-9\-]+)+|localhost|127\.0\.0\.1)(:\d+)?(/[^\s]*)?$", re.IGNORECASE)
@@ -579,13 +580,22 @@ class ModuleExtractor(cst.CSTVisitor):
         return None
 
     def _endpoint_vendor(self, node: cst.Call, keywords) -> Optional[str]:
+        """The vendor a client's endpoint argument names: a known host in a literal, or a setting
+        named after the provider (`base_url=self.config.lmstudio_base_url`)."""
         for keyword in keywords:
             text = _arg_text(self, node, None, keyword)
-            if text:
-                vendor = self.url_vendor(text)
-                if vendor:
-                    return vendor
+            vendor = self.url_vendor(text) if text else self._named_endpoint(_first_arg(node, None, keyword))
+            if vendor:
+                return vendor
         return None
+
+    def _named_endpoint(self, node) -> Optional[str]:
+        name = cst.helpers.get_full_name_for_node(node) if node is not None else None
+        match = _ENDPOINT_SETTING.match(name.rsplit(".", 1)[-1].lower()) if name else None
+        if match is None:
+            return None
+        provider = match.group(1)
+        return self.cat.model_prefixes.get(provider) or (provider if provider in self.cat.vendors else None)
 
     def _feature(self, path: str, func: Value) -> Optional[str]:
         if func.kind == "adapter":
@@ -808,26 +818,7 @@ class ModuleExtractor(cst.CSTVisitor):
     def finish(self) -> list:
         self._resolve_bindings()
         self._try_fallbacks()
-        self._hosted_models()
         return self.findings
-
-    def _hosted_models(self) -> None:
-        """`claude-3-5-sonnet` configured in a file that only talks to Bedrock is a Bedrock model.
-
-        A bare model name in configuration names its maker; when the file reaches no API of that
-        maker but exactly one platform that hosts other makers' models (Bedrock, Azure OpenAI,
-        Vertex), the platform is the provider that must be up.
-        """
-        evidence = {}
-        for finding in self.findings:
-            if not (finding.kind == "model_string" and finding.feature == "config"):
-                evidence.setdefault(finding.vendor, set()).add(finding.kind)
-        hosts = [v for v in evidence if self.cat.vendors[v].kind == "cloud_platform" or v in self.cat.hosts]
-        if len(hosts) != 1:
-            return
-        for index, finding in enumerate(self.findings):
-            if finding.kind == "model_string" and finding.feature == "config" and finding.vendor not in evidence:
-                self.findings[index] = replace(finding, vendor=hosts[0])
 
     def _resolve_bindings(self) -> None:
         """Import findings name the vendor the imported name really reaches.

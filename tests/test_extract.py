@@ -277,3 +277,30 @@ def test_project_module_serving_one_provider_counts_as_adapter(tmp_path):
     adapters = {(f.line, f.vendor, f.detail) for f in report.findings if f.path == "app/service.py"}
     # the provider-specific module counts; the gateway (transitive use) does not
     assert adapters == {(2, "azure_openai", "app.llms.azure_openai")}
+
+
+def test_endpoint_setting_named_after_a_provider_decides_the_client(tmp_path):
+    report = run(tmp_path, {"lm.py": """
+        from openai import OpenAI
+        class LMStudioLLM:
+            def __init__(self, config):
+                self.client = OpenAI(base_url=config.lmstudio_base_url, api_key="lm-studio")
+            def ask(self, q):
+                return self.client.chat.completions.create(model="qwen2.5-7b", messages=[])
+    """})
+    assert {f.vendor for f in report.findings} == {"lmstudio"}
+
+
+def test_model_configured_in_a_bedrock_only_file_is_a_bedrock_model(tmp_path):
+    report = run(tmp_path, {"agent_config.py": """
+        from strands.models import BedrockModel
+        DEFAULT_MODEL = "claude-3-5-sonnet-20241022"
+        model = BedrockModel(model_id="us.anthropic.claude-3-5-sonnet-20241022-v2:0")
+    """, "direct.py": """
+        import anthropic
+        MODEL = "claude-3-5-sonnet-20241022"
+        anthropic.Anthropic()
+    """})
+    vendors = {(f.path, f.vendor) for f in report.findings if f.kind == "model_string"}
+    assert ("agent_config.py", "aws_bedrock") in vendors and ("agent_config.py", "anthropic") not in vendors
+    assert ("direct.py", "anthropic") in vendors

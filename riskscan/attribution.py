@@ -1,19 +1,50 @@
-"""Imports of the project's own provider-specific modules count as adapters of that provider.
+"""Attribution that needs more than one finding: a file's findings together, or other files' modules.
 
-`from mem0.embeddings.azure_openai import AzureOpenAIEmbedding` uses Azure OpenAI as surely as
-importing `langchain_openai` uses OpenAI: the imported module exists to reach one provider, and
-its name says which. Ordinary transitive use (`from .gateway import complete`, where the gateway
-calls OpenAI) is not an adapter: that is what the graph's reach is for.
+Two passes run after every file has been analysed (they are cheap and never cached):
+- imports of the project's own provider-specific modules count as adapters of that provider:
+  `from mem0.embeddings.azure_openai import AzureOpenAIEmbedding` uses Azure OpenAI as surely as
+  importing `langchain_openai` uses OpenAI. Ordinary transitive use (`from .gateway import
+  complete`, where the gateway calls OpenAI) is not an adapter: that is what the graph's reach is for;
+- a model name configured in a file that reaches its maker nowhere, but one hosting platform, is
+  that platform's model (Claude settings in a Bedrock-only file are Bedrock).
 """
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from .model import Finding
 from .redact import redact
 
 _RUNTIME_KINDS = ("import", "call", "adapter", "endpoint", "env_var")
+
+
+def attribute(results: list, catalogue, root: Path, scopes: dict) -> list:
+    """Every finding of the scan, sorted, after both passes."""
+    findings = provider_module_findings(results, catalogue, root, scopes)
+    for result in results:
+        findings += result.findings
+    by_path: dict = {}
+    for finding in findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    attributed = [f for group in by_path.values() for f in hosted_models(group, catalogue)]
+    return sorted(attributed, key=lambda f: f.sort_key())
+
+
+def hosted_models(findings: list, catalogue) -> list:
+    """`claude-3-5-sonnet` configured in a file that only talks to Bedrock is a Bedrock model.
+
+    A bare model name in configuration names its maker; when the file reaches no API of that
+    maker but exactly one platform that hosts other makers' models (Bedrock, Azure OpenAI,
+    Vertex), the platform is the provider that must be up.
+    """
+    evidence = {f.vendor for f in findings if not (f.kind == "model_string" and f.feature == "config")}
+    hosts = [v for v in evidence if v in catalogue.vendors and (catalogue.vendors[v].kind == "cloud_platform" or v in catalogue.hosts)]
+    if len(hosts) != 1:
+        return findings
+    return [replace(f, vendor=hosts[0]) if f.kind == "model_string" and f.feature == "config" and f.vendor not in evidence else f
+            for f in findings]
 
 
 def provider_module_findings(results: list, catalogue, root: Path, scopes: dict) -> list:
