@@ -8,7 +8,8 @@ from dataclasses import replace
 
 from .discover import SourceFile
 from .model import FileResult, Skipped
-from .nesting import nesting_problem
+from .budget import nesting_problem, size_problem
+from .redact import redact
 from .ruleset import Catalogue
 from .source import Unit, Unreadable, read_units
 from .structure import module_structure
@@ -19,20 +20,29 @@ _PYTHON2 = re.compile(rb"^\s*(print\s+[\"'\w]|exec\s+[\"']|except\s+\w+\s*,\s*\w
 def analyse_file(source: SourceFile, catalogue: Catalogue, first_party: frozenset, max_bytes: int,
                  prefilter: bool = True, module: str = "", is_package: bool = False) -> FileResult:
     """Never raises for bad input: unreadable or unparseable files come back as skipped."""
-    units = read_units(source.path, max_bytes)
+    units = Unreadable(source.problem) if source.problem else read_units(source.path, max_bytes)
     if isinstance(units, Unreadable):
-        return FileResult(source.relpath, skipped=Skipped(source.relpath, units.reason))
+        return FileResult(source.relpath, skipped=_redacted(Skipped(source.relpath, units.reason), catalogue))
     result = FileResult(source.relpath, module=module)
     for unit in units:
         problem = _analyse_unit(unit, source, catalogue, first_party, prefilter, result, is_package)
         if problem is not None:
-            return FileResult(source.relpath, skipped=problem, module=module)
+            return FileResult(source.relpath, skipped=_redacted(problem, catalogue), module=module)
     result.findings.sort(key=lambda f: f.sort_key())
     return result
 
 
+def _redacted(skipped: Skipped, catalogue) -> Skipped:
+    """A reason can quote what a parser saw; no key may reach a report that way either."""
+    reason = redact(skipped.reason, catalogue)
+    return skipped if reason == skipped.reason else replace(skipped, reason=reason)
+
+
 def _analyse_unit(unit: Unit, source: SourceFile, catalogue, first_party, prefilter, result, is_package):
     result.lines += unit.source.count(b"\n") + 1
+    too_large = size_problem(unit.source)  # a parser would exhaust memory, not raise MemoryError
+    if too_large is not None:
+        return Skipped(source.relpath, too_large)
     tree = _fast_parse(unit.source)
     if tree is not None and not unit.cells:
         try:

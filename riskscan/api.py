@@ -21,7 +21,7 @@ from .cache import Cache, content_key
 from .model import FileResult, Report, Skipped
 from .ruleset import Catalogue, load_catalogue
 from .lifecycle import DEFAULT_WINDOW
-from .source import DEFAULT_MAX_BYTES
+from .source import DEFAULT_MAX_BYTES, read_source
 
 
 
@@ -113,9 +113,8 @@ def _run(files: list, catalogue: Catalogue, first_party: frozenset, options: Sca
 
 def _cache_key(source, task, options: ScanOptions):
     """None for a file that cannot be read now: analysis will report why."""
-    try:
-        data = source.path.read_bytes() if source.path.stat().st_size <= options.max_bytes else b""
-    except OSError:
+    data = read_source(source.path, options.max_bytes) if not source.problem else None
+    if not isinstance(data, bytes):
         return None
     _, names, module, is_package = task
     context = "|".join([source.relpath, source.scope, module, str(is_package), str(options.max_bytes), ",".join(sorted(names))])
@@ -132,16 +131,19 @@ def _analyse_all(tasks: list, catalogue: Catalogue, options: ScanOptions):
     chunk = max(1, min(64, len(tasks) // (jobs * 8) or 1))
     init = (catalogue, options.max_bytes, options.prefilter)
     finished = 0
-    try:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=init) as pool:
-            for result in pool.map(_work, tasks, chunksize=chunk):
-                finished += 1
-                yield result
-    except BrokenProcessPool:
-        # A worker died (a native crash, the OOM killer): redo the rest one file per process,
-        # so only a file that kills its process again is lost, and it is reported as skipped.
-        for task in tasks[finished:]:
-            yield _isolated(task, init)
+    while finished < len(tasks):
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=init) as pool:
+                for result in pool.map(_work, tasks[finished:], chunksize=chunk):
+                    finished += 1
+                    yield result
+        except BrokenProcessPool:
+            # A worker died (a native crash, the OOM killer). The first unfinished file may have
+            # killed it: run it alone, in its own process, then go on in parallel with small
+            # chunks. Only a file that kills its process on its own is lost, and it is reported.
+            yield _isolated(tasks[finished], init)
+            finished += 1
+            chunk = 1
 
 
 def _isolated(task, init) -> FileResult:

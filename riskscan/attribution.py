@@ -28,7 +28,11 @@ def attribute(results: list, catalogue, root: Path, scopes: dict) -> list:
     by_path: dict = {}
     for finding in findings:
         by_path.setdefault(finding.path, []).append(finding)
-    attributed = [f for group in by_path.values() for f in hosted_models(group, catalogue)]
+    attributed = []
+    for group in by_path.values():
+        for single_file_pass in (shared_variables, compatible_clients, hosted_models):
+            group = single_file_pass(group, catalogue)
+        attributed += group
     return sorted(attributed, key=lambda f: f.sort_key())
 
 
@@ -40,11 +44,44 @@ def hosted_models(findings: list, catalogue) -> list:
     Vertex), the platform is the provider that must be up.
     """
     evidence = {f.vendor for f in findings if not (f.kind == "model_string" and f.feature == "config")}
-    hosts = [v for v in evidence if v in catalogue.vendors and (catalogue.vendors[v].kind == "cloud_platform" or v in catalogue.hosts)]
+    hosts = [v for v in evidence if v in catalogue.vendors and catalogue.vendors[v].kind != "gateway"
+             and (catalogue.vendors[v].kind == "cloud_platform" or v in catalogue.hosts)]
     if len(hosts) != 1:
         return findings
-    return [replace(f, vendor=hosts[0]) if f.kind == "model_string" and f.feature == "config" and f.vendor not in evidence else f
-            for f in findings]
+    return [replace(f, vendor=hosts[0]) if _bare_config_model(f) and f.vendor not in evidence else f for f in findings]
+
+
+def _bare_config_model(finding) -> bool:
+    """A model name without a provider prefix: `claude-3-5-sonnet`, not `openrouter/anthropic/...`."""
+    return (finding.kind == "model_string" and finding.feature == "config"
+            and "/" not in finding.detail and not re.match(r"^[A-Za-z0-9_.\-]+:[A-Za-z]", finding.detail))
+
+
+def compatible_clients(findings: list, catalogue) -> list:
+    """The openai SDK used only as the client of another provider's OpenAI-compatible API.
+
+    `AsyncOpenAI(base_url=self.base_url)` in a module whose only endpoint and credential are
+    DeepSeek's reaches DeepSeek: when nothing in the file is OpenAI's own (its endpoint, its
+    variables, its models, its adapters) and exactly one other provider is named by endpoint or
+    variable without an SDK of its own there, the client's findings belong to that provider.
+    """
+    own = [f for f in findings if f.vendor == "openai" and f.kind not in ("import", "call", "lifecycle", "legacy_api")]
+    sdk = [f for f in findings if f.vendor == "openai" and f.kind in ("import", "call")]
+    if own or not sdk:
+        return findings
+    with_sdk = {f.vendor for f in findings if f.kind in ("import", "call", "adapter")}
+    named = {f.vendor for f in findings if f.kind in ("endpoint", "env_var") and f.vendor not in with_sdk}
+    if len(named) != 1:
+        return findings
+    target = named.pop()
+    return [replace(f, vendor=target) if f in sdk else f for f in findings]
+
+
+def shared_variables(findings: list, catalogue) -> list:
+    """`GOOGLE_API_KEY` alone is as likely Custom Search as Gemini: shared variables count only
+    beside other evidence of the same vendor."""
+    others = {f.vendor for f in findings if not (f.kind == "env_var" and f.detail in catalogue.shared_env_vars)}
+    return [f for f in findings if not (f.kind == "env_var" and f.detail in catalogue.shared_env_vars and f.vendor not in others)]
 
 
 def provider_module_findings(results: list, catalogue, root: Path, scopes: dict) -> list:

@@ -9,6 +9,8 @@ from typing import Iterator, Optional
 
 import pathspec
 
+from .escape import printable
+
 SOURCE_SUFFIXES = (".py", ".ipynb")
 # Folders that hold someone else's code or generated output, never the project's own.
 SKIP_DIRS = {
@@ -27,8 +29,9 @@ EXAMPLE_GLOBS = (
 @dataclass(frozen=True)
 class SourceFile:
     path: Path  # absolute
-    relpath: str  # POSIX, relative to the scan root
+    relpath: str  # POSIX, relative to the scan root; undecodable bytes and control characters escaped
     scope: str
+    problem: str = ""  # why it cannot be scanned (reported as skipped), found while walking the tree
 
 
 def scope_for(relpath: str, test_globs=TEST_GLOBS, example_globs=EXAMPLE_GLOBS) -> str:
@@ -62,15 +65,18 @@ def discover(root: Path, excludes=(), test_globs=TEST_GLOBS, example_globs=EXAMP
     """Yield the project's Python and notebook files in a stable order.
 
     Symlinked folders are not followed (no loops, nothing outside the root), and a symlinked
-    file is scanned only when it resolves inside the root.
+    file is scanned only when it resolves inside the root. A folder that cannot be listed and a
+    symlink that leads out of the root come back with a `problem`, so that every file the user
+    may expect is either scanned or reported as skipped with its reason.
     """
     root = root.resolve()
     if root.is_file():
-        yield SourceFile(root, root.name, scope_for(root.name, test_globs, example_globs))
+        yield SourceFile(root, printable(root.name), scope_for(root.name, test_globs, example_globs))
         return
     exclude = pathspec.GitIgnoreSpec.from_lines(list(excludes)) if excludes else None
     ignores: list = []  # (relative dir, spec) from .gitignore files
-    for current, dirnames, filenames in os.walk(root, followlinks=follow_symlinks):
+    unlisted: list = []  # OSErrors of folders os.walk could not list
+    for current, dirnames, filenames in os.walk(root, onerror=unlisted.append, followlinks=follow_symlinks):
         here = Path(current)
         rel_dir = here.relative_to(root).as_posix()
         rel_dir = "" if rel_dir == "." else rel_dir
@@ -97,9 +103,18 @@ def discover(root: Path, excludes=(), test_globs=TEST_GLOBS, example_globs=EXAMP
             rel = f"{rel_dir}/{name}" if rel_dir else name
             if _ignored(rel, ignores, exclude):
                 continue
-            if path.is_symlink() and not _inside(path, root):
-                continue
-            yield SourceFile(path, rel, scope_for(rel, test_globs, example_globs))
+            outside = path.is_symlink() and not _inside(path, root)
+            yield SourceFile(path, printable(rel), scope_for(rel, test_globs, example_globs),
+                             "symlink to a file outside the scanned folder (not followed)" if outside else "")
+    for error in unlisted:
+        yield _unlisted_folder(error, root, test_globs, example_globs)
+
+
+def _unlisted_folder(error: OSError, root: Path, test_globs, example_globs) -> SourceFile:
+    folder = Path(error.filename)
+    rel = folder.relative_to(root).as_posix() + "/" if folder != root else "./"
+    return SourceFile(folder, printable(rel), scope_for(rel, test_globs, example_globs),
+                      f"cannot read folder: {error.strerror or type(error).__name__}")
 
 
 def _ignored(rel: str, ignores: list, exclude) -> bool:
@@ -114,8 +129,9 @@ def _ignored(rel: str, ignores: list, exclude) -> bool:
 
 
 def _inside(path: Path, root: Path) -> bool:
+    """Whether a symlink ends inside root; a loop counts as inside (reading it reports the loop)."""
     try:
-        path.resolve().relative_to(root)
+        Path(os.path.realpath(path)).relative_to(root)
         return True
     except (ValueError, OSError):
         return False

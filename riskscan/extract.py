@@ -20,7 +20,10 @@ from .ruleset import Catalogue
 
 _PROSE_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print", "echo", "secho", "write"}
 _MODEL_NAME = re.compile(r"(^|_)(model|llm)(s)?(_(name|id))?$", re.IGNORECASE)
-_MODEL_COLLECTION = re.compile(r"(^|_)(models?|llms?)(_|$)|alias", re.IGNORECASE)
+_MODEL_COLLECTION = re.compile(r"(^|_)(models|llms|model_names|model_ids|aliases)$", re.IGNORECASE)
+# Calls and names that handle model names without routing to them: tokenizers, price and
+# capability tables (`calculate_llm_cost(model=...)`, `tiktoken.encoding_for_model("gpt-4o")`).
+_NOT_ROUTING = re.compile(r"cost|price|pricing|profile|token|encod|count|limit|context_window|capabilit|supports", re.IGNORECASE)
 # Names that hold a deployment or engine: only a `provider/model` string there names a provider.
 _DEPLOYMENT_NAME = re.compile(r"(^|_)(deployment|engine)(s)?(_(name|id))?$", re.IGNORECASE)
 # Methods that configure a framework object without calling the provider.
@@ -91,6 +94,7 @@ class ModuleExtractor(cst.CSTVisitor):
         self.type_checking = 0
         self.prose = 0
         self.in_assert = 0
+        self.comparing = 0
         self.docstrings: set = set()
         self.skip_strings: set = set()
         self.store_targets: set = set()
@@ -166,6 +170,11 @@ class ModuleExtractor(cst.CSTVisitor):
             return self.call_values.get(id(node))
         if isinstance(node, cst.Await):
             return self.value_of(node.expression)
+        if isinstance(node, cst.Subscript) and isinstance(node.value, (cst.Name, cst.Attribute)):
+            base = self.value_of(node.value)  # Agent[Deps, Output](...) is Agent(...)
+            if base is not None and base.path and not base.path.endswith("()"):
+                return base
+            return None
         if isinstance(node, (cst.BooleanOperation, cst.IfExp)):
             # `cfg.url or os.getenv("X") or "https://api.x.ai/v1"`: the literal is what runs by default
             for option in _alternatives(node):
@@ -397,8 +406,13 @@ class ModuleExtractor(cst.CSTVisitor):
     def leave_Assert(self, node: cst.Assert) -> None:
         self.in_assert -= 1
 
+    def leave_Comparison(self, node: cst.Comparison) -> None:
+        self.comparing -= 1
+
     def visit_Comparison(self, node: cst.Comparison) -> None:
-        """`"OPENAI_API_KEY" in os.environ` checks for a credential: a read."""
+        """`"OPENAI_API_KEY" in os.environ` checks for a credential: a read. A URL that is only
+        compared (`host == "api.anthropic.com"`) is not one the code calls."""
+        self.comparing += 1
         for target in node.comparisons:
             if isinstance(target.operator, (cst.In, cst.NotIn)):
                 value = self.value_of(target.comparator)
@@ -436,7 +450,8 @@ class ModuleExtractor(cst.CSTVisitor):
         handled = self._call(node)
         if self.prose:
             return
-        if not handled:
+        callee = cst.helpers.get_full_name_for_node(node.func) or ""
+        if not handled and not _NOT_ROUTING.search(callee):
             # a call we cannot resolve may be a router of the project's own (a wrapper around LiteLLM)
             for arg in node.args:
                 if arg.keyword is not None and _MODEL_NAME.search(arg.keyword.value):
@@ -744,14 +759,18 @@ class ModuleExtractor(cst.CSTVisitor):
             elements = value_node.elements
             values = [e.value for e in elements if isinstance(e, (cst.DictElement, cst.Element))]
             for value in values:
-                self._contextual_model(value)
+                if string_value(value) is not None:  # not the rows of a price or capability table
+                    self._contextual_model(value)
+        elif _NOT_ROUTING.search(name):
+            return
         elif _MODEL_NAME.search(name):
             self._contextual_model(value_node)
         elif _DEPLOYMENT_NAME.search(name):
             self._contextual_model(value_node, bare=False)
 
     def visit_Param(self, node: cst.Param) -> None:
-        if node.default is not None and _MODEL_NAME.search(node.name.value):
+        name = node.name.value
+        if node.default is not None and _MODEL_NAME.search(name) and not _NOT_ROUTING.search(name):
             self._contextual_model(_declared_default(node.default))
 
     def visit_Dict(self, node: cst.Dict) -> None:
@@ -794,7 +813,7 @@ class ModuleExtractor(cst.CSTVisitor):
             if pattern.search(text):
                 self.add(node, vendor, "secret", redact(pattern.search(text).group(0), self.cat, force=True))
                 break
-        if id(node) in self.docstrings or id(node) in self.skip_strings or self.prose:
+        if id(node) in self.docstrings or id(node) in self.skip_strings or self.prose or self.comparing:
             return
         vendor = self.url_vendor(text)
         if vendor:

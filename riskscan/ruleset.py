@@ -68,6 +68,9 @@ VENDOR_SCHEMA = Table({
         "hosts": List(Str(pattern=r"[A-Za-z0-9.*\-]+(:\d+)?(/\S*)?", allow_empty=False)),
         "openai_compatible_base_url": Str(pattern=r"(https?://\S+)?"),
         "env_vars": List(Str(pattern=r"[A-Z_][A-Z0-9_]*")),
+        # variables other, non-AI services also read (GOOGLE_API_KEY serves Custom Search too):
+        # they count only in a file with other evidence of this vendor
+        "shared_env_vars": List(Str(pattern=r"[A-Z_][A-Z0-9_]*")),
     }),
     "models": Table({
         "serves_other_makers": Bool(),
@@ -166,6 +169,7 @@ class Catalogue:
     makers: set = field(default_factory=set)  # vendors with model-name patterns (they make models)
     hosts: set = field(default_factory=set)  # makers that also serve other makers' models
     shadowable_roots: frozenset = frozenset()  # one-word package names a project module can shadow
+    shared_env_vars: set = field(default_factory=set)  # env vars that count only beside other evidence
 
     # --- lookups -----------------------------------------------------------------
     def root_vendor(self, qualname: str, table: dict) -> Optional[tuple]:
@@ -186,6 +190,12 @@ class Catalogue:
         entry = self.entries.get(qualname)
         if entry is not None or "." not in qualname:
             return entry
+        for legacy in ("langchain.", "langchain_classic."):
+            # langchain < 1.0 and langchain_classic re-export langchain_community's integrations
+            if qualname.startswith(legacy) and not qualname.startswith("langchain_community"):
+                entry = self.entry_for("langchain_community." + qualname[len(legacy):])
+                if entry is not None:
+                    return entry
         module, _, name = qualname.rpartition(".")
         for candidate in self.entries_by_name().get(name, ()):
             if candidate.startswith(module + "."):
@@ -401,6 +411,9 @@ def _index_vendor(cat: Catalogue, path: Path, text: str, data: dict) -> list:
             _claim(cat.exact_hosts, host, vendor, path, text, f"endpoints.hosts[{i}]", problems)
     for i, name in enumerate(endpoints.get("env_vars", ())):
         _claim(cat.env_vars, name, vendor, path, text, f"endpoints.env_vars[{i}]", problems)
+    for i, name in enumerate(endpoints.get("shared_env_vars", ())):
+        _claim(cat.env_vars, name, vendor, path, text, f"endpoints.shared_env_vars[{i}]", problems)
+        cat.shared_env_vars.add(name)
     for i, prefix in enumerate(models.get("prefixes", ())):
         _claim(cat.model_prefixes, prefix.lower(), vendor, path, text, f"models.prefixes[{i}]", problems)
     for pattern in models.get("patterns", ()):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Union
@@ -37,15 +38,31 @@ class Unreadable:
     reason: str
 
 
+def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Union[bytes, Unreadable]:
+    """A file's bytes, or why they cannot be read; never raises, never blocks.
+
+    Only regular files are opened (a FIFO or device named `x.py` would block or never end),
+    and never more than `max_bytes` + 1 bytes are read, even from a file that grows meanwhile.
+    """
+    too_large = "file is larger than the size limit ({:,} > {:,} bytes)"
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return Unreadable("not a regular file")
+        if info.st_size > max_bytes:
+            return Unreadable(too_large.format(info.st_size, max_bytes))
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return Unreadable(f"cannot read file: {exc.strerror or type(exc).__name__}")
+    return data if len(data) <= max_bytes else Unreadable(too_large.format(len(data), max_bytes))
+
+
 def read_units(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Union[list, Unreadable]:
     """The units of a file, or why it cannot be read; never raises for a bad file."""
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return Unreadable(f"file is larger than the size limit ({size:,} > {max_bytes:,} bytes)")
-        data = path.read_bytes()
-    except OSError as exc:
-        return Unreadable(f"cannot read file: {exc.strerror or exc}")
+    data = read_source(path, max_bytes)
+    if isinstance(data, Unreadable):
+        return data
     if path.suffix == ".ipynb":
         return notebook_units(data)
     if b"\0" in data:

@@ -304,3 +304,62 @@ def test_model_configured_in_a_bedrock_only_file_is_a_bedrock_model(tmp_path):
     vendors = {(f.path, f.vendor) for f in report.findings if f.kind == "model_string"}
     assert ("agent_config.py", "aws_bedrock") in vendors and ("agent_config.py", "anthropic") not in vendors
     assert ("direct.py", "anthropic") in vendors
+
+
+def test_openai_sdk_serving_only_another_provider_belongs_to_that_provider(tmp_path):
+    report = run(tmp_path, {"deepseek_provider.py": """
+        import os
+        from openai import AsyncOpenAI
+        class DeepSeekProvider:
+            @property
+            def base_url(self):
+                return "https://api.deepseek.com"
+            def client(self):
+                return AsyncOpenAI(base_url=self.base_url, api_key=os.getenv("DEEPSEEK_API_KEY"))
+    """})
+    assert {f.vendor for f in report.findings} == {"deepseek"}
+
+
+def test_shared_variable_alone_is_not_a_vendor(tmp_path):
+    report = run(tmp_path, {"search.py": """
+        import os
+        from googleapiclient.discovery import build
+        service = build("customsearch", "v1", developerKey=os.environ["GOOGLE_API_KEY"])
+    """, "gemini.py": """
+        import os
+        from google import genai
+        client = genai.Client(api_key=os.environ["GOOGLE_API_KEY"])
+    """})
+    assert facts(report, "search.py") == set()
+    assert (4, "google", "env_var") in facts(report, "gemini.py")
+
+
+def test_model_names_in_price_tables_comparisons_and_tokenizers_are_not_routing(tmp_path):
+    report = run(tmp_path, {"costs.py": """
+        import tiktoken
+        MODEL_COSTS = [(("gpt-5.5-pro",), 30.0, 180.0), (("claude-opus-4-7",), 15.0, 75.0)]
+        _REASONING_MODEL_PREFIXES = ("o3", "gpt-5")
+        def cost(model):
+            if model == "gpt-4o":
+                return 1
+            return calculate_llm_cost(model="claude-sonnet-4-6", tokens=10)
+        enc = tiktoken.encoding_for_model("gpt-4o")
+        def is_cassette(host):
+            return host == "api.anthropic.com"
+        def split(text, token_encoding_model="text-embedding-3-small"):
+            return text
+    """})
+    assert report.findings == []
+
+
+def test_subscripted_generic_agent_routes_its_model(tmp_path):
+    report = run(tmp_path, {"agent.py": """
+        from pydantic_ai import Agent
+        agent = Agent[None, str]("google:gemini-2.5-flash")
+    """})
+    assert (3, "google", "model_string") in facts(report)
+
+
+def test_legacy_langchain_paths_map_to_community_integrations(tmp_path):
+    report = run(tmp_path, {"local.py": "from langchain.llms.ollama import Ollama\nllm = Ollama(model='llama3')\n"})
+    assert {f.vendor for f in report.findings} == {"ollama"}

@@ -6,6 +6,7 @@ from collections import Counter
 import click
 
 from .. import __version__
+from ..escape import printable
 from . import finding_message
 from .json_report import vendor_rows
 
@@ -14,7 +15,7 @@ _SEVERITY_COLOUR = {"high": "red", "medium": "yellow", "low": "cyan", "info": No
 
 def location(finding) -> str:
     cell = f"[cell {finding.cell}]" if finding.cell is not None else ""
-    return f"{finding.path}{cell}:{finding.line}:{finding.column + 1}"
+    return f"{printable(finding.path)}{cell}:{finding.line}:{finding.column + 1}"
 
 
 _GRADE_COLOUR = {"A": "green", "B": "green", "C": "yellow", "D": "red", "F": "red"}
@@ -31,7 +32,7 @@ def _score_lines(report) -> list:
              f"   worst blast radius {s.blast_radius_max:.0%}   fallback coverage {s.fallback_coverage:.0%}   lock-in {s.lock_in:.0f}/100"]
     for reason in s.reasons:
         evidence = ", ".join(f"{p}:{l}" for p, l in reason.evidence[:3])
-        lines.append(f"  - {reason.text}" + (f" [{evidence}]" if evidence else ""))
+        lines.append(printable(f"  - {reason.text}" + (f" [{evidence}]" if evidence else "")))
     entries = [e for e in exposure.entry_points if e["scope"] == "prod"]
     if entries:
         lines.append("")
@@ -39,7 +40,7 @@ def _score_lines(report) -> list:
         for e in entries:
             reached = ", ".join(v + ("" if v in e["unprotected_vendors"] else " (fallback)") for v in e["vendors"]) or "no AI vendor"
             approx = " ~" if e["approximate"] else ""
-            lines.append(f"  {e['kind']:<8} {e['name']:<28} {e['path']}:{e['line']}  -> {reached}{approx}")
+            lines.append(printable(f"  {e['kind']:<8} {e['name']:<28} {e['path']}:{e['line']}  -> {reached}{approx}"))
     return lines
 
 
@@ -54,12 +55,12 @@ def top_findings(findings) -> list:
 
 def _skipped_lines(report, limit: int = 10) -> list:
     """How many files were skipped and why: the reasons counted, then the first few files."""
-    reasons = Counter(item.reason.split(":")[0] for item in report.skipped)
+    reasons = Counter(printable(item.reason.split(":")[0]) for item in report.skipped)
     why = "; ".join(f"{count} {reason}" for reason, count in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
     lines = ["", click.style(f"Skipped {len(report.skipped)} file(s):", bold=True) + f" {why}"]
     for item in report.skipped[:limit]:
         where = f":{item.line}" if item.line else ""
-        lines.append(f"  {item.path}{where}: {item.reason}")
+        lines.append(printable(f"  {item.path}{where}: {item.reason}"))
     if len(report.skipped) > limit:
         lines.append(f"  ... {len(report.skipped) - limit} more (all of them are in --format json)")
     return lines
@@ -69,7 +70,9 @@ def render_text(report, limit: int = TOP_FINDINGS) -> str:
     out = []
     skipped = f"; {len(report.skipped)} skipped" if report.skipped else ""
     out.append(click.style(f"riskscan {__version__}", bold=True)
-               + f": {report.files_scanned} files, {report.lines_scanned:,} lines scanned in {report.root}{skipped}")
+               + printable(f": {report.files_scanned} files, {report.lines_scanned:,} lines scanned in {report.root}{skipped}"))
+    if not report.files_scanned and not report.skipped:
+        out.append(f"No Python files (*.py, *.ipynb) found in {printable(report.root)}: there was no code to analyse.")
     out += _score_lines(report)
     rows = vendor_rows(report)
     if not rows:
@@ -79,7 +82,7 @@ def render_text(report, limit: int = TOP_FINDINGS) -> str:
         header = f"{'vendor':<30} {'kind':<14} {'files':>5} {'findings':>8} {'call sites':>10} {'no fallback':>11}"
         out.append(click.style(header, bold=True))
         for row in rows:
-            out.append(f"{row['name'][:30]:<30} {row['kind']:<14} {row['prod_files']:>5} {row['findings']:>8} "
+            out.append(f"{printable(row['name'][:30]):<30} {row['kind']:<14} {row['prod_files']:>5} {row['findings']:>8} "
                        f"{row['call_sites']:>10} {row['unprotected_call_sites']:>11}")
         out.append("")
         findings = top_findings(report.findings)
@@ -90,7 +93,7 @@ def render_text(report, limit: int = TOP_FINDINGS) -> str:
             colour = _SEVERITY_COLOUR.get(finding.severity)
             tag = click.style(f"{finding.vendor}.{finding.kind}", fg=colour) if colour else f"{finding.vendor}.{finding.kind}"
             scope = "" if finding.scope == "prod" else f" [{finding.scope}]"
-            out.append(f"{location(finding)}: {tag} {finding_message(finding, report.vendors)}{scope}")
+            out.append(f"{location(finding)}: {tag} {printable(finding_message(finding, report.vendors))}{scope}")
         if limit and len(findings) > limit:
             out.append(f"... {len(findings) - limit} more (all of them are in --format json, markdown or html)")
     if report.skipped:

@@ -1,10 +1,11 @@
-"""Nesting budget: refuse source that would exhaust libcst's recursive parser before it is parsed.
+"""Parser budgets: refuse a file that would exhaust a parser's stack or memory, before it is parsed.
 
 libcst's native parser recurses once per nesting level and has no depth limit of its own:
 5,000 nested brackets or a 100,000-term `and` chain overflow its stack and kill the process
-(no exception to catch), and a few thousand nested operators cost it seconds and gigabytes.
-The stdlib parser refuses most such input, but riskscan also hands libcst the files the stdlib
-rejects (newer grammar), so the budget is measured on the bytes, with a cheap lexical pass.
+(nothing to catch), and a few thousand nested operators cost it seconds and gigabytes. Both
+parsers hold the whole tree in memory, about 650 bytes (ast) and 2 KB (libcst) per token, so a
+50 MB module of dense code needs 8 GB for the stdlib tree alone. The checks read the bytes with
+regular expressions (the stdlib parser may reject newer grammar that libcst then reads).
 """
 from __future__ import annotations
 
@@ -16,11 +17,19 @@ MAX_BRACKETS = 200
 # riskscan's libcst visitors stop with RecursionError at about 350 levels, so a deeper
 # expression cannot be analysed anyway; 500 leaves headroom and costs libcst under a second.
 MAX_NESTING = 500
+# About 6 MB of dense code (the default size limit is 5 MB): at most ~1 GB for the stdlib tree
+# and ~3 GB for libcst's. A token takes at least one byte, so smaller files are never counted.
+MAX_TOKENS = 1_500_000
 
+# Strings and comments, unrolled so that a 50 MB literal is matched in linear time.
+_STRING = rb"""[rRbBuUfFtT]{0,3}(?:'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)
+                                |\"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:\"\"\"|\Z)
+                                |'[^'\\\n]*(?:\\.[^'\\\n]*)*'?|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?)"""
+_STRING_OR_COMMENT = re.compile(_STRING + rb"|\#[^\n]*", re.VERBOSE | re.DOTALL)
+_WORD_OR_SYMBOL = re.compile(rb"\w+|[^\w\s]")
 _TOKEN = re.compile(rb"""
     (?P<skip>\\\r?\n|\#[^\n]*)
-  | (?P<str>[rRbBuUfFtT]{0,3}(?:'''(?:\\.|[^\\])*?(?:'''|\Z)|\"\"\"(?:\\.|[^\\])*?(?:\"\"\"|\Z)
-                              |'(?:\\.|[^\\'\n])*'?|"(?:\\.|[^\\"\n])*"?))
+  | (?P<str>""" + _STRING + rb""")
   | (?P<open>[(\[{])
   | (?P<close>[)\]}])
   | (?P<sep>[,;\n])
@@ -29,6 +38,17 @@ _TOKEN = re.compile(rb"""
   | (?P<op>\*\*|//|<<|>>|:=|->|[-+*/%@&|^~.]|\b(?:and|or|not|if|await|yield)\b)
   | (?P<name>[A-Za-z_][A-Za-z_0-9]*|\d[\w.]*)
 """, re.VERBOSE | re.DOTALL)
+
+
+def size_problem(data: bytes) -> Optional[str]:
+    """Why `data` holds too many tokens to parse within the memory budget, or None."""
+    if len(data) <= MAX_TOKENS:
+        return None
+    tokens = len(_WORD_OR_SYMBOL.findall(_STRING_OR_COMMENT.sub(b"0", data)))
+    if tokens <= MAX_TOKENS:
+        return None
+    return (f"too large to analyse: {tokens:,} tokens (the limit is {MAX_TOKENS:,}); "
+            f"parsing it would take about {tokens * 650 / 1e9:.1f} GB of memory")
 
 
 class _Depth:

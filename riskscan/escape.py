@@ -1,0 +1,39 @@
+"""Untrusted text made safe to show: control characters, bidi overrides and undecodable bytes become visible escapes.
+
+Everything riskscan reports comes from the scanned repository (paths, snippets, strings), so a
+file name or string literal could carry a terminal escape sequence (recolour, retitle, hide
+lines), a newline that forges a report line, a right-to-left override that reorders what a
+reviewer reads (Trojan Source), or bytes that are not text at all (a lone surrogate from a
+non-UTF-8 file name, which cannot even be written to a UTF-8 stream).
+"""
+from __future__ import annotations
+
+import re
+
+# C0 controls (tab kept), DEL, C1 controls, bidi embeddings/overrides/isolates and marks,
+# line/paragraph separators, and lone surrogates (undecodable bytes of os.fsdecode).
+_BEYOND_ASCII = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_UNSAFE = re.compile(f"[\x00-\x08\x0a-\x1f{_BEYOND_ASCII}]")
+_UNSAFE_IN_JSON = re.compile(f"[{_BEYOND_ASCII}]")  # json.dumps escapes the C0 controls itself
+
+
+def _visible(match: re.Match) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode: show the byte
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text) -> str:
+    """`text` with every unsafe character shown as a backslash escape (`\\x1b`, `\\u202e`)."""
+    text = str(text)
+    return _UNSAFE.sub(_visible, text) if _UNSAFE.search(text) else text
+
+
+def json_safe(dumped: str) -> str:
+    """JSON text (from json.dumps(ensure_ascii=False)) with unsafe characters as `\\uXXXX` escapes.
+
+    Lossless: a JSON reader gets the same strings back, while the file itself stays valid
+    UTF-8 and shows no control or bidi characters to a person or tool that views it.
+    """
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
