@@ -21,15 +21,13 @@ MAX_NESTING = 500
 # and ~3 GB for libcst's. A token takes at least one byte, so smaller files are never counted.
 MAX_TOKENS = 1_500_000
 
-# Strings and comments, unrolled so that a 50 MB literal is matched in linear time.
-_STRING = rb"""[rRbBuUfFtT]{0,3}(?:'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)
-                                |\"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:\"\"\"|\Z)
-                                |'[^'\\\n]*(?:\\.[^'\\\n]*)*'?|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?)"""
-_STRING_OR_COMMENT = re.compile(_STRING + rb"|\#[^\n]*", re.VERBOSE | re.DOTALL)
+# Where a string or comment starts; where it ends is found with bytes.find, because a regular
+# expression that walks a 50 MB literal keeps a backtracking entry per escape (gigabytes).
+_OPENER = re.compile(rb"#|[rRbBuUfFtT]{0,3}('''|\"\"\"|'|\")")
+_SINGLE_END = {b"'": re.compile(rb"['\n]"), b'"': re.compile(rb'["\n]')}
 _WORD_OR_SYMBOL = re.compile(rb"\w+|[^\w\s]")
-_TOKEN = re.compile(rb"""
-    (?P<skip>\\\r?\n|\#[^\n]*)
-  | (?P<str>""" + _STRING + rb""")
+_CODE_TOKEN = re.compile(rb"""
+    (?P<skip>\\\r?\n)
   | (?P<open>[(\[{])
   | (?P<close>[)\]}])
   | (?P<sep>[,;\n])
@@ -37,14 +35,61 @@ _TOKEN = re.compile(rb"""
   | (?P<lambda>\blambda\b)
   | (?P<op>\*\*|//|<<|>>|:=|->|[-+*/%@&|^~.]|\b(?:and|or|not|if|await|yield)\b)
   | (?P<name>[A-Za-z_][A-Za-z_0-9]*|\d[\w.]*)
-""", re.VERBOSE | re.DOTALL)
+""", re.VERBOSE)
+_CHUNK = 1 << 20
+
+
+def _segments(data: bytes):
+    """(kind, start, end) over `data`: "code" between strings and comments, and each "str"."""
+    pos, size = 0, len(data)
+    while pos < size:
+        match = _OPENER.search(data, pos)
+        if match is None:
+            yield "code", pos, size
+            return
+        yield "code", pos, match.start()
+        if match.group() == b"#":
+            newline = data.find(b"\n", match.end())
+            pos = size if newline < 0 else newline  # the newline still ends the statement
+            continue
+        pos = _string_end(data, match.end(), match.group(1))
+        yield "str", match.start(), pos
+
+
+def _string_end(data: bytes, pos: int, quote: bytes) -> int:
+    """Index just past the string whose body starts at `pos` (the end of data if unterminated)."""
+    while True:
+        if len(quote) == 3:
+            found = data.find(quote, pos)
+        else:
+            hit = _SINGLE_END[quote].search(data, pos)
+            found = hit.start() if hit else -1
+        if found < 0:
+            return len(data)
+        if _escaped(data, found):
+            pos = found + 1
+            continue
+        return found if data[found:found + 1] == b"\n" else found + len(quote)
+
+
+def _escaped(data: bytes, index: int) -> bool:
+    count = 0
+    while index - count > 0 and data[index - count - 1] == 0x5C:  # backslash
+        count += 1
+    return count % 2 == 1
 
 
 def size_problem(data: bytes) -> Optional[str]:
     """Why `data` holds too many tokens to parse within the memory budget, or None."""
     if len(data) <= MAX_TOKENS:
         return None
-    tokens = len(_WORD_OR_SYMBOL.findall(_STRING_OR_COMMENT.sub(b"0", data)))
+    tokens = 0
+    for kind, start, end in _segments(data):
+        if kind == "str":
+            tokens += 1
+            continue
+        for piece in range(start, end, _CHUNK):  # a count per megabyte, never one huge list
+            tokens += len(_WORD_OR_SYMBOL.findall(data, piece, min(end, piece + _CHUNK)))
     if tokens <= MAX_TOKENS:
         return None
     return (f"too large to analyse: {tokens:,} tokens (the limit is {MAX_TOKENS:,}); "
@@ -94,13 +139,17 @@ class _Depth:
 def nesting_problem(data: bytes) -> Optional[str]:
     """Why `data` is too deeply nested to hand to libcst, or None when it is safe."""
     depth = _Depth()
-    for match in _TOKEN.finditer(data):
-        kind = match.lastgroup
-        if kind == "skip" or (kind == "sep" and match.group() == b"\n" and len(depth.runs) > 1):
-            continue  # a newline inside brackets continues the expression
-        depth.feed(kind)
-        if depth.brackets > MAX_BRACKETS:
-            return f"too deeply nested to parse safely: more than {MAX_BRACKETS} nested brackets (Python itself refuses this)"
-        if depth.deepest > MAX_NESTING:
-            return f"too deeply nested to parse safely: an expression nests more than {MAX_NESTING} levels deep"
+    for kind, start, end in _segments(data):
+        if kind == "str":
+            depth.feed("str")
+            continue
+        for match in _CODE_TOKEN.finditer(data, start, end):
+            token = match.lastgroup
+            if token == "skip" or (token == "sep" and match.group() == b"\n" and len(depth.runs) > 1):
+                continue  # a newline inside brackets continues the expression
+            depth.feed(token)
+            if depth.brackets > MAX_BRACKETS:
+                return f"too deeply nested to parse safely: more than {MAX_BRACKETS} nested brackets (Python itself refuses this)"
+            if depth.deepest > MAX_NESTING:
+                return f"too deeply nested to parse safely: an expression nests more than {MAX_NESTING} levels deep"
     return None

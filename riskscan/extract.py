@@ -759,8 +759,12 @@ class ModuleExtractor(cst.CSTVisitor):
             elements = value_node.elements
             values = [e.value for e in elements if isinstance(e, (cst.DictElement, cst.Element))]
             for value in values:
-                if string_value(value) is not None:  # not the rows of a price or capability table
-                    self._contextual_model(value)
+                # a row may pair a model with its settings: ("openai:gpt-5-mini", "OPENAI_API_KEY");
+                # rows nested deeper are price or capability tables: (("gpt-5.5-pro",), 30.0, 180.0)
+                cells = _alternatives(value) if isinstance(value, (cst.Tuple, cst.List)) else [value]
+                for cell in cells:
+                    if string_value(cell) is not None:
+                        self._contextual_model(cell)
         elif _NOT_ROUTING.search(name):
             return
         elif _MODEL_NAME.search(name):
