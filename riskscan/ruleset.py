@@ -479,8 +479,11 @@ class Trigger:
         self.models = re.compile("|".join(f"(?:{m})" for m in models).encode(), re.IGNORECASE) if models else None
 
     def search(self, data: bytes) -> bool:
-        if not self.words.isdisjoint(_TOKEN.findall(data.lower())):
-            return True
+        lowered = data.lower()
+        # A word list per megabyte (windows overlap, so no word is cut), never one for a 50 MB file.
+        for start in range(0, len(lowered) or 1, _WINDOW):
+            if not self.words.isdisjoint(_TOKEN.findall(lowered, start, start + _WINDOW + 4096)):
+                return True
         if self.secrets is not None and self.secrets.search(data):
             return True
         if self.models is not None:
@@ -489,6 +492,7 @@ class Trigger:
 
 
 _QUOTED = re.compile(rb"[\"']([A-Za-z][A-Za-z0-9_.:\-]{0,60})[\"']")
+_WINDOW = 1 << 20
 
 
 def _trigger_pattern(cat: Catalogue) -> Trigger:
