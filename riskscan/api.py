@@ -123,7 +123,9 @@ def _cache_key(source, task, options: ScanOptions):
 
 def _analyse_all(tasks: list, catalogue: Catalogue, options: ScanOptions):
     """Yield results in task order; in parallel when it pays, and a crashing file costs only itself."""
-    jobs = options.jobs or os.cpu_count() or 1
+    cores = os.cpu_count() or 1
+    # A project's config may set jobs, and the project may be hostile: never thousands of processes.
+    jobs = min(options.jobs or cores, max(4, 2 * cores))
     if jobs <= 1 or len(tasks) < options.parallel_from:
         for source, names, module, is_package in tasks:
             yield analyse_file(source, catalogue, names, options.max_bytes, options.prefilter, module, is_package)

@@ -14,7 +14,9 @@ from .cache import default_cache_dir
 from .cli_gate import GATE_COMMANDS, config_option, current_config, warn_unresolved_entry_points
 from .dependencies import load_tables
 from .diff import read_report
-from .errors import RiskscanError
+from .errors import RiskscanError, UsageError
+from .escape import printable_lines
+from .redact import redact_message
 from .lifecycle import DEFAULT_WINDOW
 from .render import COMPARING, FORMATS, render
 from .render.outputs import plan_outputs
@@ -28,16 +30,24 @@ EXIT_ERROR = 2
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so an interrupted run never leaves half a report."""
+    """Write via a temporary file and rename, so an interrupted run never leaves half a report.
+
+    A target that cannot be written is a user error (exit 2 with the reason), not a traceback.
+    """
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
 
 
@@ -79,7 +89,7 @@ def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, no_giti
     with progress:
         report = _guarded(lambda: scan(path, options), debug)
     warn_unresolved_entry_points(report)
-    _write_reports(report, plan, previous, quiet)
+    _guarded(lambda: _write_reports(report, plan, previous, quiet), debug)  # Ctrl-C while writing: 130 too
     sys.exit(EXIT_OK)
 
 
@@ -111,7 +121,7 @@ def graph_command(path, fmt, output, exclude, rule_dirs, jobs):
     report = _guarded(lambda: scan(path, options), False)
     text = render_graph(report.extra["graph"].graph, fmt)
     if output:
-        write_atomically(output, text)
+        _guarded(lambda: write_atomically(output, text), False)
     else:
         click.echo(text, nl=False)
 
@@ -154,7 +164,7 @@ def _guarded(action, debug: bool):
     except RiskscanError as exc:
         if debug:
             raise
-        click.echo(f"riskscan: error: {exc}", err=True)
+        click.echo(f"riskscan: error: {printable_lines(redact_message(str(exc)))}", err=True)
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
         click.echo("riskscan: interrupted", err=True)

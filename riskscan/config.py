@@ -154,10 +154,19 @@ def load_config(path: Optional[Path]) -> Config:
     for part in prefix.split(".") if prefix else ():
         data = data.get(part, {})
     config = Config(data, path, text, prefix)
-    found = CONFIG_SCHEMA.check(data, "")
+    found = CONFIG_SCHEMA.check(data, "") or _written_outside(data)
     if found:
         raise config_error(found, config)
     return config
+
+
+def _written_outside(data: dict) -> list:
+    """The file travels with a repository that may not be trusted, so a path it names for
+    riskscan to write (`riskscan baseline`) must stay inside that repository."""
+    value = data.get("baseline")
+    if isinstance(value, str) and (Path(value).is_absolute() or ".." in Path(value).parts):
+        return [("baseline", f"{value!r} must be a relative path inside the project folder (no '..')")]
+    return []
 
 
 def config_error(found: list, config: Config) -> ConfigError:

@@ -30,6 +30,11 @@ def printable(text) -> str:
     return _UNSAFE.sub(_visible, text) if _UNSAFE.search(text) else text
 
 
+def printable_lines(text) -> str:
+    """Like `printable`, but keeps line breaks: for multi-line messages (every problem of a rule file)."""
+    return "\n".join(printable(line) for line in str(text).split("\n"))
+
+
 def json_safe(dumped: str) -> str:
     """JSON text (from json.dumps(ensure_ascii=False)) with unsafe characters as `\\uXXXX` escapes.
 

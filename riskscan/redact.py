@@ -21,3 +21,18 @@ def redact(text: str, catalogue=None, force: bool = False) -> str:
     for pattern in patterns + [_GENERIC]:
         text = pattern.sub(lambda m: mask(m.group(0)), text)
     return text
+
+
+def redact_message(text: str) -> str:
+    """An error message may quote a value from a config or rule file: redact it like a finding.
+
+    Errors can come before any catalogue is loaded, so this uses the built-in key formats
+    (and the generic shapes alone if even those cannot be loaded).
+    """
+    try:
+        from .ruleset import load_catalogue
+
+        catalogue = load_catalogue()
+    except Exception:  # a best effort: a broken catalogue must not hide the error being reported
+        catalogue = None
+    return redact(text, catalogue)
