@@ -571,6 +571,9 @@ class ModuleExtractor(cst.CSTVisitor):
 
     def _entry_for(self, path: str, node: cst.Call):
         entry = self.cat.entry_for(path)
+        head, _, method = path.rpartition(".")
+        if entry is None and method.startswith("from_") and "(" not in head:
+            entry = self.cat.entry_for(head)  # OpenAIAgent.from_tools(...), ChatHuggingFace.from_model_id(...)
         if entry is not None:
             return entry, entry.vendor
         for vendor in self.cat.conditional_roots.get(path.split(".")[0], ()):
@@ -835,7 +838,11 @@ class ModuleExtractor(cst.CSTVisitor):
                 return None
             host, path = (match.group(1) + (match.group(2) or "")), match.group(3) or ""
         host = host.split("@")[-1].lower()
-        return self.cat.vendor_for_host(host) or self.cat.vendor_for_host(host + path.rstrip("/"))
+        vendor = self.cat.vendor_for_host(host)
+        segments = path.split("?")[0].rstrip("/").split("/")
+        for end in range(len(segments), 1, -1):  # a host with a path in the rules names an API under it
+            vendor = vendor or self.cat.vendor_for_host(host + "/".join(segments[:end]))
+        return vendor
 
     # ------------------------------------------------------------------ after the walk
     def finish(self) -> list:
@@ -854,7 +861,7 @@ class ModuleExtractor(cst.CSTVisitor):
             if binding.own is not None:
                 own_vendor, kind = binding.own
                 vendors = {own_vendor}
-                if binding.derived and own_vendor not in binding.derived and kind == "import":
+                if binding.derived and own_vendor not in binding.derived:
                     vendors = set(binding.derived)
             elif binding.conditional:
                 vendors = binding.derived & binding.conditional
