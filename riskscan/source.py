@@ -6,7 +6,7 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Union
+from typing import Union
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 _MAGIC = re.compile(r"^\s*[%!?]")

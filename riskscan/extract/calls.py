@@ -1,0 +1,190 @@
+"""Calls: clients and adapters built, vendor calls made, and what they reach."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Optional
+
+import libcst as cst
+
+from .models import MODEL_NAME, NOT_ROUTING, MODEL_ID
+from .syntax import first_arg, is_data_access, is_prose_call
+from .values import Value
+
+# Methods that configure a framework object without calling the provider.
+_CONFIGURING_METHODS = {
+    "with_fallbacks", "bind_tools", "with_structured_output", "bind", "with_config", "with_retry",
+    "configurable_fields", "configurable_alternatives", "pipe", "with_types", "with_listeners",
+}
+_ENDPOINT_SETTING = re.compile(r"^([a-z][a-z0-9_]*?)_(base_url|api_base|api_url|host|endpoint|url)$")
+_CLIENT_ARGS = {"client", "async_client", "openai_client", "sync_client"}
+_ENV_READERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb", "decouple.config", "environ.Env.str"}
+_IMPORTERS = {"importlib.import_module", "importlib.__import__"}
+_MODEL_KEYWORDS = ("model", "model_name", "model_id", "modelId", "engine")  # where a vendor call takes its model
+
+
+class CallsMixin:
+    """Resolves each call to a client, an adapter, a vendor call or a router, and records it."""
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if is_prose_call(node):
+            self.prose += 1
+
+    def leave_Call(self, node: cst.Call) -> None:
+        handled = self._call(node)
+        if self.prose:
+            return
+        callee = cst.helpers.get_full_name_for_node(node.func) or ""
+        if not handled and not NOT_ROUTING.search(callee):
+            # a call we cannot resolve may be a router of the project's own (a wrapper around LiteLLM)
+            for arg in node.args:
+                if arg.keyword is not None and MODEL_NAME.search(arg.keyword.value):
+                    self._contextual_model(arg.value, bare=True)
+        self._option_default(node)
+
+    def _call(self, node: cst.Call) -> bool:
+        """Record what a call reaches; True when it is a vendor, router or environment call."""
+        if is_prose_call(node):
+            self.prose -= 1
+            return True
+        func = self.value_of(node.func)
+        path = func.path if func else ""
+        if not path:
+            if isinstance(node.func, cst.Name) and node.func.value == "__import__":
+                text = self.arg_text(node, 0, "name")
+                if text:
+                    self.call_values[id(node)] = self._dynamic_import(node, text)
+            elif isinstance(node.func, cst.Name) and self.tries and self.tries[-1][1] == "handler":
+                self.handler_calls.append((self.tries[-1][0], node.func.value))
+            elif isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) and node.func.value.value in ("self", "cls"):
+                if self.tries and self.tries[-1][1] == "handler":
+                    self.handler_calls.append((self.tries[-1][0], node.func.attr.value))
+            self._with_fallbacks(node)
+            return False
+        clean = path.replace("()", "")
+        if clean in _IMPORTERS:
+            text = self.arg_text(node, 0, "name")
+            if text:
+                self.call_values[id(node)] = self._dynamic_import(node, text)
+            return True
+        if clean in _ENV_READERS:
+            argument = first_arg(node, 0, "key")
+            value = self.value_of(argument) if argument is not None else None
+            for name in (value.choices if value is not None and value.choices else (value.text if value else None,)):
+                self._env_read(node, name, argument)
+            return True
+        handled = path in self.cat.router_callables
+        routes = []
+        if handled:
+            routes = self._route(node, self.cat.router_callables[path])
+            self.call_values[id(node)] = Value(path=f"{path}()", binding=func.binding, routes=tuple(routes))
+        configuring = path.rsplit(".", 1)[-1] in _CONFIGURING_METHODS
+        if func.routes and not routes and not configuring:  # a model given to this very call overrides the router's own
+            self._call_through_router(node, path, func)
+            return True
+        entry, vendor = self._entry_for(path, node)
+        if entry is not None:
+            vendor = self._endpoint_vendor(node, entry.endpoint_args) or self._wrapped_vendor(node) or vendor
+            kind = "adapter" if entry.kind == "adapter" else "call"
+            index = self.add(node, vendor, kind, path, feature=entry.feature or ("client" if kind == "call" else None), framework=entry.framework,
+                             **self._call_facts(node))
+            self._derive(func, vendor)
+            self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=entry.kind, feature=entry.feature)
+        elif func.vendor is not None and configuring:
+            self.call_values[id(node)] = replace(func, path=f"{path}()", text=None, node=None)
+        elif func.vendor is not None and is_data_access(path):
+            pass  # `response.get("body").read()`: reading a result the vendor already returned
+        elif func.vendor is not None:
+            feature = self._feature(path, func)
+            self.add(node, func.vendor, "call", path, feature=feature, **self._call_facts(node))
+            self._derive(func, func.vendor)
+            self.call_values[id(node)] = replace(func, path=f"{path}()", text=None, node=None)
+        elif not handled:
+            hit = self.vendor_of_path(path)
+            if hit is not None:
+                vendor, kind, root = hit
+                feature = self.cat.feature_for(root, tuple(clean[len(root) + 1:].split("."))) if kind == "call" else None
+                index = self.add(node, vendor, kind, path, feature=feature or "other", **self._call_facts(node))
+                self._derive(func, vendor)
+                self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=kind)
+            else:
+                self.call_values[id(node)] = Value(path=f"{path}()", binding=func.binding)
+        self._with_fallbacks(node)
+        value = self.call_values.get(id(node))
+        return handled or (value is not None and value.vendor is not None)
+
+    def _call_facts(self, node: cst.Call) -> dict:
+        """What dependencies.py needs from a vendor call: its model literal (for the retirement
+        dates) and its keyword names (`previous_response_id`: state kept at the vendor)."""
+        keywords = tuple(sorted({a.keyword.value for a in node.args if a.keyword is not None}))
+        return {"model": self._model_literal(node), "arguments": keywords}
+
+    def _model_literal(self, node: cst.Call) -> Optional[str]:
+        """`model="gpt-4o"` (or a name bound to such a string); a first positional argument only when it names a known model."""
+        for keyword in _MODEL_KEYWORDS:
+            text = self.arg_text(node, None, keyword)
+            if text and MODEL_ID.match(text):
+                return text
+        text = self.arg_text(node, 0, None)
+        return text if text and MODEL_ID.match(text) and self.cat.vendor_for_model(text) else None
+
+    def _entry_for(self, path: str, node: cst.Call):
+        entry = self.cat.entry_for(path)
+        head, _, method = path.rpartition(".")
+        if entry is None and method.startswith("from_") and "(" not in head:
+            entry = self.cat.entry_for(head)  # OpenAIAgent.from_tools(...), ChatHuggingFace.from_model_id(...)
+        if entry is not None:
+            return entry, entry.vendor
+        for vendor in self.cat.conditional_roots.get(path.split(".")[0], ()):
+            entry = self.cat.entries.get(f"{path}#{vendor}")
+            if entry is not None and entry.discriminator:
+                position, keyword, values = entry.discriminator
+                text = self.arg_text(node, position, keyword)
+                if text in values:
+                    return entry, vendor
+        return None, None
+
+    def _wrapped_vendor(self, node: cst.Call) -> Optional[str]:
+        """An adapter built around an existing client reaches that client's provider:
+        `instructor.from_openai(OpenAI(base_url=groq))`, `OpenAIChatCompletion(async_client=...)`."""
+        for arg in node.args:
+            if arg.keyword is None or arg.keyword.value in _CLIENT_ARGS:
+                value = self.value_of(arg.value)
+                if value is not None and value.vendor and value.kind == "call":
+                    return value.vendor
+            if arg.keyword is None:
+                break  # only the first positional argument can be the wrapped client
+        return None
+
+    def _endpoint_vendor(self, node: cst.Call, keywords) -> Optional[str]:
+        """The vendor a client's endpoint argument names: a known host in a literal, or a setting
+        named after the provider (`base_url=self.config.lmstudio_base_url`)."""
+        for keyword in keywords:
+            text = self.arg_text(node, None, keyword)
+            vendor = self.url_vendor(text) if text else self._named_endpoint(first_arg(node, None, keyword))
+            if vendor:
+                return vendor
+        return None
+
+    def _named_endpoint(self, node) -> Optional[str]:
+        name = cst.helpers.get_full_name_for_node(node) if node is not None else None
+        match = _ENDPOINT_SETTING.match(name.rsplit(".", 1)[-1].lower()) if name else None
+        if match is None:
+            return None
+        provider = match.group(1)
+        return self.cat.model_prefixes.get(provider) or (provider if provider in self.cat.vendors else None)
+
+    def _feature(self, path: str, func: Value) -> Optional[str]:
+        if func.kind == "adapter":
+            return func.feature
+        clean = path.replace("()", "")
+        tail = path.rsplit("()", 1)[-1].lstrip(".") if "()" in path else ""
+        hit = self.cat.root_vendor(clean, self.cat.sdk_roots) or self.cat.root_vendor(clean, self.cat.conditional_roots)
+        if hit is None:
+            return self.cat.feature_for("", tuple(tail.split(".")), func.vendor) or "other"
+        rest = tail if "()" in path else clean[len(hit[0]) + 1:]
+        return self.cat.feature_for(hit[0], tuple(rest.split(".")), func.vendor) or "other"
+
+    def _derive(self, func: Optional[Value], vendor: str) -> None:
+        if func is not None and func.binding is not None:
+            self.bindings[func.binding].derived.add(vendor)

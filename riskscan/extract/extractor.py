@@ -1,0 +1,276 @@
+"""Stage 2: one libcst pass over a module, resolving names to vendor SDKs and emitting findings.
+
+Names are resolved by a small symbol table of our own rather than libcst's QualifiedNameProvider:
+it follows what the scanner needs (import aliases, simple assignments, `self.x = ...`, the
+result of a client constructor) at a fraction of the provider's cost.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from ..model import Finding
+from ..redact import redact
+from ..ruleset import Catalogue
+from .calls import CallsMixin
+from .fallbacks import FallbacksMixin
+from .imports import ImportsMixin
+from .models import ModelsMixin
+from .strings import StringsMixin
+from .syntax import alternatives, first_arg, literal_rows, param_names, string_parts, string_value
+from .values import Value
+
+
+class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, FallbacksMixin, cst.CSTVisitor):
+    """Collects findings and import facts for one module (or a notebook's joined cells).
+
+    Each mixin owns one kind of evidence; this class owns the walk, the scopes and the findings list.
+    """
+
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, catalogue: Catalogue, lines: list, first_party: frozenset = frozenset(), package: Optional[str] = None):
+        super().__init__()
+        self.cat = catalogue
+        self.package = package  # the package relative imports start from; None outside a package
+        self.lines = lines
+        self.first_party = first_party
+        self.findings: list = []
+        self.seen: dict = {}
+        self.imports: list = []
+        self.bindings: list = []
+        self.scopes: list = [{}]
+        self.class_attrs: list = []  # stack of {attr: Value} for `self.attr`
+        self.call_values: dict = {}
+        self.names: list = []  # enclosing function/class names
+        self.type_checking = 0
+        self.prose = 0
+        self.in_assert = 0
+        self.comparing = 0
+        self.docstrings: set = set()
+        self.skip_strings: set = set()
+        self.store_targets: set = set()
+        self.tries: list = []  # stack of (try_id, part)
+        self.try_members: dict = {}  # finding index -> [(try_id, part)]
+        self.handler_calls: list = []  # (try_id, function name) called from an except handler
+        self.function_findings: dict = {}  # function name -> finding indices
+        self.function_depth = 0
+
+    def _pos(self, node: cst.CSTNode) -> tuple:
+        start = self.get_metadata(PositionProvider, node).start
+        return start.line, start.column
+
+    def add(self, node, vendor: str, kind: str, detail: str = "", **extra) -> Optional[int]:
+        line, column = self._pos(node) if not isinstance(node, tuple) else node
+        key = (line, column, vendor, kind, detail)  # a call chain's calls share their start position
+        if key in self.seen:
+            return self.seen[key]
+        snippet = self.lines[line - 1].strip()[:240] if 0 < line <= len(self.lines) else ""
+        finding = Finding(
+            vendor=vendor, kind=kind, path="", line=line, column=column, snippet=redact(snippet, self.cat),
+            detail=detail, function=".".join(self.names), **extra,
+        )
+        index = len(self.findings)
+        self.findings.append(finding)
+        self.seen[key] = index
+        if self.tries:
+            self.try_members[index] = list(self.tries)
+        if self.names:
+            self.function_findings.setdefault(self.names[0] if len(self.names) == 1 else ".".join(self.names), []).append(index)
+            self.function_findings.setdefault(self.names[-1], []).append(index)
+        return index
+
+    def bind(self, name: str, value: Optional[Value]) -> None:
+        self.scopes[-1][name] = value
+
+    def lookup(self, name: str) -> Optional[Value]:
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        return None
+
+    def value_of(self, node: cst.CSTNode) -> Optional[Value]:
+        """The Value an expression stands for, or None when it is not statically known."""
+        if isinstance(node, cst.Name):
+            return self.lookup(node.value)
+        if isinstance(node, cst.Attribute):
+            if isinstance(node.value, cst.Name) and node.value.value == "self" and self.class_attrs:
+                found = self.class_attrs[-1].get(node.attr.value)
+                if found is not None:
+                    return found
+            base = self.value_of(node.value)
+            if base is None or not base.path:
+                return None
+            return replace(base, path=f"{base.path}.{node.attr.value}", text=None, node=None)
+        if isinstance(node, cst.Call):
+            return self.call_values.get(id(node))
+        if isinstance(node, cst.Await):
+            return self.value_of(node.expression)
+        if isinstance(node, cst.Subscript) and isinstance(node.value, (cst.Name, cst.Attribute)):
+            base = self.value_of(node.value)  # Agent[Deps, Output](...) is Agent(...)
+            if base is not None and base.path and not base.path.endswith("()"):
+                return base
+            return None
+        if isinstance(node, (cst.BooleanOperation, cst.IfExp)):
+            # `cfg.url or os.getenv("X") or "https://api.x.ai/v1"`: the literal is what runs by default
+            for option in alternatives(node):
+                value = self.value_of(option)
+                if value is not None and (value.text is not None or value.vendor):
+                    return value
+            return None
+        text = string_value(node)
+        if text is not None:
+            return Value(text=text)
+        if isinstance(node, (cst.List, cst.Tuple, cst.Dict)):
+            return Value(node=node)
+        return None
+
+    def vendor_of_path(self, path: str) -> Optional[tuple]:
+        """(vendor, kind, root) for a dotted path inside an SDK or a provider-specific adapter package."""
+        hit = self.cat.root_vendor(path, self.cat.sdk_roots)
+        if hit:
+            return hit[1], "call", hit[0]
+        hit = self.cat.root_vendor(path, self.cat.adapter_roots)
+        if hit:
+            return hit[1], "adapter", hit[0]
+        return None
+
+    def visit_If(self, node: cst.If) -> None:
+        test = cst.helpers.get_full_name_for_node(node.test) or ""
+        if test.split(".")[-1] == "TYPE_CHECKING":
+            self.type_checking += 1
+
+    def leave_If(self, node: cst.If) -> None:
+        test = cst.helpers.get_full_name_for_node(node.test) or ""
+        if test.split(".")[-1] == "TYPE_CHECKING":
+            self.type_checking -= 1
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        for statement in node.body:
+            if isinstance(statement, cst.Expr) and string_value(statement.value) is not None:
+                self.docstrings.add(id(statement.value))
+                for part in string_parts(statement.value):
+                    self.docstrings.add(id(part))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.bind(node.name.value, None)
+        self.names.append(node.name.value)
+        self.scopes.append({})
+        self.function_depth += 1
+        for param in param_names(node.params):
+            self.bind(param, None)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.names.pop()
+        self.scopes.pop()
+        self.function_depth -= 1
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.scopes.append({param: None for param in param_names(node.params)})
+
+    def leave_Lambda(self, node: cst.Lambda) -> None:
+        self.scopes.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.bind(node.name.value, None)
+        self.names.append(node.name.value)
+        self.scopes.append({})
+        self.class_attrs.append({})
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.names.pop()
+        self.scopes.pop()
+        self.class_attrs.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._mark_store(target.target)
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        value = self.value_of(node.value)
+        for target in node.targets:
+            self._assign(target.target, value, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._mark_store(node.target)
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._assign(node.target, self.value_of(node.value), node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._mark_store(node.target)
+
+    def _mark_store(self, target) -> None:
+        self.store_targets.add(id(target))
+
+    def _assign(self, target, value: Optional[Value], value_node) -> None:
+        if isinstance(target, cst.Name):
+            self.bind(target.value, value)
+            self._named_model(target.value, value_node)
+        elif isinstance(target, cst.Attribute):
+            if isinstance(target.value, cst.Name) and target.value.value == "self" and self.class_attrs:
+                self.class_attrs[-1][target.attr.value] = value
+            self._named_model(target.attr.value, value_node)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._assign(element.value, None, None)
+
+    def leave_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._assign(node.asname.name, self.value_of(node.item), node.item)
+
+    def visit_For(self, node: cst.For) -> None:
+        """A loop over literal strings binds its variable to them (`for key in KEYS: os.getenv(key)`)."""
+        self._assign(node.target, None, None)
+        source = self.value_of(node.iter)
+        rows = literal_rows(source.node if source is not None and source.node is not None else node.iter)
+        if not rows:
+            return
+        if isinstance(node.target, cst.Name):
+            self.bind(node.target.value, Value(choices=tuple(r[0] for r in rows if len(r) == 1 and r[0])))
+        elif isinstance(node.target, (cst.Tuple, cst.List)):
+            for position, element in enumerate(node.target.elements):
+                if isinstance(element.value, cst.Name):
+                    strings = tuple(r[position] for r in rows if len(r) > position and r[position])
+                    self.bind(element.value.value, Value(choices=strings))
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._mark_store(node.target)  # `del os.environ["X"]` removes a setting, it does not read it
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self.in_assert += 1
+
+    def leave_Assert(self, node: cst.Assert) -> None:
+        self.in_assert -= 1
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        self.prose += 1
+
+    def leave_Raise(self, node: cst.Raise) -> None:
+        self.prose -= 1
+
+    def finish(self) -> list:
+        self._resolve_bindings()
+        self._try_fallbacks()
+        return self.findings
+
+    def arg_text(self, node: cst.Call, position, keyword) -> Optional[str]:
+        """The string value of an argument, through names bound to constants."""
+        arg = first_arg(node, position, keyword)
+        if arg is None:
+            return None
+        value = self.value_of(arg)
+        return value.text if value is not None else None
+
+
+def extract_module(module: cst.Module, source_lines: list, catalogue: Catalogue,
+                   first_party: frozenset = frozenset(), package: Optional[str] = None):
+    """Findings and import facts of a parsed module; `package` anchors its relative imports."""
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    extractor = ModuleExtractor(catalogue, source_lines, first_party, package)
+    wrapper.visit(extractor)
+    return extractor.finish(), extractor.imports

@@ -1,0 +1,128 @@
+"""Imports: which vendor each imported name belongs to, and the findings for it."""
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from .syntax import is_type_stub
+from .values import Binding, Value
+
+
+class ImportsMixin:
+    """Bindings for `import`/`from ... import`, dynamic imports, and their findings after the walk."""
+
+    def _import_binding(self, module: str, name_node, alias_name: str, qualname: str, node) -> None:
+        line, column = self._pos(name_node)
+        if self.is_first_party(module) or module.startswith("."):
+            self.bind(alias_name, Value(path=f".local.{qualname}"))
+            return
+        own = None
+        entry = self.cat.entry_for(qualname)
+        if entry is not None:
+            own = (entry.vendor, "adapter" if entry.kind == "adapter" else "import")
+        elif qualname not in self.cat.router_callables:
+            hit = self.vendor_of_path(qualname)
+            if hit:
+                own = (hit[0], "import" if hit[1] == "call" else "adapter")
+        conditional = self.cat.root_vendor(qualname, self.cat.conditional_roots)
+        binding = Binding(module=qualname, line=line, column=column, own=own,
+                          conditional=frozenset(conditional[1]) if conditional else frozenset(),
+                          type_only=self.type_checking > 0 or is_type_stub(qualname))
+        if own is not None or binding.conditional:
+            self.bindings.append(binding)
+            self.bind(alias_name, Value(path=qualname, binding=len(self.bindings) - 1))
+        else:
+            self.bind(alias_name, Value(path=qualname))
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            module = cst.helpers.get_full_name_for_node(alias.name) or ""
+            self.imports.append((module, 0, (), self._pos(node)[0], self.type_checking > 0))
+            if alias.asname is not None:
+                name = cst.helpers.get_full_name_for_node(alias.asname.name) or module
+                self._import_binding(module, alias.name, name, module, node)
+            else:
+                top = module.split(".")[0]
+                self._import_binding(module, alias.name, top, module, node)
+                # `import google.genai` binds `google`, but the binding must remember the full module
+                value = self.lookup(top)
+                if value is not None and value.binding is not None:
+                    self.bind(top, Value(path=top, binding=value.binding))
+
+    def is_first_party(self, module: str) -> bool:
+        """A project module that shadows a vendor package (`openai.py`, a local `agents/`).
+
+        Only a whole top-level root counts: `browser_use.llm.mistral` inside browser-use itself is
+        still an adapter, as its rules say.
+        """
+        top = module.split(".")[0]
+        return top in self.first_party and top in self.cat.shadowable_roots
+
+    def _absolute(self, module: str, level: int) -> str:
+        """`from ..x import y` inside package a.b.c -> a.b.x; unresolvable relative imports stay relative."""
+        if not level:
+            return module
+        if self.package is None:
+            return "." * level + module
+        parts = self.package.split(".") if self.package else []
+        if level - 1 > len(parts):
+            return "." * level + module
+        parts = parts[: len(parts) - (level - 1)]
+        return ".".join(parts + ([module] if module else [])) or "." * level + module
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        level = len(node.relative)
+        module = cst.helpers.get_full_name_for_node(node.module) if node.module else ""
+        base = self._absolute(module or "", level)
+        if isinstance(node.names, cst.ImportStar):
+            self.imports.append((module or "", level, ("*",), self._pos(node)[0], self.type_checking > 0))
+            self._star_import(base, node)
+            return
+        names = []
+        for alias in node.names:
+            name = cst.helpers.get_full_name_for_node(alias.name) or ""
+            names.append(name)
+            bound = cst.helpers.get_full_name_for_node(alias.asname.name) if alias.asname else name
+            qualname = f"{base}.{name}" if not base.endswith(".") else f"{base}{name}"
+            self._import_binding(base, alias.name, bound, qualname, node)
+        self.imports.append((module or "", level, tuple(names), self._pos(node)[0], self.type_checking > 0))
+
+    def _star_import(self, base: str, node: cst.ImportFrom) -> None:
+        """`from m import *` binds (and re-exports) every client and adapter the rules know under m."""
+        if base.startswith("."):
+            return
+        anchor = node.module if node.module is not None else node
+        self._import_binding(base, anchor, f"*{base}", f"{base}.*", node)
+        for name, _ in self.cat.entries_under(base):
+            self._import_binding(base, anchor, name, f"{base}.{name}", node)
+        for qualname in self.cat.router_callables:
+            head, _, tail = qualname.rpartition(".")
+            if head == base and "(" not in tail:
+                self.bind(tail, Value(path=qualname))
+
+    def _dynamic_import(self, node: cst.Call, module: str) -> Optional[Value]:
+        hit = self.vendor_of_path(module)
+        if hit and not self.is_first_party(module):
+            self.add(node, hit[0], "import" if hit[1] == "call" else "adapter", module)
+            self.imports.append((module, 0, (), self._pos(node)[0], False))
+        return Value(path=module)
+
+    def _resolve_bindings(self) -> None:
+        """Import findings name the vendor the imported name really reaches.
+
+        `from openai import OpenAI` used only for `OpenAI(base_url="https://api.deepseek.com")`
+        is a DeepSeek dependency; `import boto3` counts only when it builds a Bedrock client.
+        """
+        for binding in self.bindings:
+            vendors = set()
+            if binding.own is not None:
+                own_vendor, kind = binding.own
+                vendors = {own_vendor}
+                if binding.derived and own_vendor not in binding.derived:
+                    vendors = set(binding.derived)
+            elif binding.conditional:
+                vendors = binding.derived & binding.conditional
+                kind = "import"
+            for vendor in sorted(vendors):
+                self.add((binding.line, binding.column), vendor, kind, binding.module, type_only=binding.type_only)

@@ -1,0 +1,185 @@
+"""Model strings: routed model arguments, and model names given as configuration."""
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from .syntax import alternatives, declared_default, first_arg, string_value
+from .values import Value
+
+MODEL_NAME = re.compile(r"(^|_)(model|llm)(s)?(_(name|id))?$", re.IGNORECASE)
+_MODEL_COLLECTION = re.compile(r"(^|_)(models|llms|model_names|model_ids|aliases)$", re.IGNORECASE)
+# Calls and names that handle model names without routing to them: tokenizers, price and
+# capability tables (`calculate_llm_cost(model=...)`, `tiktoken.encoding_for_model("gpt-4o")`).
+NOT_ROUTING = re.compile(r"cost|price|pricing|profile|token|encod|count|limit|context_window|capabilit|supports", re.IGNORECASE)
+# Names that hold a deployment or engine: only a `provider/model` string there names a provider.
+_DEPLOYMENT_NAME = re.compile(r"(^|_)(deployment|engine)(s)?(_(name|id))?$", re.IGNORECASE)
+MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-:/@]{1,120}$")
+
+
+class ModelsMixin:
+    """Routers (`litellm.completion(model=...)`), their fallbacks and model lists, and model settings."""
+
+    def _option_default(self, node: cst.Call) -> None:
+        """The default of a setting named like a model: `add_argument("--model-id", default="o1")`,
+        `os.getenv("LLM_MODEL", "gpt-4o")`, `config.get("model", "claude-sonnet-4-5")`."""
+        positional = [a.value for a in node.args if a.keyword is None]
+        if isinstance(node.func, cst.Name) and node.func.value == "getattr":
+            positional = positional[1:]  # getattr(config, "model", "gpt-4o")
+        key = string_value(positional[0]) if positional else None
+        if not key or not MODEL_NAME.search(key.lstrip("-").replace("-", "_")):
+            return
+        default = first_arg(node, None, "default")
+        if default is None and len(positional) > 1:
+            default = positional[1]
+        self._contextual_model(default)
+
+    def _call_through_router(self, node: cst.Call, path: str, router: Value) -> None:
+        """`router.completion(model="group")` reaches every provider the router was built with."""
+        for index in router.routes:
+            origin = self.findings[index]
+            site = self.add(node, origin.vendor, "call", path, feature="chat")
+            if origin.has_fallback:
+                self.mark_fallback(site, origin.fallback_to)
+            if origin.fallback_target:
+                self.mark_target(site)
+
+    def _route(self, node: cst.Call, rule) -> list:
+        primaries, seen_args = [], set()
+        provider = None
+        for keyword in rule.provider_args:
+            text = self.arg_text(node, None, keyword)
+            provider = self.cat.model_prefixes.get(text.lower()) if text else None
+            if provider:
+                break
+        for spec in rule.model_args:
+            arg = first_arg(node, spec if isinstance(spec, int) else None, spec if isinstance(spec, str) else None)
+            if arg is not None and id(arg) not in seen_args:
+                seen_args.add(id(arg))
+                primaries += self._model_sites(arg, bare=True, provider=provider)
+        if provider and not primaries:
+            # init_chat_model(model=some_variable, model_provider="ollama")
+            keyword = next(k for k in rule.provider_args if first_arg(node, None, k) is not None)
+            primaries.append((provider, self.add(first_arg(node, None, keyword), provider, "model_string", provider)))
+        for keyword in rule.model_list_args:
+            arg = first_arg(node, None, keyword)
+            if arg is not None:
+                primaries += self._model_sites(arg, bare=True, deep=True)
+        fallbacks = []
+        for keyword in rule.fallback_args:
+            arg = first_arg(node, None, keyword)
+            if arg is not None:
+                fallbacks += self._model_sites(arg, bare=True, deep=True, as_fallback=True)
+        if rule.positional_fallbacks:
+            positional = [a.value for a in node.args if a.keyword is None]
+            for extra in positional[1:]:
+                fallbacks += self._model_sites(extra, bare=True)
+        for keyword in rule.fallback_list_args:
+            arg = first_arg(node, None, keyword)
+            if arg is not None:
+                sites = self._model_sites(arg, bare=True, deep=True)
+                primaries += sites[:1]
+                fallbacks += sites[1:]
+        vendors = {v for v, _ in primaries + fallbacks}
+        has_fallback_arg = any(first_arg(node, None, k) is not None for k in rule.fallback_args)
+        for _, index in fallbacks:
+            self.mark_target(index)
+        for vendor, index in primaries:
+            if fallbacks:
+                self.mark_fallback(index, [v for v, _ in fallbacks])
+            elif has_fallback_arg and len(vendors) > 1:
+                self.mark_fallback(index, vendors)
+        return [index for _, index in primaries + fallbacks if index is not None]
+
+    def _model_sites(self, node, bare: bool, deep: bool = False, as_fallback: bool = False, provider=None) -> list:
+        """(vendor, finding index) for each model string or model object found in an argument.
+
+        `provider` (from `model_provider="bedrock"`) decides where a model string goes; the
+        model's maker only when no provider is named.
+        """
+        sites = []
+        value = self.value_of(node)
+        if value is not None and value.node is not None and node is not value.node:
+            return self._model_sites(value.node, bare, deep, as_fallback, provider)
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            for element in node.elements:
+                sites += self._model_sites(element.value, bare, deep, as_fallback)
+            return sites
+        if isinstance(node, cst.Dict):
+            keys = {string_value(e.key) for e in node.elements if isinstance(e, cst.DictElement)}
+            for element in node.elements:
+                if not isinstance(element, cst.DictElement):
+                    continue
+                key = string_value(element.key)
+                if key == "model_name" and "litellm_params" in keys:
+                    continue  # a LiteLLM deployment group alias
+                if deep and (key in ("model", "model_name", "litellm_params", "model_id") or isinstance(element.value, (cst.List, cst.Dict))):
+                    sites += self._model_sites(element.value, bare, deep, as_fallback)
+                elif deep and key is not None and as_fallback:
+                    sites += self._model_sites(element.value, bare, deep, as_fallback)
+            return sites
+        if value is not None and value.text is not None:
+            vendor = provider or self.cat.vendor_for_model(value.text, allow_bare=bare)
+            if vendor:
+                anchor = node if string_value(node) is not None else node
+                sites.append((vendor, self.add(anchor, vendor, "model_string", value.text)))
+        elif value is not None and value.vendor:
+            sites.append((value.vendor, value.site))
+        return sites
+
+    def _contextual_model(self, node, bare: bool = True) -> None:
+        """A model string given as obvious model configuration outside a known router call.
+
+        `provider/model` strings are trusted when the model part is credible for the provider;
+        a bare name (`gpt-4o`) counts for its maker when configured for something that routes it.
+        """
+        if node is None or self.prose or self.in_assert:
+            return
+        if isinstance(node, (cst.BooleanOperation, cst.IfExp, cst.List, cst.Tuple, cst.Set)):
+            for option in alternatives(node):
+                self._contextual_model(option, bare)
+            return
+        text = string_value(node)
+        if text is None or not MODEL_ID.match(text):
+            return
+        vendor = self.cat.prefixed_model_vendor(text)
+        if vendor is None and bare and "/" not in text:
+            vendor = self.cat.vendor_for_model(text)  # also Bedrock ids such as `amazon.titan-embed-text-v2:0`
+        if vendor:
+            self.add(node, vendor, "model_string", text, feature="config")
+
+    def _named_model(self, name: str, value_node) -> None:
+        """A value stored under a model-like name; deployments only count with a provider prefix."""
+        if isinstance(value_node, (cst.List, cst.Tuple, cst.Set, cst.Dict)) and _MODEL_COLLECTION.search(name):
+            # MODEL_ALIASES = {"sonnet": "claude-sonnet-4-6"}, SUPPORTED_MODELS = ["gpt-4o", ...]
+            elements = value_node.elements
+            values = [e.value for e in elements if isinstance(e, (cst.DictElement, cst.Element))]
+            for value in values:
+                # a row may pair a model with its settings: ("openai:gpt-5-mini", "OPENAI_API_KEY");
+                # rows nested deeper are price or capability tables: (("gpt-5.5-pro",), 30.0, 180.0)
+                cells = alternatives(value) if isinstance(value, (cst.Tuple, cst.List)) else [value]
+                for cell in cells:
+                    if string_value(cell) is not None:
+                        self._contextual_model(cell)
+        elif NOT_ROUTING.search(name):
+            return
+        elif MODEL_NAME.search(name):
+            self._contextual_model(value_node)
+        elif _DEPLOYMENT_NAME.search(name):
+            self._contextual_model(value_node, bare=False)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        name = node.name.value
+        if node.default is not None and MODEL_NAME.search(name) and not NOT_ROUTING.search(name):
+            self._contextual_model(declared_default(node.default))
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        keys = {string_value(e.key) for e in node.elements if isinstance(e, cst.DictElement)}
+        for element in node.elements:
+            if not isinstance(element, cst.DictElement):
+                continue
+            key = string_value(element.key)
+            # LiteLLM's "model_name" beside "litellm_params" is a group alias, not a model
+            if key and MODEL_NAME.search(key) and not (key == "model_name" and "litellm_params" in keys):
+                self._contextual_model(element.value)

@@ -1,0 +1,83 @@
+"""Strings: API endpoints, hard-coded keys and credential variables."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+import libcst as cst
+
+from ..redact import redact
+from .syntax import string_value
+
+_URL = re.compile(r"^(?:https?|wss?)://([^/\s?#]+)(/[^\s]*)?$", re.IGNORECASE)
+_HOST = re.compile(r"^([a-z0-9\-]+(?:\.[a-z0-9\-]+)+|localhost|127\.0\.0\.1)(:\d+)?(/[^\s]*)?$", re.IGNORECASE)
+
+
+class StringsMixin:
+    """Endpoints named by URL or host, secrets in literals, and reads of provider variables."""
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if id(node) in self.store_targets:
+            return
+        value = self.value_of(node.value)
+        if value is not None and value.path == "os.environ" and len(node.slice) == 1:
+            element = node.slice[0].slice
+            if isinstance(element, cst.Index):
+                self._env_read(node, string_value(element.value), element.value)
+
+    def _env_read(self, node, name: Optional[str], name_node) -> None:
+        if name and name in self.cat.env_vars and not self.prose:
+            self.add(node, self.cat.env_vars[name], "env_var", name)
+        if name_node is not None:
+            self.skip_strings.add(id(name_node))
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self._string(node)
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self._string(node)
+
+    def _string(self, node) -> None:
+        text = string_value(node)
+        if text is None:
+            return
+        for pattern, vendor, name in self.cat.secrets:
+            if pattern.search(text):
+                self.add(node, vendor, "secret", redact(pattern.search(text).group(0), self.cat, force=True))
+                break
+        if id(node) in self.docstrings or id(node) in self.skip_strings or self.prose or self.comparing:
+            return
+        vendor = self.url_vendor(text)
+        if vendor:
+            self.add(node, vendor, "endpoint", text[:200])
+
+    def url_vendor(self, text: str) -> Optional[str]:
+        """The vendor whose API a URL or bare host names; None for prose and other hosts."""
+        text = text.strip()
+        match = _URL.match(text)
+        if match:
+            host, path = match.group(1), match.group(2) or ""
+        else:
+            match = _HOST.match(text)
+            if not match:
+                return None
+            host, path = (match.group(1) + (match.group(2) or "")), match.group(3) or ""
+        host = host.split("@")[-1].lower()
+        vendor = self.cat.vendor_for_host(host)
+        segments = path.split("?")[0].rstrip("/").split("/")
+        for end in range(len(segments), 1, -1):  # a host with a path in the rules names an API under it
+            vendor = vendor or self.cat.vendor_for_host(host + "/".join(segments[:end]))
+        return vendor
+
+    def leave_Comparison(self, node: cst.Comparison) -> None:
+        self.comparing -= 1
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        """`"OPENAI_API_KEY" in os.environ` checks for a credential: a read. A URL that is only
+        compared (`host == "api.anthropic.com"`) is not one the code calls."""
+        self.comparing += 1
+        for target in node.comparisons:
+            if isinstance(target.operator, (cst.In, cst.NotIn)):
+                value = self.value_of(target.comparator)
+                if value is not None and value.path == "os.environ":
+                    self._env_read(node, string_value(node.left), node.left)
