@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UsageError
+from .escape import safe_document
 
 # Score fields compared, and whether a larger value is worse.
 SCORE_FIELDS = (("risk", True), ("concentration_hhi", True), ("blast_radius_max", True),
@@ -101,7 +102,7 @@ def render_diff_text(diff: ReportDiff) -> str:
     summary = (f"{len(diff.vendors_added)} vendor(s) added, {len(diff.vendors_removed)} removed; "
                f"{len(diff.findings_added)} finding(s) added, {len(diff.findings_removed)} removed; "
                + ("risk grew" if diff.risk_grew else "risk did not grow"))
-    return "\n".join(out + [summary]) + "\n"
+    return safe_document("\n".join(out + [summary]) + "\n")  # paths and names come from scanned trees
 
 
 def _where(finding: dict) -> str:

@@ -8,6 +8,7 @@ non-UTF-8 file name, which cannot even be written to a UTF-8 stream).
 """
 from __future__ import annotations
 
+import json
 import re
 
 # C0 controls (tab kept), DEL, C1 controls, bidi embeddings/overrides/isolates and marks,
@@ -15,6 +16,8 @@ import re
 _BEYOND_ASCII = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
 _UNSAFE = re.compile(f"[\x00-\x08\x0a-\x1f{_BEYOND_ASCII}]")
 _UNSAFE_IN_JSON = re.compile(f"[{_BEYOND_ASCII}]")  # json.dumps escapes the C0 controls itself
+# A whole document keeps its line breaks and tabs, and the colours a renderer styled it with.
+_UNSAFE_IN_DOCUMENT = re.compile(f"\x1b(?!\\[[0-9;]*m)|[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f{_BEYOND_ASCII}]")
 
 
 def _visible(match: re.Match) -> str:
@@ -30,6 +33,12 @@ def printable(text) -> str:
     return _UNSAFE.sub(_visible, text) if _UNSAFE.search(text) else text
 
 
+def safe_document(text: str) -> str:
+    """The last line of defence for a rendered report, whatever its format: any unsafe character a
+    renderer let through is shown as an escape. A no-op on JSON written by `dump_json`."""
+    return _UNSAFE_IN_DOCUMENT.sub(_visible, text) if _UNSAFE_IN_DOCUMENT.search(text) else text
+
+
 def printable_lines(text) -> str:
     """Like `printable`, but keeps line breaks: for multi-line messages (every problem of a rule file)."""
     return "\n".join(printable(line) for line in str(text).split("\n"))
@@ -42,3 +51,8 @@ def json_safe(dumped: str) -> str:
     UTF-8 and shows no control or bidi characters to a person or tool that views it.
     """
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+
+
+def dump_json(document) -> str:
+    """A JSON document as every riskscan file writes it: indented, readable UTF-8, nothing unsafe raw."""
+    return json_safe(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"

@@ -1,6 +1,7 @@
 """Robustness properties: no input makes the scanner raise, and results do not depend on how it runs."""
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -69,3 +70,92 @@ def test_results_do_not_depend_on_workers_or_prefilter(catalogue):
     baseline = render(scan(app, ScanOptions(jobs=1), catalogue), "json")
     assert render(scan(app, ScanOptions(jobs=2, parallel_from=0), catalogue), "json") == baseline
     assert render(scan(app, ScanOptions(jobs=1, prefilter=False), catalogue), "json") == baseline
+
+
+# ---------------------------------------------------------------- nesting, file order, accounting
+NESTERS = st.sampled_from([("(", ")"), ("[", "]"), ("f(", ")"), ("-", ""), ("not ", ""), ("lambda: ", ""),
+                           ("a + ", ""), ("a and ", ""), ("x if c else ", ""), ("await ", ""), ("a.", "b"), ("g()", "")])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(st.tuples(NESTERS, st.integers(1, 400)), min_size=1, max_size=6), st.booleans())
+def test_nested_expressions_are_analysed_or_skipped_with_a_reason(catalogue, layers, python2_tail):
+    """Up to 2,400 mixed nesting levels: libcst must never see what would exhaust its stack."""
+    opening = "".join(prefix * count for (prefix, _), count in layers)
+    closing = "".join(suffix * count for (_, suffix), count in reversed(layers))
+    source = f"import openai\nx = {opening}1{closing}\n" + ("print 'py2'\n" if python2_tail else "")
+    result = _analyse_text(catalogue, source.encode())
+    assert result.skipped is None or result.skipped.reason
+
+
+_APP = FIXTURES / "example_app"
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.randoms(use_true_random=False), st.booleans())
+def test_results_do_not_depend_on_file_order_or_worker_count(catalogue, random, parallel):
+    from unittest import mock
+
+    from riskscan import api
+
+    baseline = _baseline_json(catalogue)
+    real = api.discover
+
+    def shuffled(*args, **kwargs):
+        files = list(real(*args, **kwargs))
+        random.shuffle(files)
+        return files
+
+    options = ScanOptions(jobs=2, parallel_from=0) if parallel else ScanOptions(jobs=1)
+    with mock.patch.object(api, "discover", shuffled):
+        assert render(scan(_APP, options, catalogue), "json") == baseline
+
+
+_BASELINE: dict = {}
+
+
+def _baseline_json(catalogue) -> str:
+    if "json" not in _BASELINE:
+        _BASELINE["json"] = render(scan(_APP, ScanOptions(jobs=1), catalogue), "json")
+    return _BASELINE["json"]
+
+
+TREE_FILES = {  # kind -> (relative path, how to make it); every kind is one discovered file
+    "vendor": ("v{}.py", lambda p: p.write_text("import openai\nopenai.OpenAI()\n")),
+    "plain": ("p{}.py", lambda p: p.write_text("def f():\n    return 1\n")),
+    "empty": ("e{}.py", lambda p: p.write_text("")),
+    "syntax": ("s{}.py", lambda p: p.write_text("def f(:\n")),
+    "python2": ("two{}.py", lambda p: p.write_text("print 'hello'\n")),
+    "binary": ("b{}.py", lambda p: p.write_bytes(b"\x00\xff" * 10)),
+    "latin1": ("l{}.py", lambda p: p.write_bytes(b"# -*- coding: latin-1 -*-\nimport openai\nx = '\xe9'\n")),
+    "notebook": ("n{}.ipynb", lambda p: p.write_text('{"cells": [{"cell_type": "code", "source": "import anthropic"}]}')),
+    "bad_notebook": ("bn{}.ipynb", lambda p: p.write_text("[1, 2")),
+    "too_large": ("big{}.py", lambda p: p.write_text("x = 1\n" * 500)),
+    "deep": ("d{}.py", lambda p: p.write_text("import openai\nx = " + "(" * 300 + ")" * 300 + "\n")),
+    "nested_dir": ("sub{}/deeper/m.py", lambda p: p.write_text("import cohere\n")),
+    "dangling_link": ("dl{}.py", lambda p: os.symlink(p.parent / "nowhere.py", p)),
+    "outside_link": ("ol{}.py", lambda p: os.symlink(__file__, p)),
+    "fifo": ("f{}.py", lambda p: os.mkfifo(p)),
+}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(sorted(TREE_FILES)), max_size=10), st.booleans())
+def test_every_discovered_file_is_scanned_or_skipped_with_a_reason(catalogue, kinds, parallel):
+    folder = Path(tempfile.mkdtemp())
+    try:
+        for index, kind in enumerate(kinds):
+            pattern, make = TREE_FILES[kind]
+            path = folder / pattern.format(index)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            make(path)
+        (folder / ".venv").mkdir()
+        (folder / ".venv" / "pyvenv.cfg").write_text("")
+        (folder / ".venv" / "x.py").write_text("import openai\n")  # vendored: not a file of the project
+        options = ScanOptions(jobs=2 if parallel else 1, parallel_from=0, max_bytes=1000)
+        report = scan(folder, options, catalogue)
+        assert report.files_scanned + len(report.skipped) == len(kinds)
+        assert all(item.reason for item in report.skipped)
+        assert not any(f.path.startswith(".venv") for f in report.findings)
+    finally:
+        shutil.rmtree(folder)

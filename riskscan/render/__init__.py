@@ -56,6 +56,9 @@ def render(report, fmt: str, baseline: dict | None = None) -> str:
         raise ValueError(f"unknown format {fmt!r}")
     from importlib import import_module
 
+    from ..escape import safe_document
+
     module, function = _RENDERERS[fmt]
     renderer = getattr(import_module(f"{__name__}.{module}"), function)
-    return renderer(report, baseline=baseline) if fmt in COMPARING else renderer(report)
+    # Each renderer escapes for its own syntax; this catches what one lets through (see escape.py).
+    return safe_document(renderer(report, baseline=baseline) if fmt in COMPARING else renderer(report))

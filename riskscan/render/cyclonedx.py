@@ -5,11 +5,11 @@ so two scans of the same tree give the same file.
 """
 from __future__ import annotations
 
-import json
 import re
 import uuid
 
 from .. import __version__
+from ..escape import dump_json
 from .json_report import report_dict
 
 APP = "application"
@@ -31,9 +31,8 @@ def render_cyclonedx(report) -> str:
         "services": services,
         "dependencies": _dependencies(libraries + models, services),
     }
-    text = json.dumps(bom, indent=2, sort_keys=False, ensure_ascii=False)
-    bom["serialNumber"] = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'riskscan:' + text)}"
-    return json.dumps(bom, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    bom["serialNumber"] = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'riskscan:' + dump_json(bom).rstrip())}"
+    return dump_json(bom)
 
 
 def _metadata(data: dict) -> dict:

@@ -31,6 +31,12 @@ def _scalar(value):
 
 
 def render_graph(graph: nx.DiGraph, fmt: str) -> str:
+    from ..escape import safe_document
+
+    return safe_document(_render_graph(graph, fmt))  # names come from the scanned tree
+
+
+def _render_graph(graph: nx.DiGraph, fmt: str) -> str:
     exported = export_graph(graph)
     if fmt == "json":
         try:

@@ -1,11 +1,11 @@
 """The JSON report: the machine contract (documented in README.md, `schema_version` at the top)."""
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 from .. import __version__
 from ..dependencies import report_sections
+from ..escape import dump_json
 from ..model import KINDS
 from . import SCHEMA_VERSION, finding_message
 
@@ -103,4 +103,4 @@ def finding_dict(finding, vendors) -> dict:
 
 
 def render_json(report) -> str:
-    return json.dumps(report_dict(report), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    return dump_json(report_dict(report))

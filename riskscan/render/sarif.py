@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from urllib.parse import quote
 
 from .. import __version__
+from ..escape import dump_json
 from ..diff import identity
 from .json_report import report_dict
 
@@ -70,7 +70,7 @@ def render_sarif(report) -> str:
         "properties": {"scores": data["scores"], "rulesVersion": data["tool"]["rules_version"]},
     }
     sarif = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+    return dump_json(sarif)
 
 
 def _rules(data: dict, vendors: dict) -> list:

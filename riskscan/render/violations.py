@@ -1,10 +1,10 @@
 """`riskscan check` output: one `path:line:col: CODE [slug] message` line per violation and a summary line."""
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 from .. import __version__
+from ..escape import dump_json, printable
 from ..baseline import fingerprint
 from .text import location
 
@@ -30,11 +30,11 @@ def render_check_json(result) -> str:
                 "summary": summary(result), "policy": result.policy.settings(), "violations": rows}
     if result.note:
         document["note"] = result.note
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return dump_json(document)
 
 
 def render_check_text(result) -> str:
-    lines = [f"{location(v) if v.path else '(repository)'}: {v.code} [{v.slug}] {v.message}" for v in result.violations]
+    lines = [f"{location(v) if v.path else '(repository)'}: {v.code} [{v.slug}] {printable(v.message)}" for v in result.violations]
     data = summary(result)
     counts = ", ".join(f"{code} x{n}" for code, n in data["by_code"].items())
     head = f"{data['violations']} violation(s) ({counts})" if data["violations"] else "no violations"
