@@ -119,9 +119,17 @@ class _Resolver:
     def __init__(self, modules: dict):
         self.modules = modules
         self.known = set(modules)
+        self.memo: dict = {}  # the same targets (`json.dumps`, a helper) recur across thousands of functions
 
     def resolve(self, target: str, depth: int = 0):
         """("function", module, qualname), ("module", module) for an unresolved first-party call, or None."""
+        if depth == 0:
+            if target not in self.memo:
+                self.memo[target] = self._resolve(target, 0)
+            return self.memo[target]
+        return self._resolve(target, depth)
+
+    def _resolve(self, target: str, depth: int):
         target = target.replace("()", "")
         module = _longest_known(target, self.known)
         if module is None or depth > _MAX_REEXPORT_DEPTH:
@@ -138,7 +146,7 @@ class _Resolver:
             return ("module", module)  # a method on an instance we cannot type: the class's module
         imported = structure.names.get(head)
         if imported and imported != target:
-            return self.resolve(f"{imported}.{tail}" if tail else imported, depth + 1)
+            return self._resolve(f"{imported}.{tail}" if tail else imported, depth + 1)
         # a name the module makes at run time (a registry, a factory): somewhere in that module
         return ("module", module)
 
