@@ -155,6 +155,9 @@ def load_config(path: Optional[Path]) -> Config:
         data = data.get(part, {})
     config = Config(data, path, text, prefix)
     found = CONFIG_SCHEMA.check(data, "") or _written_outside(data)
+    if not prefix and "tool" in data:
+        found = [(k, m + "; riskscan.toml holds the settings at the top level, without [tool.riskscan]" if k == "tool" else m)
+                 for k, m in found]
     if found:
         raise config_error(found, config)
     return config

@@ -150,6 +150,18 @@ def close_match(name: str, candidates) -> Optional[str]:
 
 
 def locate(text: str, key: str) -> Optional[int]:
+    """Best-effort line of a dotted key; a key that is a table (`[tool.riskscan]`) is found by its header."""
+    line = _locate_assignment(text, key)
+    if line is not None:
+        return line
+    header = re.compile(rf"^\s*\[+\s*{re.escape(key)}(\s*\]|\.)")
+    for number, content in enumerate(text.splitlines(), 1):
+        if header.match(content):
+            return number
+    return None
+
+
+def _locate_assignment(text: str, key: str) -> Optional[int]:
     """Best-effort line of a dotted key such as `clients[2].qualnames[1]` in TOML text.
 
     tomllib gives no positions, so this walks table headers: good enough to point a person at

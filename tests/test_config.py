@@ -182,3 +182,12 @@ def test_the_check_baseline_setting_does_not_reach_scan(tmp_path, capsys):
     write(tmp_path / "app.py", "import openai\n")
     assert main(["scan", str(tmp_path), "--no-cache", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["findings"]
+
+
+def test_tool_table_in_riskscan_toml_is_explained_with_its_line(tmp_path, capsys):
+    from riskscan.cli import main
+
+    (tmp_path / "riskscan.toml").write_text('# settings\n[tool.riskscan]\nexclude = ["x"]\n')
+    assert main(["scan", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "riskscan.toml:2: tool: unknown key" in err and "top level" in err and "Traceback" not in err
