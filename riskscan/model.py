@@ -27,6 +27,7 @@ class Finding:
     has_fallback: bool = False
     fallback_to: tuple = ()
     fallback_target: bool = False  # runs only when another provider failed (an except handler, a fallbacks= entry)
+    retry: bool = False  # retried on the same provider (max_retries=, @retry, an except that calls it again): not a fallback
     scope: str = "prod"
     cell: Optional[int] = None  # notebook cell number (1-based) when path is a notebook
     framework: Optional[str] = None

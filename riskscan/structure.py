@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 MODULE_BODY = "<module>"
+_ROUTE_CALLS = ("path", "re_path", "url", "Route", "WebSocketRoute", "APIRoute")
 _HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "route", "api_route", "websocket", "trace"}
 _TASK_DECORATORS = {"task", "shared_task", "periodic_task", "job", "actor"}
 _CLI_DECORATORS = {"command"}
@@ -179,17 +180,22 @@ class _Collector(ast.NodeVisitor):
         target = self.resolve(node.func)
         if target:
             self.current.calls.add(target)
-        if target and target.rsplit(".", 1)[-1] in ("path", "re_path", "url") and len(node.args) >= 2:
-            view = self.resolve(node.args[1])
-            route = node.args[0].value if isinstance(node.args[0], ast.Constant) else ""
-            if view:
-                self.result.url_views.append((view, node.lineno, str(route)))
+        if target and target.rsplit(".", 1)[-1] in _ROUTE_CALLS:
+            self._route_table_entry(node)
         for arg in list(node.args) + [k.value for k in node.keywords]:
             # a function passed as a callback is called by whoever receives it
             if isinstance(arg, (ast.Name, ast.Attribute)):
                 reference = self.resolve(arg)
                 if reference and reference.startswith(self.module + "."):
                     self.current.calls.add(reference)
+
+    def _route_table_entry(self, node: ast.Call) -> None:
+        """Django `path("x/", view)` and Starlette `Route("/x", endpoint)`: the view is an entry point."""
+        handler = node.args[1] if len(node.args) >= 2 else next((k.value for k in node.keywords if k.arg in ("endpoint", "view")), None)
+        view = self.resolve(handler) if handler is not None else None
+        route = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else ""
+        if view:
+            self.result.url_views.append((view, node.lineno, str(route)))
 
     def resolve(self, node) -> Optional[str]:
         """Absolute dotted name of a Name/Attribute chain, or None when it starts at an unknown object."""

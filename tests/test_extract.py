@@ -363,3 +363,25 @@ def test_subscripted_generic_agent_routes_its_model(tmp_path):
 def test_legacy_langchain_paths_map_to_community_integrations(tmp_path):
     report = run(tmp_path, {"local.py": "from langchain.llms.ollama import Ollama\nllm = Ollama(model='llama3')\n"})
     assert {f.vendor for f in report.findings} == {"ollama"}
+
+
+def test_retries_on_the_same_provider_are_recorded_not_credited(tmp_path):
+    report = run(tmp_path, {"retrying.py": """
+        import litellm
+        import openai
+        from tenacity import retry, stop_after_attempt
+        client = openai.OpenAI(max_retries=5)
+        @retry(stop=stop_after_attempt(3))
+        def ask():
+            return client.chat.completions.create(model="gpt-4o", messages=[])
+        def again():
+            try:
+                return client.responses.create(model="gpt-5", input="x")
+            except openai.APIError:
+                return client.responses.create(model="gpt-5-mini", input="x")
+        def routed():
+            return litellm.completion(model="anthropic/claude-sonnet-4-5", num_retries=3, messages=[])
+    """})
+    calls = {f.line: f for f in report.findings if f.kind in ("call", "model_string")}
+    assert calls[5].retry and calls[8].retry and calls[11].retry and calls[15].retry
+    assert not any(f.has_fallback for f in report.findings)

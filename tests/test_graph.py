@@ -107,3 +107,20 @@ def test_entry_point_kinds(tmp_path):
         """,
     })
     assert {(name, e["kind"]) for name, e in entries.items()} == {("hello", "cli"), ("lambda_handler", "lambda"), ("__main__", "main")}
+
+
+def test_starlette_route_table_entries_are_entry_points(tmp_path):
+    entries, _ = build(tmp_path, {
+        "web.py": """
+            import openai
+            from starlette.applications import Starlette
+            from starlette.routing import Route
+            async def ask(request):
+                return openai.OpenAI().responses.create(model="gpt-5", input="hi")
+            async def ping(request):
+                return "pong"
+            app = Starlette(routes=[Route("/ask", ask), Route("/ping", endpoint=ping)])
+        """,
+    })
+    assert entries["ask"]["kind"] == "http" and entries["ask"]["vendors"] == ["openai"]
+    assert entries["ping"]["vendors"] == []

@@ -21,6 +21,7 @@ _CLIENT_ARGS = {"client", "async_client", "openai_client", "sync_client"}
 _ENV_READERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb", "decouple.config", "environ.Env.str"}
 _IMPORTERS = {"importlib.import_module", "importlib.__import__"}
 _MODEL_KEYWORDS = ("model", "model_name", "model_id", "modelId", "engine")  # where a vendor call takes its model
+_RETRY_KEYWORDS = ("max_retries", "num_retries", "retries", "max_attempts")
 
 
 class CallsMixin:
@@ -87,7 +88,7 @@ class CallsMixin:
             vendor = self._endpoint_vendor(node, entry.endpoint_args) or self._wrapped_vendor(node) or vendor
             kind = "adapter" if entry.kind == "adapter" else "call"
             index = self.add(node, vendor, kind, path, feature=entry.feature or ("client" if kind == "call" else None), framework=entry.framework,
-                             **self._call_facts(node))
+                             **self._call_facts(node), **_retry_flag(_has_retries(node)))
             self._derive(func, vendor)
             self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=entry.kind, feature=entry.feature)
         elif func.vendor is not None and configuring:
@@ -96,7 +97,8 @@ class CallsMixin:
             pass  # `response.get("body").read()`: reading a result the vendor already returned
         elif func.vendor is not None:
             feature = self._feature(path, func)
-            self.add(node, func.vendor, "call", path, feature=feature, **self._call_facts(node))
+            inherited = func.site is not None and self.findings[func.site].retry  # a client built with max_retries=
+            self.add(node, func.vendor, "call", path, feature=feature, **self._call_facts(node), **_retry_flag(inherited or _has_retries(node)))
             self._derive(func, func.vendor)
             self.call_values[id(node)] = replace(func, path=f"{path}()", text=None, node=None)
         elif not handled:
@@ -188,3 +190,16 @@ class CallsMixin:
     def _derive(self, func: Optional[Value], vendor: str) -> None:
         if func is not None and func.binding is not None:
             self.bindings[func.binding].derived.add(vendor)
+
+
+def _has_retries(node: cst.Call) -> bool:
+    """`OpenAI(max_retries=5)`, `litellm.completion(..., num_retries=3)`: retries on the same provider."""
+    for arg in node.args:
+        if arg.keyword is not None and arg.keyword.value in _RETRY_KEYWORDS:
+            value = arg.value
+            return not (isinstance(value, cst.Integer) and value.value == "0")
+    return False
+
+
+def _retry_flag(retry: bool) -> dict:
+    return {"retry": True} if retry else {}

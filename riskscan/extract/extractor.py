@@ -50,6 +50,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
         self.prose = 0
         self.in_assert = 0
         self.comparing = 0
+        self.retrying = 0  # inside a function wrapped by @retry / @backoff.on_exception
         self.docstrings: set = set()
         self.skip_strings: set = set()
         self.store_targets: set = set()
@@ -69,6 +70,8 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
         if key in self.seen:
             return self.seen[key]
         snippet = self.lines[line - 1].strip()[:240] if 0 < line <= len(self.lines) else ""
+        if self.retrying and kind in ("call", "adapter", "model_string"):
+            extra.setdefault("retry", True)
         finding = Finding(
             vendor=vendor, kind=kind, path="", line=line, column=column, snippet=redact(snippet, self.cat),
             detail=detail, function=".".join(self.names), **extra,
@@ -156,6 +159,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
                     self.docstrings.add(id(part))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.retrying += any(_is_retry_decorator(d.decorator) for d in node.decorators)
         self.bind(node.name.value, None)
         self.names.append(node.name.value)
         self.scopes.append({})
@@ -164,6 +168,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
             self.bind(param, None)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.retrying -= any(_is_retry_decorator(d.decorator) for d in node.decorators)
         self.names.pop()
         self.scopes.pop()
         self.function_depth -= 1
@@ -274,3 +279,13 @@ def extract_module(module: cst.Module, source_lines: list, catalogue: Catalogue,
     extractor = ModuleExtractor(catalogue, source_lines, first_party, package)
     wrapper.visit(extractor)
     return extractor.finish(), extractor.imports
+
+
+_RETRY_DECORATORS = ("retry", "on_exception", "on_predicate", "retry_context")
+
+
+def _is_retry_decorator(decorator) -> bool:
+    """tenacity's @retry(...), backoff's @on_exception(...), stamina's @retry(...): same-provider retries."""
+    target = decorator.func if isinstance(decorator, cst.Call) else decorator
+    name = cst.helpers.get_full_name_for_node(target) or ""
+    return name.rsplit(".", 1)[-1] in _RETRY_DECORATORS

@@ -81,7 +81,10 @@ class FallbacksMixin:
                 continue
             for try_id, part in memberships:
                 if part == "body" and handler_sites.get(try_id):
-                    self.mark_fallback(index, {self.findings[i].vendor for i in handler_sites[try_id]})
+                    vendors = {self.findings[i].vendor for i in handler_sites[try_id]}
+                    self.mark_fallback(index, vendors)
+                    if finding.vendor in vendors:  # the handler calls the same provider again
+                        self.findings[index] = replace(self.findings[index], retry=True)
                     protected.add(try_id)
         for try_id in protected:
             for index in handler_sites[try_id]:

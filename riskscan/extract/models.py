@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import libcst as cst
 
@@ -90,6 +91,10 @@ class ModelsMixin:
                 self.mark_fallback(index, [v for v, _ in fallbacks])
             elif has_fallback_arg and len(vendors) > 1:
                 self.mark_fallback(index, vendors)
+        if any(a.keyword is not None and a.keyword.value in ("num_retries", "max_retries", "retries") for a in node.args):
+            for _, index in primaries:  # litellm's num_retries=: the same model again, not a plan B
+                if index is not None:
+                    self.findings[index] = replace(self.findings[index], retry=True)
         return [index for _, index in primaries + fallbacks if index is not None]
 
     def _model_sites(self, node, bare: bool, deep: bool = False, as_fallback: bool = False, provider=None) -> list:

@@ -90,7 +90,7 @@ def finding_dict(finding, vendors) -> dict:
         "rule_id": finding.rule_id, "vendor": finding.vendor, "kind": finding.kind,
         "path": finding.path, "line": finding.line, "column": finding.column,
         "scope": finding.scope, "type_only": finding.type_only, "has_fallback": finding.has_fallback,
-        "fallback_to": list(finding.fallback_to), "fallback_target": finding.fallback_target, "feature": finding.feature,
+        "fallback_to": list(finding.fallback_to), "fallback_target": finding.fallback_target, "retry": finding.retry, "feature": finding.feature,
         "severity": finding.severity, "message": finding_message(finding, vendors),
         "snippet": finding.snippet, "detail": finding.detail, "function": finding.function or None,
         "framework": finding.framework, "model": finding.model, "lock_in_class": finding.lock_in_class,
