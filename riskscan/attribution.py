@@ -14,6 +14,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+from .discover import absolute_module
 from .model import Finding
 from .redact import redact
 
@@ -124,11 +125,9 @@ def _names(part: str, alias: str) -> bool:
 
 
 def _targets(module: str, level: int, names: tuple, package: str, modules: dict) -> list:
-    base = module
-    if level:
-        parts = package.split(".") if package else []
-        parts = parts[: len(parts) - (level - 1)] if level > 1 else parts
-        base = ".".join(parts + ([module] if module else []))
+    base = absolute_module(module, level, package)
+    if base is None:
+        return []
     candidates = [f"{base}.{n}" for n in names if n != "*"] + [base]
     return [c for c in candidates if c in modules]
 

@@ -199,3 +199,20 @@ def module_names(files: list) -> dict:
             parts = stem_parts[1:] if stem_parts and stem_parts[0] == "src" else stem_parts
         names[source.relpath] = ".".join(parts) or path.stem
     return names
+
+
+def absolute_module(module: str, level: int, package: Optional[str]) -> Optional[str]:
+    """`from ..x import y` inside package `a.b.c` -> `a.b.x`; None when the import climbs above the top.
+
+    The one place relative imports are resolved: the extractor, the call-graph structure, the
+    graph and the attribution passes all ask here.
+    """
+    if not level:
+        return module
+    if package is None:
+        return None
+    parts = package.split(".") if package else []
+    if level - 1 > len(parts):
+        return None
+    parts = parts[: len(parts) - (level - 1)]
+    return ".".join(parts + ([module] if module else [])) or None

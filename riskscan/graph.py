@@ -14,7 +14,7 @@ from typing import Optional
 
 import networkx as nx
 
-from .discover import scope_for
+from .discover import absolute_module, scope_for
 from .structure import MODULE_BODY
 
 if sys.version_info >= (3, 11):
@@ -89,19 +89,13 @@ def _import_edges(graph: nx.DiGraph, modules: dict) -> None:
         is_package = result.path.endswith("__init__.py")
         package = name if is_package else name.rpartition(".")[0]
         for module, level, names, line, type_only in result.imports:
-            base = _absolute(module, level, package)
+            base = absolute_module(module, level, package)
+            if base is None:
+                continue
             targets = [t for t in (f"{base}.{n}" for n in names if n != "*") if t in known] or [_longest_known(base, known)]
             for target in filter(None, targets):
                 if target != name:
                     graph.add_edge(("module", name), ("module", target), kind="imports", line=line, type_only=type_only)
-
-
-def _absolute(module: str, level: int, package: str) -> str:
-    if not level:
-        return module
-    parts = package.split(".") if package else []
-    parts = parts[: len(parts) - (level - 1)] if level > 1 else parts
-    return ".".join(parts + ([module] if module else []))
 
 
 def _longest_known(dotted: str, known: set) -> Optional[str]:

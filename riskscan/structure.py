@@ -11,6 +11,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .discover import absolute_module
+
 MODULE_BODY = "<module>"
 _ROUTE_CALLS = ("path", "re_path", "url", "Route", "WebSocketRoute", "APIRoute")
 _HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "route", "api_route", "websocket", "trace"}
@@ -85,11 +87,7 @@ class _Collector(ast.NodeVisitor):
                 self.result.names[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
 
     def absolute(self, module: str, level: int) -> str:
-        if not level:
-            return module
-        parts = self.package.split(".") if self.package else []
-        base = parts[: len(parts) - (level - 1)] if level > 1 else parts
-        return ".".join(base + ([module] if module else []))
+        return absolute_module(module, level, self.package) or ""
 
     # -- definitions
     def visit_If(self, node: ast.If) -> None:

@@ -5,6 +5,7 @@ from typing import Optional
 
 import libcst as cst
 
+from ..discover import absolute_module
 from .syntax import is_type_stub
 from .values import Binding, Value
 
@@ -60,16 +61,8 @@ class ImportsMixin:
         return top in self.first_party and top in self.cat.shadowable_roots
 
     def _absolute(self, module: str, level: int) -> str:
-        """`from ..x import y` inside package a.b.c -> a.b.x; unresolvable relative imports stay relative."""
-        if not level:
-            return module
-        if self.package is None:
-            return "." * level + module
-        parts = self.package.split(".") if self.package else []
-        if level - 1 > len(parts):
-            return "." * level + module
-        parts = parts[: len(parts) - (level - 1)]
-        return ".".join(parts + ([module] if module else [])) or "." * level + module
+        """An absolute module name; an import that cannot be resolved stays relative (and first-party)."""
+        return absolute_module(module, level, self.package) or "." * level + module
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         level = len(node.relative)
