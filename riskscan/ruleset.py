@@ -170,6 +170,7 @@ class Catalogue:
     hosts: set = field(default_factory=set)  # makers that also serve other makers' models
     shadowable_roots: frozenset = frozenset()  # one-word package names a project module can shadow
     shared_env_vars: set = field(default_factory=set)  # env vars that count only beside other evidence
+    any_secret: Optional[re.Pattern] = None  # every key format in one pattern, to test a string once
 
     # --- lookups -----------------------------------------------------------------
     def root_vendor(self, qualname: str, table: dict) -> Optional[tuple]:
@@ -329,6 +330,8 @@ def load_catalogue(extra_dirs: Iterable = ()) -> Catalogue:
     if problems:
         raise RuleFileError(problems)
     catalogue.trigger = _trigger_pattern(catalogue)
+    # one pass over each string literal instead of one per key format; the vendor is decided after a hit
+    catalogue.any_secret = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in catalogue.secrets)) if catalogue.secrets else None
     catalogue.shadowable_roots = frozenset(
         root for table in (catalogue.sdk_roots, catalogue.conditional_roots) for root in table if "." not in root)
     return catalogue

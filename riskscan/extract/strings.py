@@ -41,10 +41,12 @@ class StringsMixin:
         text = string_value(node)
         if text is None:
             return
-        for pattern, vendor, name in self.cat.secrets:
-            if pattern.search(text):
-                self.add(node, vendor, "secret", redact(pattern.search(text).group(0), self.cat, force=True))
-                break
+        if self.cat.any_secret is not None and self.cat.any_secret.search(text):
+            for pattern, vendor, name in self.cat.secrets:  # most specific pattern first
+                match = pattern.search(text)
+                if match:
+                    self.add(node, vendor, "secret", redact(match.group(0), self.cat, force=True))
+                    break
         if id(node) in self.docstrings or id(node) in self.skip_strings or self.prose or self.comparing:
             return
         vendor = self.url_vendor(text)
