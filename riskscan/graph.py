@@ -73,7 +73,7 @@ def build_graph(report, results: list, root: Path, declared=(), scopes=None) -> 
     resolver = _Resolver(modules)
     _call_edges(graph, modules, resolver)
     sites = _vendor_edges(graph, report, modules)
-    entry_points = _entry_points(modules, resolver, root, report, declared, scopes)
+    entry_points = _entry_points(modules, resolver, root, declared, scopes)
     reach = {e.id: _reach(graph, e, sites, modules) for e in entry_points}
     for entry in entry_points:
         graph.add_node(("entry", entry.id), kind="entry", name=entry.name, entry_kind=entry.kind, path=entry.path, line=entry.line)
@@ -191,36 +191,28 @@ def _vendor_edges(graph: nx.DiGraph, report, modules: dict) -> dict:
 
 
 # ------------------------------------------------------------------ entry points
-def _entry_points(modules: dict, resolver: _Resolver, root: Path, report, declared=(), scopes=None) -> list:
-    scope_of = {}
-    for finding in report.findings:
-        scope_of.setdefault(finding.path, finding.scope)
+def _entry_points(modules: dict, resolver: _Resolver, root: Path, declared=(), scopes=None) -> list:
     entries = []
     for name, result in sorted(modules.items()):
         structure = result.structure
-        scope = _scope(result.path)
         if result.path.endswith(".ipynb"):
-            entries.append(EntryPoint(f"{result.path}:1:notebook", result.path.rsplit("/", 1)[-1], "notebook", result.path, 1, name, MODULE_BODY, scope=scope))
+            entries.append(EntryPoint(f"{result.path}:1:notebook", result.path.rsplit("/", 1)[-1], "notebook", result.path, 1, name, MODULE_BODY))
             continue
         if structure is None:
             continue
         for fact in structure.entries:
-            entries.append(EntryPoint(f"{result.path}:{fact.line}:{fact.name}", fact.name, fact.kind, result.path, fact.line, name, fact.function, fact.detail, scope))
+            entries.append(EntryPoint(f"{result.path}:{fact.line}:{fact.name}", fact.name, fact.kind, result.path, fact.line, name, fact.function, fact.detail))
         for view, line, route in structure.url_views:
             node = resolver.resolve(view)
             if node and node[0] == "function":
                 target = modules[node[1]]
-                entries.append(EntryPoint(f"{target.path}:{line}:{node[2]}", node[2].rsplit(".", 1)[-1], "http", target.path, line, node[1], node[2], route, _scope(target.path)))
+                entries.append(EntryPoint(f"{target.path}:{line}:{node[2]}", node[2].rsplit(".", 1)[-1], "http", target.path, line, node[1], node[2], route))
     entries += _console_scripts(root, resolver, modules)
     entries += _declared_entries(declared, resolver, modules)
-    if scopes:
-        entries = [replace(e, scope=scopes.get(e.path, e.scope)) for e in entries]
+    # one scope per path: the scan's (configured test/example paths), else the path conventions
+    entries = [replace(e, scope=(scopes or {}).get(e.path) or scope_for(e.path)) for e in entries]
     unique = {e.id: e for e in entries}
     return sorted(unique.values(), key=lambda e: (e.path, e.line, e.name))
-
-
-def _scope(relpath: str) -> str:
-    return scope_for(relpath)
 
 
 def _console_scripts(root: Path, resolver: _Resolver, modules: dict) -> list:
@@ -257,7 +249,7 @@ def _resolved_entry(node, name: str, kind: str, detail: str, modules: dict) -> l
         return []
     path = modules[node[1]].path
     line = modules[node[1]].structure.functions[node[2]].line
-    return [EntryPoint(f"{path}:{line}:{name}", name, kind, path, line, node[1], node[2], detail, _scope(path))]
+    return [EntryPoint(f"{path}:{line}:{name}", name, kind, path, line, node[1], node[2], detail)]
 
 
 # ------------------------------------------------------------------ reach
