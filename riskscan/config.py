@@ -143,11 +143,11 @@ def load_config(path: Optional[Path]) -> Config:
     """Read and validate one file; every problem is reported at once (ConfigError, exit 2)."""
     if path is None:
         return Config()
-    from .ruleset import _read_toml
+    from .ruleset import read_toml
 
     path = Path(path)
     problems: list = []
-    data, text = _read_toml(path, problems)
+    data, text = read_toml(path, problems)
     if problems:
         raise ConfigError("\n".join(str(p) for p in problems))
     prefix = PYPROJECT_SECTION if path.name == "pyproject.toml" else ""

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from .errors import RuleFileError
-from .ruleset import _read_toml, builtin_rules_dir
+from .ruleset import read_toml, builtin_rules_dir
 from .schema import Problem, Table, locate
 
 
@@ -53,7 +53,7 @@ def load_table(table: str, schema: Table, extra_dirs: Iterable = (),
     digest = hashlib.sha256()
     for directory in table_dirs(table, extra_dirs):
         for path in sorted(directory.glob("*.toml")):
-            data, text = _read_toml(path, problems)
+            data, text = read_toml(path, problems)
             if data is None:
                 continue
             digest.update(f"{table}/{path.name}".encode() + b"\0" + text.encode())

@@ -310,7 +310,7 @@ def load_catalogue(extra_dirs: Iterable = ()) -> Catalogue:
             problems.append(Problem(str(directory), None, "", "rule directory does not exist"))
             continue
         for kind, path in rule_files(directory):
-            data, text = _read_toml(path, problems)
+            data, text = read_toml(path, problems)
             if data is None:
                 continue
             digest.update(path.name.encode() + b"\0" + text.encode())
@@ -345,7 +345,8 @@ def _hint(key: str, message: str, schema: Table) -> str:
     return message
 
 
-def _read_toml(path: Path, problems: list):
+def read_toml(path: Path, problems: list):
+    """(data, text) of a TOML file, or (None, text) with its problem (file and line) appended."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
