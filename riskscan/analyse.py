@@ -74,7 +74,7 @@ def _analyse_unit(unit: Unit, source: SourceFile, catalogue, first_party, prefil
         return Skipped(source.relpath, "too large to parse")
     try:
         package = (result.module if is_package else result.module.rpartition(".")[0]) if "." in result.module or is_package else None
-        findings, imports = extract_module(module, module.code.splitlines(), catalogue, first_party, package)
+        findings, imports = extract_module(module, tree, catalogue, first_party, package, unit.source)
     except RecursionError:
         return Skipped(source.relpath, "too deeply nested to analyse")
     if result.structure is None:

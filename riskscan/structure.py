@@ -18,6 +18,9 @@ _ROUTE_CALLS = ("path", "re_path", "url", "Route", "WebSocketRoute", "APIRoute")
 _HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "route", "api_route", "websocket", "trace"}
 _TASK_DECORATORS = {"task", "shared_task", "periodic_task", "job", "actor"}
 _CLI_DECORATORS = {"command"}
+_BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case, ast.mod)  # nodes that hold statements
+_SCALAR_FIELDS = {"ctx", "id", "attr", "arg", "kind", "type_comment", "is_async", "conversion", "level"}
+_CHILD_FIELDS: dict = {}  # node type -> its fields that can hold nodes
 
 
 @dataclass
@@ -156,18 +159,34 @@ class _Collector(ast.NodeVisitor):
         """Statements dispatch as usual; an expression is searched for calls in one tight loop,
         since nothing inside an expression but a call matters here (and visiting every node
         through NodeVisitor's dispatch costs more than parsing)."""
-        if not isinstance(node, ast.expr):
-            super().generic_visit(node)
+        if not isinstance(node, _BLOCKS):
+            self._calls_in(node)
             return
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, _BLOCKS):
+                        self.visit(item)
+                    elif isinstance(item, ast.AST):
+                        self._calls_in(item)
+            elif isinstance(value, ast.AST):
+                self._calls_in(value)
+
+    def _calls_in(self, node) -> None:
         stack = [node]
         while stack:
             current = stack.pop()
-            if type(current) is ast.Call:
+            kind = type(current)
+            if kind is ast.Call:
                 self._call(current)
-            for name in current._fields:
+            fields = _CHILD_FIELDS.get(kind)
+            if fields is None:
+                fields = _CHILD_FIELDS[kind] = tuple(f for f in getattr(kind, "_fields", ()) if f not in _SCALAR_FIELDS)
+            for name in fields:
                 value = getattr(current, name, None)
                 if type(value) is list:
-                    stack.extend(v for v in value if isinstance(v, ast.AST))
+                    stack.extend(value)
                 elif isinstance(value, ast.AST):
                     stack.append(value)
 

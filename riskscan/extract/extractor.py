@@ -1,16 +1,18 @@
-"""Stage 2: one libcst pass over a module, resolving names to vendor SDKs and emitting findings.
+"""Stage 2: one pass over a module's libcst tree, resolving names to vendor SDKs and emitting findings.
 
 Names are resolved by a small symbol table of our own rather than libcst's QualifiedNameProvider:
-it follows what the scanner needs (import aliases, simple assignments, `self.x = ...`, the
-result of a client constructor) at a fraction of the provider's cost.
+it follows what the scanner needs (import aliases, simple assignments, `self.x`, the result of a
+client constructor) at a fraction of the provider's cost. The walk is walk.py's and positions
+come from positions.py, both for speed: see there.
 """
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import replace
 from typing import Optional
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..model import Finding
 from ..redact import redact
@@ -19,30 +21,26 @@ from .calls import CallsMixin
 from .fallbacks import FallbacksMixin
 from .imports import ImportsMixin
 from .models import ModelsMixin
+from .positions import LibcstPositions, PositionMismatch, StdlibPositions
 from .strings import StringsMixin
 from .syntax import alternatives, first_arg, literal_rows, param_names, string_parts, string_value
 from .values import Value
+from .walk import Walk
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's line ends; str.splitlines also splits at form feeds
 
 
-class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, FallbacksMixin, cst.CSTVisitor):
+class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, FallbacksMixin):
     """Collects findings and import facts for one module (or a notebook's joined cells).
 
-    Each mixin owns one kind of evidence; this class owns the walk, the scopes and the findings list.
+    Each mixin owns one kind of evidence; this class owns the scopes and the findings list.
     """
 
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    # libcst asks every visitor, for every attribute of every node, for a `visit_<Node>_<attr>`
-    # method; this one has none, and skipping the look-ups saves a sixth of the walk.
-    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        return None
-
-    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
-        return None
-
-    def __init__(self, catalogue: Catalogue, lines: list, first_party: frozenset = frozenset(), package: Optional[str] = None):
-        super().__init__()
+    def __init__(self, catalogue: Catalogue, lines: list, positions: LibcstPositions,
+                 first_party: frozenset = frozenset(), package: Optional[str] = None):
         self.cat = catalogue
+        self.positions = positions
+        self.numbers: dict = {}  # id(node) -> (kind, n), filled by the walk
         self.package = package  # the package relative imports start from; None outside a package
         self.lines = lines
         self.first_party = first_party
@@ -61,6 +59,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
         self.retrying = 0  # inside a function wrapped by @retry / @backoff.on_exception
         self.docstrings: set = set()
         self.skip_strings: set = set()
+        self.string_parts: set = set()  # the pieces of an implicitly concatenated string
         self.store_targets: set = set()
         self.tries: list = []  # stack of (try_id, part)
         self.try_members: dict = {}  # finding index -> [(try_id, part)]
@@ -69,8 +68,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
         self.function_depth = 0
 
     def _pos(self, node: cst.CSTNode) -> tuple:
-        start = self.get_metadata(PositionProvider, node).start
-        return start.line, start.column
+        return self.positions.of(node, self.numbers.get(id(node)))
 
     def add(self, node, vendor: str, kind: str, detail: str = "", **extra) -> Optional[int]:
         line, column = self._pos(node) if not isinstance(node, tuple) else node
@@ -280,13 +278,31 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
         return value.text if value is not None else None
 
 
-def extract_module(module: cst.Module, source_lines: list, catalogue: Catalogue,
-                   first_party: frozenset = frozenset(), package: Optional[str] = None):
-    """Findings and import facts of a parsed module; `package` anchors its relative imports."""
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    extractor = ModuleExtractor(catalogue, source_lines, first_party, package)
-    wrapper.visit(extractor)
+def extract_module(module: cst.Module, tree: Optional[ast.Module], catalogue: Catalogue,
+                   first_party: frozenset = frozenset(), package: Optional[str] = None, source: Optional[bytes] = None):
+    """Findings and import facts of a parsed module; `tree` is the stdlib parse of the same source
+    (None when the running Python cannot parse it); `package` anchors relative imports. The
+    `source` bytes spare generating the module's code again (as costly as a second walk)."""
+    text = source.decode(module.encoding, "replace").lstrip("\ufeff") if source is not None else module.code
+    lines = _LINE_BREAK.split(text)
+    if tree is not None:
+        positions = StdlibPositions(module, tree, lines)
+        try:
+            extractor, walk = _extract(module, lines, positions, catalogue, first_party, package)
+            if positions.agrees(walk.counts):
+                return extractor.finish(), extractor.imports
+        except PositionMismatch:
+            pass
+    extractor, _ = _extract(module, lines, LibcstPositions(module), catalogue, first_party, package)
     return extractor.finish(), extractor.imports
+
+
+def _extract(module, lines, positions, catalogue, first_party, package) -> tuple:
+    extractor = ModuleExtractor(catalogue, lines, positions, first_party, package)
+    walk = Walk(extractor)
+    extractor.numbers = walk.numbers
+    walk.run(module)
+    return extractor, walk
 
 
 _RETRY_DECORATORS = ("retry", "on_exception", "on_predicate", "retry_context")

@@ -13,8 +13,8 @@ from .values import Binding, Value
 class ImportsMixin:
     """Bindings for `import`/`from ... import`, dynamic imports, and their findings after the walk."""
 
-    def _import_binding(self, module: str, name_node, alias_name: str, qualname: str, node) -> None:
-        line, column = self._pos(name_node)
+    def _import_binding(self, module: str, alias, alias_name: str, qualname: str, node) -> None:
+        line, column = self._pos(alias)
         if self.is_first_party(module) or module.startswith("."):
             self.bind(alias_name, Value(path=f".local.{qualname}"))
             return
@@ -36,16 +36,17 @@ class ImportsMixin:
         else:
             self.bind(alias_name, Value(path=qualname))
 
-    def visit_Import(self, node: cst.Import) -> None:
+    # Imports are read on leaving: the walk has numbered the imported names by then.
+    def leave_Import(self, node: cst.Import) -> None:
         for alias in node.names:
             module = cst.helpers.get_full_name_for_node(alias.name) or ""
             self.imports.append((module, 0, (), self._pos(node)[0], self.type_checking > 0))
             if alias.asname is not None:
                 name = cst.helpers.get_full_name_for_node(alias.asname.name) or module
-                self._import_binding(module, alias.name, name, module, node)
+                self._import_binding(module, alias, name, module, node)
             else:
                 top = module.split(".")[0]
-                self._import_binding(module, alias.name, top, module, node)
+                self._import_binding(module, alias, top, module, node)
                 # `import google.genai` binds `google`, but the binding must remember the full module
                 value = self.lookup(top)
                 if value is not None and value.binding is not None:
@@ -64,7 +65,7 @@ class ImportsMixin:
         """An absolute module name; an import that cannot be resolved stays relative (and first-party)."""
         return absolute_module(module, level, self.package) or "." * level + module
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+    def leave_ImportFrom(self, node: cst.ImportFrom) -> None:
         level = len(node.relative)
         module = cst.helpers.get_full_name_for_node(node.module) if node.module else ""
         base = self._absolute(module or "", level)
@@ -78,14 +79,14 @@ class ImportsMixin:
             names.append(name)
             bound = cst.helpers.get_full_name_for_node(alias.asname.name) if alias.asname else name
             qualname = f"{base}.{name}" if not base.endswith(".") else f"{base}{name}"
-            self._import_binding(base, alias.name, bound, qualname, node)
+            self._import_binding(base, alias, bound, qualname, node)
         self.imports.append((module or "", level, tuple(names), self._pos(node)[0], self.type_checking > 0))
 
     def _star_import(self, base: str, node: cst.ImportFrom) -> None:
         """`from m import *` binds (and re-exports) every client and adapter the rules know under m."""
         if base.startswith("."):
             return
-        anchor = node.module if node.module is not None else node
+        anchor = node.names  # the `*`
         self._import_binding(base, anchor, f"*{base}", f"{base}.*", node)
         for name, _ in self.cat.entries_under(base):
             self._import_binding(base, anchor, name, f"{base}.{name}", node)

@@ -127,8 +127,7 @@ class ModelsMixin:
         if value is not None and value.text is not None:
             vendor = provider or self.cat.vendor_for_model(value.text, allow_bare=bare)
             if vendor:
-                anchor = node if string_value(node) is not None else node
-                sites.append((vendor, self.add(anchor, vendor, "model_string", value.text)))
+                sites.append((vendor, self.add(node, vendor, "model_string", value.text)))
         elif value is not None and value.vendor:
             sites.append((value.vendor, value.site))
         return sites
@@ -174,12 +173,13 @@ class ModelsMixin:
         elif _DEPLOYMENT_NAME.search(name):
             self._contextual_model(value_node, bare=False)
 
-    def visit_Param(self, node: cst.Param) -> None:
+    # Param and Dict are read on leaving: the walk has numbered the strings inside by then.
+    def leave_Param(self, node: cst.Param) -> None:
         name = node.name.value
         if node.default is not None and MODEL_NAME.search(name) and not NOT_ROUTING.search(name):
             self._contextual_model(declared_default(node.default))
 
-    def visit_Dict(self, node: cst.Dict) -> None:
+    def leave_Dict(self, node: cst.Dict) -> None:
         keys = {string_value(e.key) for e in node.elements if isinstance(e, cst.DictElement)}
         for element in node.elements:
             if not isinstance(element, cst.DictElement):

@@ -7,7 +7,7 @@ from typing import Optional
 import libcst as cst
 
 from ..redact import redact
-from .syntax import string_value
+from .syntax import string_parts, string_value
 
 _URL = re.compile(r"^(?:https?|wss?)://([^/\s?#]+)(/[^\s]*)?$", re.IGNORECASE)
 _HOST = re.compile(r"^([a-z0-9\-]+(?:\.[a-z0-9\-]+)+|localhost|127\.0\.0\.1)(:\d+)?(/[^\s]*)?$", re.IGNORECASE)
@@ -32,10 +32,18 @@ class StringsMixin:
             self.skip_strings.add(id(name_node))
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        self._string(node)
+        if id(node) not in self.string_parts:
+            self._string(node)
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
-        self._string(node)
+        if id(node) not in self.string_parts:
+            self._string(node)
+
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
+        """`"https://api." "openai.com"` is one string to Python, and to us."""
+        if id(node) not in self.string_parts:
+            self.string_parts.update(id(part) for part in string_parts(node))
+            self._string(node)
 
     def _string(self, node) -> None:
         text = string_value(node)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import warnings
+from functools import lru_cache
 from typing import Optional
 
 import libcst as cst
@@ -12,17 +15,36 @@ _PROSE_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "cri
 def string_value(node) -> Optional[str]:
     """The text of a string literal; f-string holes become `{}` so URLs and prefixes stay visible."""
     if isinstance(node, cst.SimpleString):
-        try:
-            value = node.evaluated_value
-        except Exception:  # noqa: BLE001 - libcst raises several types for odd literals
-            return None
-        return value if isinstance(value, str) else None
+        return _token_text(node.value)
     if isinstance(node, cst.ConcatenatedString):
         left, right = string_value(node.left), string_value(node.right)
         return left + right if left is not None and right is not None else None
     if isinstance(node, cst.FormattedString):
         return "".join(p.value if isinstance(p, cst.FormattedStringText) else "{}" for p in node.parts)
     return None
+
+
+@lru_cache(maxsize=4096)
+def _token_text(token: str) -> Optional[str]:
+    """The value of a string token; None for bytes. Most tokens have no escapes and are read by
+    slicing off prefix and quotes: libcst's `evaluated_value` compiles every one of them."""
+    start = 0
+    while start < len(token) and token[start] not in "'\"":
+        start += 1
+    prefix = token[:start].lower()
+    if "b" in prefix:
+        return None
+    quote = 3 if token[start:start + 3] in ('"""', "'''") and len(token) - start >= 6 else 1
+    body = token[start + quote:len(token) - quote]
+    if "\r" not in body and ("\\" not in body or "r" in prefix):
+        return body
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "\d": an invalid escape warns, and is still a string
+            value = ast.literal_eval(token)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def string_parts(node) -> list:
