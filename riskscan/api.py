@@ -49,7 +49,11 @@ class ScanOptions:
 
 
 def scan(root, options: Optional[ScanOptions] = None, catalogue: Optional[Catalogue] = None) -> Report:
-    options = options or ScanOptions()
+    with _collect_less():
+        return _scan(root, options or ScanOptions(), catalogue)
+
+
+def _scan(root, options: ScanOptions, catalogue: Optional[Catalogue]) -> Report:
     root = Path(root)
     if not root.exists():
         raise UsageError(f"path does not exist: {root}")
@@ -129,9 +133,8 @@ def _analyse_all(tasks: list, catalogue: Catalogue, options: ScanOptions):
     # A project's config may set jobs, and the project may be hostile: never thousands of processes.
     jobs = min(options.jobs or cores, max(4, 2 * cores))
     if jobs <= 1 or len(tasks) < options.parallel_from:
-        with _collect_less():
-            for source, names, module, is_package in tasks:
-                yield analyse_file(source, catalogue, names, options.max_bytes, options.prefilter, module, is_package)
+        for source, names, module, is_package in tasks:
+            yield analyse_file(source, catalogue, names, options.max_bytes, options.prefilter, module, is_package)
         return
     chunk = max(1, min(64, len(tasks) // (jobs * 8) or 1))
     init = (catalogue, options.max_bytes, options.prefilter)
@@ -174,17 +177,21 @@ _GC_THRESHOLDS = (20_000, 50, 100)
 
 @contextmanager
 def _collect_less():
-    """Parse trees are many small objects without cycles, freed as soon as a file is done. At the
-    default pace the cyclic collector walks them, and the catalogue, again and again: a third of
-    the time of `ast.parse` on a large repository. Collect less often, and never the catalogue."""
+    """Parse trees, cached results and graph nodes are many small objects without cycles. At the
+    default pace the cyclic collector walks them, and everything made before, again and again: a
+    third of the time of `ast.parse` on a large repository, and of reading a warm cache. Collect
+    less often during a scan, and never what existed before it."""
     previous = gc.get_threshold()
-    gc.freeze()
+    freezing = gc.get_freeze_count() == 0  # a caller that froze objects itself keeps them frozen
+    if freezing:
+        gc.freeze()
     gc.set_threshold(*_GC_THRESHOLDS)
     try:
         yield
     finally:
         gc.set_threshold(*previous)
-        gc.unfreeze()
+        if freezing:
+            gc.unfreeze()
 
 
 def _work(task) -> FileResult:

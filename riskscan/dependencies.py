@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from packaging.utils import canonicalize_name
@@ -67,8 +67,12 @@ def _folders(results) -> set:
     """The root and every folder above a scanned file: where a project keeps its manifests."""
     folders = {""}
     for result in results:
-        for parent in PurePosixPath(result.path).parents:
-            folders.add("" if str(parent) == "." else parent.as_posix())
+        folder = result.path
+        while "/" in folder:
+            folder = folder.rpartition("/")[0]
+            if folder in folders:
+                break  # and so are all above it
+            folders.add(folder)
     return folders
 
 

@@ -100,16 +100,22 @@ class _ImportsNear:
     """What a file imports, together with what its first-party neighbours (imported or importing) import."""
 
     def __init__(self, results: Iterable):
-        self.targets = {r.path: (r.module, _targets(r)) for r in results if r.skipped is None}
+        self.results = results
+        self.targets: Optional[dict] = None  # indexed on first use: most scans never ask
+        self.cache: dict = {}
+
+    def _index(self) -> None:
+        self.targets = {r.path: (r.module, _targets(r)) for r in self.results if r.skipped is None}
         self.path_of = {module: path for path, (module, _) in self.targets.items() if module}
         self.importers: dict = {}  # dotted name, and each of its prefixes -> paths that import it
         for path, (_, targets) in self.targets.items():
             for target in targets:
                 for prefix in _prefixes(target):
                     self.importers.setdefault(prefix, set()).add(path)
-        self.cache: dict = {}
 
     def __call__(self, path: str) -> frozenset:
+        if self.targets is None:
+            self._index()
         if path not in self.cache:
             module, mine = self.targets.get(path, ("", frozenset()))
             neighbours = set(self.importers.get(module, ())) if module else set()

@@ -331,7 +331,7 @@ def load_catalogue(extra_dirs: Iterable = ()) -> Catalogue:
         raise RuleFileError(problems)
     catalogue.trigger = _trigger_pattern(catalogue)
     # one pass over each string literal instead of one per key format; the vendor is decided after a hit
-    catalogue.any_secret = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in catalogue.secrets)) if catalogue.secrets else None
+    catalogue.any_secret = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in catalogue.secrets), re.ASCII) if catalogue.secrets else None
     catalogue.shadowable_roots = frozenset(
         root for table in (catalogue.sdk_roots, catalogue.conditional_roots) for root in table if "." not in root)
     return catalogue
@@ -426,7 +426,8 @@ def _index_vendor(cat: Catalogue, path: Path, text: str, data: dict) -> list:
     if models.get("serves_other_makers"):
         cat.hosts.add(vendor)
     for secret in data.get("secrets", ()):
-        cat.secrets.append((re.compile(secret["pattern"]), vendor, secret["name"]))
+        # ASCII: keys are ASCII, and the byte pre-filter must read `\d` exactly as the extractor does
+        cat.secrets.append((re.compile(secret["pattern"], re.ASCII), vendor, secret["name"]))
     cat.secrets.sort(key=lambda item: -len(item[0].pattern))
     return problems
 
@@ -521,16 +522,22 @@ def required_literal(pattern: str) -> Optional[str]:
 
 
 def _has_top_level_bar(pattern: str) -> bool:
-    depth, escaped, in_class = 0, False, False
-    for char in pattern:
+    """Whether `|` may split the whole pattern; True also when unsure (a comment group)."""
+    if "(?#" in pattern:
+        return True
+    depth, escaped, class_start = 0, False, None
+    for position, char in enumerate(pattern):
         if escaped:
             escaped = False
         elif char == "\\":
             escaped = True
-        elif in_class:
-            in_class = char != "]"
+        elif class_start is not None:
+            # a `]` first in the class (after `[` or `[^`) is a member, not the end
+            first = class_start + (2 if pattern[class_start + 1:class_start + 2] == "^" else 1)
+            if char == "]" and position > first:
+                class_start = None
         elif char == "[":
-            in_class = True
+            class_start = position
         elif char == "(":
             depth += 1
         elif char == ")":

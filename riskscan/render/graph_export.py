@@ -1,10 +1,15 @@
-"""`riskscan graph`: the module/function/vendor graph as DOT, GraphML or JSON (node-link)."""
+"""`riskscan graph`: the module/function/vendor graph as DOT, GraphML or JSON (node-link).
+
+networkx is imported where it is used: a scan that exports no graph does not load it.
+"""
 from __future__ import annotations
 
 import io
 import json
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
 
 GRAPH_FORMATS = ("dot", "graphml", "json")
 
@@ -15,6 +20,8 @@ def node_id(node: tuple) -> str:
 
 def export_graph(graph: nx.DiGraph) -> nx.DiGraph:
     """A copy with string ids and scalar attributes, which every exchange format can hold."""
+    import networkx as nx
+
     out = nx.DiGraph()
     for node, data in sorted(graph.nodes(data=True), key=lambda item: node_id(item[0])):
         label = node[-1] if node[0] != "entry" else data.get("name", node[-1])
@@ -37,6 +44,8 @@ def render_graph(graph: nx.DiGraph, fmt: str) -> str:
 
 
 def _render_graph(graph: nx.DiGraph, fmt: str) -> str:
+    import networkx as nx
+
     exported = export_graph(graph)
     if fmt == "json":
         try:
