@@ -49,7 +49,7 @@ class ScanOptions:
 
 
 def scan(root, options: Optional[ScanOptions] = None, catalogue: Optional[Catalogue] = None) -> Report:
-    with _collect_less():
+    with collecting_less():
         return _scan(root, options or ScanOptions(), catalogue)
 
 
@@ -168,7 +168,7 @@ _WORKER: dict = {}
 
 def _init_worker(catalogue, max_bytes, prefilter):
     _WORKER.update(catalogue=catalogue, max_bytes=max_bytes, prefilter=prefilter)
-    gc.freeze()  # see _collect_less; for the worker's life
+    gc.freeze()  # see collecting_less; for the worker's life
     gc.set_threshold(*_GC_THRESHOLDS)
 
 
@@ -176,7 +176,7 @@ _GC_THRESHOLDS = (20_000, 50, 100)
 
 
 @contextmanager
-def _collect_less():
+def collecting_less():
     """Parse trees, cached results and graph nodes are many small objects without cycles. At the
     default pace the cyclic collector walks them, and everything made before, again and again: a
     third of the time of `ast.parse` on a large repository, and of reading a warm cache. Collect

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .api import ScanOptions, scan
+from .api import ScanOptions, collecting_less, scan
 from .cache import default_cache_dir
 from .cli_gate import GATE_COMMANDS, config_option, current_config, warn_unresolved_entry_points
 from .dependencies import load_tables
@@ -177,7 +177,8 @@ for _command in GATE_COMMANDS:
 
 def main(argv=None) -> int:
     try:
-        cli.main(args=argv, prog_name="riskscan", standalone_mode=True)
+        with collecting_less():  # the reports are written from the same large heap the scan built
+            cli.main(args=argv, prog_name="riskscan", standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_ERROR)
     return EXIT_OK

@@ -4,10 +4,10 @@ Reach follows calls where they resolve (functions, classes and methods of the re
 through imports and `__init__` re-exports); where a call into another first-party module cannot
 be resolved it falls back to that whole module, and the evidence says so.
 
-The graph is assembled in plain dictionaries and handed out as a networkx DiGraph (the form
-`riskscan graph` exports and API users analyse) only when asked for: on a repository of 3,000
-modules, adding its 160,000 nodes and edges through networkx took a third of a cached rescan,
-while reach needs nothing but the adjacency.
+The whole graph is a networkx DiGraph (the form `riskscan graph` exports and API users analyse),
+assembled only when asked for: on a repository of 3,000 modules its 160,000 nodes and edges
+took a third of a cached rescan, while reach needs only the calls of the functions that entry
+points run, resolved as the walk meets them.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import sys
 from collections import deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterable, Optional
 
 from .discover import absolute_module, scope_for
 from .structure import MODULE_BODY
@@ -89,50 +89,79 @@ class Edges:
 
 @dataclass
 class RepoGraph:
-    edges: Edges
     entry_points: list
     reach: dict  # entry id -> Reach
     site_modules: dict  # finding index -> set of modules that fail with it
     modules: dict  # module name -> relpath
+    assemble: Callable = field(repr=False)  # () -> Edges: the whole graph, made when asked for
     _networkx: object = field(default=None, repr=False)
 
     @property
     def graph(self):
         """The whole graph as a networkx DiGraph (built on first use)."""
         if self._networkx is None:
-            self._networkx = self.edges.to_networkx()
+            self._networkx = self.assemble().to_networkx()
         return self._networkx
 
 
 def build_graph(report, results: list, root: Path, declared=(), scopes=None) -> RepoGraph:
-    """Assemble modules, call edges and vendor edges, then compute each entry point's reach.
+    """Find the entry points and what each reaches; the graph itself is assembled only when asked for.
 
     `declared` adds configured entry points, (target "pkg.module:function", name, kind, ...);
     `scopes` (relpath -> scope) carries configured test and example paths over to entry points.
     """
     modules = {r.module: r for r in results if r.skipped is None and r.module}
+    resolver = _Resolver(modules)
+    calls = _Calls(modules, resolver)
+    imports = _import_edges(modules)
+    sites, touches = _vendor_sites(report, modules)
+    entry_points = _entry_points(modules, resolver, root, declared, scopes)
+    reach = {e.id: _reach(calls, e, sites, modules) for e in entry_points}
+    site_modules = _site_modules(imports, sites)
+    return RepoGraph(entry_points, reach, site_modules, {n: r.path for n, r in modules.items()},
+                     lambda: _assemble(modules, imports, calls, touches, entry_points))
+
+
+def _functions(result) -> Iterable:
+    return result.structure.functions if result.structure else (MODULE_BODY,)
+
+
+def _exists(node: tuple, modules: dict) -> bool:
+    result = modules.get(node[1])
+    return result is not None and (len(node) == 2 or node[2] in _functions(result))
+
+
+def _assemble(modules: dict, imports: dict, calls: "_Calls", touches: dict, entry_points: list) -> Edges:
+    """Modules, functions, imports, calls, vendors and entry points as one graph (for export and the API)."""
     graph = Edges()
     for name, result in modules.items():
         graph.add_node(("module", name), kind="module", path=result.path)
-        for qualname in (result.structure.functions if result.structure else (MODULE_BODY,)):
+        for qualname in _functions(result):
             graph.add_node(("function", name, qualname), kind="function", path=result.path)
             graph.add_edge(("module", name), ("function", name, qualname), kind="defines")
-    _import_edges(graph, modules)
-    resolver = _Resolver(modules)
-    _call_edges(graph, modules, resolver)
-    sites = _vendor_edges(graph, report, modules)
-    entry_points = _entry_points(modules, resolver, root, declared, scopes)
-    reach = {e.id: _reach(graph, e, sites, modules) for e in entry_points}
+    for name, targets in imports.items():
+        for target, attributes in targets.items():
+            graph.add_edge(("module", name), ("module", target), **attributes)
+    for name, result in modules.items():
+        for qualname in _functions(result):
+            node = ("function", name, qualname)
+            for target, attributes in calls.of(node).items():
+                graph.add_edge(node, target, **attributes)
+    for node, vendors in touches.items():
+        for vendor, evidence in vendors.items():
+            graph.add_node(("vendor", vendor), kind="vendor")
+            graph.add_edge(node, ("vendor", vendor), kind="touches", evidence=evidence)
     for entry in entry_points:
         graph.add_node(("entry", entry.id), kind="entry", name=entry.name, entry_kind=entry.kind, path=entry.path, line=entry.line)
         graph.add_edge(("entry", entry.id), ("function", entry.module, entry.function), kind="runs")
-    site_modules = _site_modules(graph, sites)
-    return RepoGraph(graph, entry_points, reach, site_modules, {n: r.path for n, r in modules.items()})
+    return graph
 
 
 # ------------------------------------------------------------------ module and call edges
-def _import_edges(graph: Edges, modules: dict) -> None:
+def _import_edges(modules: dict) -> dict:
+    """Module -> {imported first-party module: {kind, line, type_only}} (a later import of the same module wins)."""
     known = set(modules)
+    edges: dict = {}
     for name, result in modules.items():
         is_package = result.path.endswith("__init__.py")
         package = name if is_package else name.rpartition(".")[0]
@@ -143,7 +172,8 @@ def _import_edges(graph: Edges, modules: dict) -> None:
             targets = [t for t in (f"{base}.{n}" for n in names if n != "*") if t in known] or [_longest_known(base, known)]
             for target in filter(None, targets):
                 if target != name:
-                    graph.add_edge(("module", name), ("module", target), kind="imports", line=line, type_only=type_only)
+                    edges.setdefault(name, {})[target] = {"kind": "imports", "line": line, "type_only": type_only}
+    return edges
 
 
 def _longest_known(dotted: str, known: set) -> Optional[str]:
@@ -193,39 +223,50 @@ class _Resolver:
         return ("module", module)
 
 
-def _call_edges(graph: Edges, modules: dict, resolver: _Resolver) -> None:
-    """Function -> function edges (the bulk of the graph: written straight into the adjacency)."""
-    for name, result in modules.items():
-        if result.structure is None:
-            continue
-        functions = result.structure.functions
-        for qualname, info in functions.items():
-            source = ("function", name, qualname)
-            if info.is_class:
-                for method in ("__init__", "__call__", "__post_init__"):
-                    if f"{qualname}.{method}" in functions:
-                        graph.add_edge(source, ("function", name, f"{qualname}.{method}"), kind="calls")
-            edges = graph.successors[source]
-            for target in info.calls:
-                node = resolver.resolve(target)
-                if node is None or node == source:
-                    continue
-                if node[0] == "module" and node[1] == name:
-                    continue  # an unknown object of this module: no evidence of which function runs
-                if node not in graph.nodes:
-                    graph.add_node(node)
-                attributes = {"kind": "calls" if node[0] == "function" else "calls_unresolved", "target": target}
-                if node in edges:
-                    edges[node].update(attributes)
-                else:
-                    edges[node] = attributes
+class _Calls:
+    """Each function's call edges, resolved on first use: reach visits the functions its entry
+    points run (a few hundred in a repository of 60,000), an export all of them."""
+
+    def __init__(self, modules: dict, resolver: _Resolver):
+        self.modules = modules
+        self.resolver = resolver
+        self.memo: dict = {}
+
+    def of(self, node: tuple) -> dict:
+        """{target node: {kind, target}} for ("function", module, qualname)."""
+        edges = self.memo.get(node)
+        if edges is None:
+            edges = self.memo[node] = self._resolve(node)
+        return edges
+
+    def _resolve(self, node: tuple) -> dict:
+        _, name, qualname = node
+        structure = self.modules[name].structure
+        edges: dict = {}
+        if structure is None or qualname not in structure.functions:
+            return edges
+        functions = structure.functions
+        if functions[qualname].is_class:
+            for method in ("__init__", "__call__", "__post_init__"):
+                if f"{qualname}.{method}" in functions:
+                    edges[("function", name, f"{qualname}.{method}")] = {"kind": "calls"}
+        for target in sorted(functions[qualname].calls):  # sorted: when two targets resolve alike, the same one is named
+            resolved = self.resolver.resolve(target)
+            if resolved is None or resolved == node:
+                continue
+            if resolved[0] == "module" and resolved[1] == name:
+                continue  # an unknown object of this module: no evidence of which function runs
+            attributes = {"kind": "calls" if resolved[0] == "function" else "calls_unresolved", "target": target}
+            edges.setdefault(resolved, {}).update(attributes)
+        return edges
 
 
-def _vendor_edges(graph: Edges, report, modules: dict) -> dict:
-    """Site index -> (module, function qualname); adds vendor nodes and `touches` edges with evidence."""
+def _vendor_sites(report, modules: dict) -> tuple:
+    """Site index -> the function (or module) node it runs in, and node -> {vendor: evidence}."""
     by_path = {r.path: name for name, r in modules.items()}
     in_functions = {(f.path, f.vendor) for f in report.findings if f.function and f.kind in SITE_KINDS}
-    sites = {}
+    sites: dict = {}
+    touches: dict = {}
     for index, finding in enumerate(report.findings):
         if finding.kind not in SITE_KINDS or finding.type_only or finding.feature in ("client", "config"):
             continue  # constructing a client or naming a model in settings reaches nobody by itself
@@ -234,16 +275,13 @@ def _vendor_edges(graph: Edges, report, modules: dict) -> dict:
         module = by_path.get(finding.path)
         if module is None:
             continue
-        function = finding.function or MODULE_BODY
-        node = ("function", module, function)
-        if node not in graph:
-            node = ("function", module, MODULE_BODY) if ("function", module, MODULE_BODY) in graph else ("module", module)
+        node = ("function", module, finding.function or MODULE_BODY)
+        if not _exists(node, modules):
+            body = ("function", module, MODULE_BODY)
+            node = body if _exists(body, modules) else ("module", module)
         sites[index] = node
-        vendor = ("vendor", finding.vendor)
-        graph.add_node(vendor, kind="vendor")
-        graph.add_edge(node, vendor, kind="touches")
-        graph.successors[node][vendor].setdefault("evidence", []).append(f"{finding.path}:{finding.line}")
-    return sites
+        touches.setdefault(node, {}).setdefault(finding.vendor, []).append(f"{finding.path}:{finding.line}")
+    return sites, touches
 
 
 # ------------------------------------------------------------------ entry points
@@ -309,18 +347,18 @@ def _resolved_entry(node, name: str, kind: str, detail: str, modules: dict) -> l
 
 
 # ------------------------------------------------------------------ reach
-def _reach(graph: Edges, entry: EntryPoint, sites: dict, modules: dict) -> Reach:
+def _reach(calls: _Calls, entry: EntryPoint, sites: dict, modules: dict) -> Reach:
     """Breadth-first over call edges from the entry's function; an unresolved call widens to its module."""
     start = ("function", entry.module, entry.function)
-    if start not in graph:
+    if not _exists(start, modules):
         return Reach()
     seen, widened = {start}, set()
     queue = deque([start])
     while queue:
-        for target, data in graph.successors[queue.popleft()].items():
+        for target, data in calls.of(queue.popleft()).items():
             if target[0] == "module" and data.get("kind") == "calls_unresolved" and target[1] not in widened:
                 widened.add(target[1])
-                targets = [f for f in graph.successors[target] if f[0] == "function"]
+                targets = [("function", target[1], qualname) for qualname in _functions(modules[target[1]])]
             elif target[0] == "function":
                 targets = [target]
             else:
@@ -343,15 +381,13 @@ def _reach(graph: Edges, entry: EntryPoint, sites: dict, modules: dict) -> Reach
     return reach
 
 
-def _site_modules(graph: Edges, sites: dict) -> dict:
+def _site_modules(imports: dict, sites: dict) -> dict:
     """Site -> modules that fail with it: its own module and every module importing it, transitively."""
     importers_of: dict = {}  # module -> modules importing it at run time
-    for source, targets in graph.successors.items():
-        if source[0] != "module":
-            continue
+    for source, targets in imports.items():
         for target, data in targets.items():
-            if data.get("kind") == "imports" and not data.get("type_only"):
-                importers_of.setdefault(target[1], set()).add(source[1])
+            if not data["type_only"]:
+                importers_of.setdefault(target, set()).add(source)
     cache: dict = {}
     result = {}
     for index, node in sites.items():

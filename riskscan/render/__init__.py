@@ -19,18 +19,24 @@ def finding_message(finding: Finding, vendors: dict) -> str:
         from ..dependencies import describe
 
         return describe(finding, name)
-    text = {
-        "import": f"imports {detail} ({name})" + (" for type checking only" if finding.type_only else ""),
-        "call": f"calls {name} through {detail}" + (f" ({finding.feature})" if finding.feature else ""),
-        "adapter": f"uses the {finding.framework or 'framework'} adapter {detail} for {name}"
-        if finding.framework else f"uses {detail}, an integration that reaches {name}",
-        "model_string": (f"configures model {detail!r} ({name})" if finding.feature == "config"
-                         else f"model {detail!r} is routed to {name}"),
-        "endpoint": f"names the {name} API endpoint {detail}",
-        "env_var": f"reads the {name} setting {detail}",
-        "secret": f"hard-coded {name} key {detail}",
-        "manifest": f"{detail}",
-    }.get(finding.kind, detail)
+    kind = finding.kind
+    if kind == "import":
+        text = f"imports {detail} ({name})" + (" for type checking only" if finding.type_only else "")
+    elif kind == "call":
+        text = f"calls {name} through {detail}" + (f" ({finding.feature})" if finding.feature else "")
+    elif kind == "adapter":
+        text = (f"uses the {finding.framework} adapter {detail} for {name}" if finding.framework
+                else f"uses {detail}, an integration that reaches {name}")
+    elif kind == "model_string":
+        text = f"configures model {detail!r} ({name})" if finding.feature == "config" else f"model {detail!r} is routed to {name}"
+    elif kind == "endpoint":
+        text = f"names the {name} API endpoint {detail}"
+    elif kind == "env_var":
+        text = f"reads the {name} setting {detail}"
+    elif kind == "secret":
+        text = f"hard-coded {name} key {detail}"
+    else:
+        text = detail
     if finding.has_fallback:
         text += f"; falls back to {', '.join(vendor_name(v, vendors) for v in finding.fallback_to)}"
     return text
