@@ -85,39 +85,47 @@ def has_check_command() -> bool:
     return done.returncode == 0
 
 
-def measure(root: Path, jobs, repeat: int = 3) -> dict:
-    """Each step `repeat` times, keeping the fastest (as timeit does: the least disturbed by
-    whatever else the machine was doing); peak memory is the largest seen."""
-    caches = []
+def measure(roots: list, jobs, repeat: int = 3) -> list:
+    """Each step `repeat` times for each repository, keeping the fastest (as timeit does: the least
+    disturbed by whatever else the machine was doing); peak memory is the largest seen.
+
+    The repositories take turns within each round, so a machine that slows down or speeds up
+    during the benchmark moves all of them alike (the linearity ratio compares them).
+    """
     out = Path(tempfile.mkdtemp(prefix="riskscan-bench-out-")) / "report.json"
     job_args = ["--jobs", str(jobs)] if jobs else []
+    runs = [{"floor": [], "cold": [], "warm": [], "peak": [], "cache": None} for _ in roots]
     try:
-        floors = [floor(root) for _ in range(repeat)]
-        _, lines, files = floors[0]
-        colds, warms, peaks = [], [], []
         for _ in range(repeat):
-            caches.append(Path(tempfile.mkdtemp(prefix="riskscan-bench-cache-")))
-            scan = ["scan", str(root), "--format", "json", "-o", str(out), "--cache-dir", str(caches[-1]), *job_args]
-            cold_s, cold_mb = run(scan)  # a new, empty cache each time
-            warm_s, warm_mb = run(scan)
-            colds.append(cold_s)
-            warms.append(warm_s)
-            peaks += [cold_mb, warm_mb]
-        report = json.loads(out.read_text())
-        result = {"files": files, "lines": lines, "floor": min(f[0] for f in floors), "cold": min(colds), "warm": min(warms),
-                  "peak_mb": max(peaks), "findings": report["summary"]["findings"], "repeat": repeat}
+            for root, seen in zip(roots, runs):
+                floor_s, seen["lines"], seen["files"] = floor(root)
+                seen["floor"].append(floor_s)
+                if seen["cache"] is not None:
+                    shutil.rmtree(seen["cache"], ignore_errors=True)
+                seen["cache"] = Path(tempfile.mkdtemp(prefix="riskscan-bench-cache-"))
+                scan = ["scan", str(root), "--format", "json", "-o", str(out), "--cache-dir", str(seen["cache"]), *job_args]
+                for step in ("cold", "warm"):  # a new, empty cache, then the same one filled
+                    seconds, peak = run(scan)
+                    seen[step].append(seconds)
+                    seen["peak"].append(peak)
+                seen["findings"] = json.loads(out.read_text())["summary"]["findings"]
+        results = [{"files": seen["files"], "lines": seen["lines"], "floor": min(seen["floor"]), "cold": min(seen["cold"]),
+                    "warm": min(seen["warm"]), "peak_mb": max(seen["peak"]), "findings": seen["findings"], "repeat": repeat}
+                   for seen in runs]
         if has_check_command():
-            cache_args = ["--cache-dir", str(caches[-1])] if _check_takes_cache() else []
+            root, cache = roots[-1], runs[-1]["cache"]
+            cache_args = ["--cache-dir", str(cache)] if _check_takes_cache() else []
             run(["check", *cache_args], cwd=root)  # warm the check's own view of the repository first
             checks = []
             for _ in range(repeat):
                 changed = [str(p.relative_to(root)) for p in touch(python_files(root), 5)]
                 checks.append(run(["check", *changed, *cache_args], cwd=root)[0])
-            result["check"] = min(checks)
-        return result
+            results[-1]["check"] = min(checks)
+        return results
     finally:
-        for cache in caches:
-            shutil.rmtree(cache, ignore_errors=True)
+        for seen in runs:
+            if seen["cache"] is not None:
+                shutil.rmtree(seen["cache"], ignore_errors=True)
         shutil.rmtree(out.parent, ignore_errors=True)
 
 
@@ -143,7 +151,7 @@ def table(result: dict, half: dict = None) -> str:
         lines.append(f"{name:<26}{seconds:>9.2f}{ratio:>9.2f}{goal:>10}{result['lines'] / seconds:>12,.0f}")
     lines.append(f"\npeak memory: {result['peak_mb']:,.0f} MB (goal < 1,024 MB at 600,000 lines)")
     if half:
-        growth = result["cold"] / half["cold"]
+        growth = result["cold"] / half["cold"]  # measured in the same rounds, so machine drift cancels
         lines.append(f"linearity: {half['lines']:,} lines -> {half['cold']:.2f} s, {result['lines']:,} lines -> "
                      f"{result['cold']:.2f} s: x{growth:.2f} for x{result['lines'] / half['lines']:.2f} lines (goal <= 2.2)")
     return "\n".join(lines)
@@ -161,16 +169,16 @@ def main() -> None:
     if options.repo:
         work = Path(tempfile.mkdtemp(prefix="riskscan-bench-repo-"))
         shutil.copytree(options.repo, work / "repo", symlinks=True, ignore=shutil.ignore_patterns(".git"))
-        print(table(measure(work / "repo", options.jobs, options.repeat)))
+        print(table(measure([work / "repo"], options.jobs, options.repeat)[0]))
         shutil.rmtree(work, ignore_errors=True)
         return
     base = options.keep or Path(tempfile.mkdtemp(prefix="riskscan-bench-"))
     try:
-        full = generate(base / "full", options.lines)
-        half = None
+        roots = [generate(base / "full", options.lines)]
         if not options.no_linearity:
-            half = measure(generate(base / "half", options.lines // 2), options.jobs, options.repeat)
-        print(table(measure(full, options.jobs, options.repeat), half))
+            roots.insert(0, generate(base / "half", options.lines // 2))
+        results = measure(roots, options.jobs, options.repeat)
+        print(table(results[-1], results[0] if len(results) > 1 else None))
     finally:
         if not options.keep:
             shutil.rmtree(base, ignore_errors=True)
