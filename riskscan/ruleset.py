@@ -472,14 +472,21 @@ _GENERIC_TOKENS = {
 class Trigger:
     """The cheap pre-filter: can this file produce a finding at all?
 
-    A set of distinctive words (package roots, env var names, provider prefixes, host names)
-    checked against the file's lowercased word tokens; key formats by one regex of their literal
-    prefixes; bare model names by testing each short quoted string. Linear in the file size,
+    A set of distinctive words (package roots, env var names, class names) checked against the
+    file's lowercased word tokens. Words that are common in any code are confirmed before they
+    count: an API host's registered name by its domain (`lambda` is a Python keyword, `writer`
+    and `replicate` are English, `lambda.ai` and `writer.com` are not), a local server's port by
+    `:port`, a provider prefix by how model strings use it (`github/`, `github:`, `"github`;
+    not the `github` of every project URL). Key formats by their fixed prefixes, then one
+    regex; bare model names by testing each short quoted string. Linear in the file size,
     unlike one regex with hundreds of alternatives.
     """
 
-    def __init__(self, words: set, secrets: list, models: list):
+    def __init__(self, words: set, secrets: list, models: list, confirmed: Optional[dict] = None):
         self.words = frozenset(w.encode() for w in words if (len(w) >= 3 or w.startswith("_")) and w not in _GENERIC_TOKENS)
+        # common word -> the texts that confirm it; a name that is also a distinctive word stays a word
+        self.confirmed = {name.encode(): tuple(sorted(d.encode() for d in texts)) for name, texts in (confirmed or {}).items()
+                      if name not in _GENERIC_TOKENS and name.encode() not in self.words}
         self.secrets = re.compile("|".join(secrets).encode()) if secrets else None
         literals = [required_literal(pattern) for pattern in secrets]
         # Each key format starts with a fixed text (`sk-proj-`, `AIza`); looking for those first
@@ -491,8 +498,12 @@ class Trigger:
         lowered = data.lower()
         # A word list per megabyte (windows overlap, so no word is cut), never one for a 50 MB file.
         for start in range(0, len(lowered) or 1, _WINDOW):
-            if not self.words.isdisjoint(_TOKEN.findall(lowered, start, start + _WINDOW + 4096)):
+            tokens = set(_TOKEN.findall(lowered, start, start + _WINDOW + 4096))
+            if not self.words.isdisjoint(tokens):
                 return True
+            for word in self.confirmed.keys() & tokens:
+                if any(text in lowered for text in self.confirmed[word]):
+                    return True
         if self.secrets is not None and self._may_hold_secret(data) and self.secrets.search(data):
             return True
         if self.models is not None:
@@ -557,15 +568,22 @@ def _trigger_pattern(cat: Catalogue) -> Trigger:
         words.update(root.split(".")[0] for root in table)
     words.update(name.split(".")[0].replace("()", "") for name in list(cat.entries) + list(cat.router_callables))
     globs = [p.pattern.replace("[^.]+", "x").replace("[^.]*", "").replace("\\", "").split("(")[0] for p, _ in cat.glob_hosts]
+    hosts: dict = {}
     for host in list(cat.exact_hosts) + [suffix.lstrip(".") for suffix, _ in cat.wildcard_hosts] + globs:
         name, _, port = host.lower().split("/")[0].partition(":")
         labels = name.split(".")
-        words.add(labels[-2] if len(labels) >= 2 else labels[0])  # the registered name: openai, amazonaws
-        words.add(port)
+        if len(labels) >= 2:  # the registered name (openai, amazonaws), confirmed by its domain
+            hosts.setdefault(labels[-2], set()).add(".".join(labels[-2:]))
+        else:
+            words.add(name)
+        if port:  # localhost:1234, confirmed by `:1234`
+            hosts.setdefault(port, set()).add(f":{port}")
     words.update(name.lower() for name in cat.env_vars)
-    for prefix in cat.model_prefixes:
-        words.add(re.findall(r"[a-z0-9_]+", prefix.lower())[0])  # "openai-responses" -> "openai"
+    for prefix in cat.model_prefixes:  # "github/gpt-4o", "openai:gpt-5", model_provider="github"
+        prefix = prefix.lower()
+        word = re.findall(r"[a-z0-9_]+", prefix)[0]  # "openai-responses" -> "openai"
+        hosts.setdefault(word, set()).update({f"{prefix}/", f"{prefix}:", f"\"{prefix}", f"'{prefix}"})
     words.update({"import_module", "__import__"})
     secrets = [p.pattern for p, _, _ in cat.secrets]
     models = [p.pattern for p, _ in cat.model_patterns]
-    return Trigger({w.lower() for w in words}, secrets, models)
+    return Trigger({w.lower() for w in words}, secrets, models, hosts)
