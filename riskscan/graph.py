@@ -50,57 +50,20 @@ class Reach:
     approximate: set = field(default_factory=set)
 
 
-class Edges:
-    """Nodes and directed edges with attributes; adding an edge again merges its attributes (as networkx does)."""
-
-    def __init__(self) -> None:
-        self.nodes: dict = {}  # node -> attributes
-        self.successors: dict = {}  # node -> {target: edge attributes}
-
-    def add_node(self, node, /, **attributes) -> None:
-        if node in self.nodes:
-            self.nodes[node].update(attributes)
-        else:
-            self.nodes[node] = attributes
-            self.successors[node] = {}
-
-    def add_edge(self, source, destination, /, **attributes) -> None:
-        for node in (source, destination):
-            if node not in self.nodes:
-                self.nodes[node] = {}
-                self.successors[node] = {}
-        edge = self.successors[source].get(destination)
-        if edge is None:
-            self.successors[source][destination] = attributes
-        else:
-            edge.update(attributes)
-
-    def __contains__(self, node) -> bool:
-        return node in self.nodes
-
-    def to_networkx(self):
-        import networkx as nx  # only `riskscan graph` and API users pay for it
-
-        graph = nx.DiGraph()
-        graph.add_nodes_from(self.nodes.items())
-        graph.add_edges_from((source, target, data) for source, targets in self.successors.items() for target, data in targets.items())
-        return graph
-
-
 @dataclass
 class RepoGraph:
     entry_points: list
     reach: dict  # entry id -> Reach
     site_modules: dict  # finding index -> set of modules that fail with it
     modules: dict  # module name -> relpath
-    assemble: Callable = field(repr=False)  # () -> Edges: the whole graph, made when asked for
+    assemble: Callable = field(repr=False)  # () -> the whole graph as a networkx DiGraph
     _networkx: object = field(default=None, repr=False)
 
     @property
     def graph(self):
         """The whole graph as a networkx DiGraph (built on first use)."""
         if self._networkx is None:
-            self._networkx = self.assemble().to_networkx()
+            self._networkx = self.assemble()
         return self._networkx
 
 
@@ -131,9 +94,12 @@ def _exists(node: tuple, modules: dict) -> bool:
     return result is not None and (len(node) == 2 or node[2] in _functions(result))
 
 
-def _assemble(modules: dict, imports: dict, calls: "_Calls", touches: dict, entry_points: list) -> Edges:
-    """Modules, functions, imports, calls, vendors and entry points as one graph (for export and the API)."""
-    graph = Edges()
+def _assemble(modules: dict, imports: dict, calls: "_Calls", touches: dict, entry_points: list):
+    """Modules, functions, imports, calls, vendors and entry points as one networkx DiGraph (for
+    export and the API); networkx is imported here, so a scan that exports nothing never loads it."""
+    import networkx as nx
+
+    graph = nx.DiGraph()
     for name, result in modules.items():
         graph.add_node(("module", name), kind="module", path=result.path)
         for qualname in _functions(result):
