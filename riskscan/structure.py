@@ -180,10 +180,7 @@ class _Collector(ast.NodeVisitor):
             kind = type(current)
             if kind is ast.Call:
                 self._call(current)
-            fields = _CHILD_FIELDS.get(kind)
-            if fields is None:
-                fields = _CHILD_FIELDS[kind] = tuple(f for f in getattr(kind, "_fields", ()) if f not in _SCALAR_FIELDS)
-            for name in fields:
+            for name in _CHILD_FIELDS.get(kind) or child_fields(kind):
                 value = getattr(current, name, None)
                 if type(value) is list:
                     stack.extend(value)
@@ -249,6 +246,15 @@ class _Collector(ast.NodeVisitor):
             self.result.entries.append(EntryFact(node.name, "cli", node.lineno, qualname, str(first_arg or node.name)))
         elif last in _TASK_DECORATORS:
             self.result.entries.append(EntryFact(node.name, "task", node.lineno, qualname))
+
+
+def child_fields(kind: type) -> tuple:
+    """The fields of a stdlib node type that can hold nodes (not `ctx`, names, flags), cached:
+    walking these directly is several times faster than `ast.iter_child_nodes`."""
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = _CHILD_FIELDS[kind] = tuple(f for f in getattr(kind, "_fields", ()) if f not in _SCALAR_FIELDS)
+    return fields
 
 
 def _dotted(node) -> str:

@@ -16,6 +16,7 @@ from typing import Optional
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from ..structure import child_fields
 from .walk import ALIAS, ATTRIBUTE, CALL, COMPARE, NAME, STATEMENT, STRING, SUBSCRIPT
 
 _AST_KIND = {
@@ -96,7 +97,12 @@ def _numbered(tree: ast.Module) -> list:
         number = _AST_KIND.get(kind)
         if number is not None:
             tables[number].append(node)
-        stack.extend(ast.iter_child_nodes(node))
+        for name in child_fields(kind):
+            value = getattr(node, name, None)
+            if type(value) is list:
+                stack.extend(value)
+            elif isinstance(value, ast.AST):
+                stack.append(value)
     for table in tables:
         table.sort(key=_source_order)
     return tables
