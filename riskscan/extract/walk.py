@@ -74,9 +74,7 @@ def _fields(kind: type) -> tuple:
     """
     try:
         order = _VISITED_FIELD.findall(inspect.getsource(kind._visit_and_replace_children))
-    except (OSError, TypeError):
-        order = []
-    if not order:
+    except (OSError, TypeError):  # no source installed: every field, scalars skipped by the walk
         order = [f.name for f in dataclasses.fields(kind)]
     skipped = _NOT_EXPRESSIONS.get(kind, set())
     fields = tuple(f for f in dict.fromkeys(order) if not f.startswith(_LAYOUT_PREFIXES) and f not in skipped)
@@ -95,43 +93,39 @@ class Walk:
         self.visitor = visitor
         self.numbers: dict = {}
         self.counts = [0] * 8
-        self._visits: dict = {}
-        self._leaves: dict = {}
+        self._plans: dict = {}  # node type -> (kind number, visit, leave, fields)
 
     def run(self, module: cst.Module) -> None:
         self._walk(module, False)
 
-    def _hooks(self, kind: type) -> tuple:
+    def _plan(self, kind: type) -> tuple:
         name = kind.__name__
         visit: Optional[Callable] = getattr(self.visitor, f"visit_{name}", None)
         leave: Optional[Callable] = getattr(self.visitor, f"leave_{name}", None)
-        self._visits[kind], self._leaves[kind] = visit, leave
-        return visit, leave
+        fields = _FIELDS.get(kind)
+        plan = self._plans[kind] = (_KIND.get(kind), visit, leave, fields if fields is not None else _fields(kind))
+        return plan
 
     def _walk(self, node: cst.CSTNode, in_string: bool) -> None:
         kind = type(node)
-        number = _KIND.get(kind)
+        plan = self._plans.get(kind)
+        number, visit, leave, fields = plan if plan is not None else self._plan(kind)
         if number is not None and not (in_string and number == STRING):
             if number != NAME or node.value not in _CONSTANT_NAMES:
                 self.numbers[id(node)] = (number, self.counts[number])
                 self.counts[number] += 1
-        if kind in self._visits:
-            visit, leave = self._visits[kind], self._leaves[kind]
-        else:
-            visit, leave = self._hooks(kind)
         if visit is not None and visit(node) is False:
             return
-        fields = _FIELDS.get(kind)
-        if fields is None:
-            fields = _fields(kind)
         parts = kind is cst.ConcatenatedString  # its parts are one string to the stdlib parser
         for field in fields:
+            # a visited field holds a node, a sequence of nodes, None or MaybeSentinel (libcst's
+            # "absent"); testing the type is much cheaper than isinstance against CSTNode, an ABC
             child = getattr(node, field)
-            if isinstance(child, cst.CSTNode):
-                self._walk(child, parts)
-            elif type(child) is tuple or type(child) is list:
+            shape = type(child)
+            if shape is tuple or shape is list:
                 for item in child:
-                    if isinstance(item, cst.CSTNode):
-                        self._walk(item, False)
+                    self._walk(item, False)
+            elif child is not None and shape is not cst.MaybeSentinel and shape is not str and shape is not bool:
+                self._walk(child, parts)
         if leave is not None:
             leave(node)
