@@ -568,22 +568,22 @@ def _trigger_pattern(cat: Catalogue) -> Trigger:
         words.update(root.split(".")[0] for root in table)
     words.update(name.split(".")[0].replace("()", "") for name in list(cat.entries) + list(cat.router_callables))
     globs = [p.pattern.replace("[^.]+", "x").replace("[^.]*", "").replace("\\", "").split("(")[0] for p, _ in cat.glob_hosts]
-    hosts: dict = {}
+    confirmed: dict = {}  # common word -> texts that confirm it
     for host in list(cat.exact_hosts) + [suffix.lstrip(".") for suffix, _ in cat.wildcard_hosts] + globs:
         name, _, port = host.lower().split("/")[0].partition(":")
         labels = name.split(".")
         if len(labels) >= 2:  # the registered name (openai, amazonaws), confirmed by its domain
-            hosts.setdefault(labels[-2], set()).add(".".join(labels[-2:]))
+            confirmed.setdefault(labels[-2], set()).add(".".join(labels[-2:]))
         else:
             words.add(name)
         if port:  # localhost:1234, confirmed by `:1234`
-            hosts.setdefault(port, set()).add(f":{port}")
+            confirmed.setdefault(port, set()).add(f":{port}")
     words.update(name.lower() for name in cat.env_vars)
     for prefix in cat.model_prefixes:  # "github/gpt-4o", "openai:gpt-5", model_provider="github"
         prefix = prefix.lower()
         word = re.findall(r"[a-z0-9_]+", prefix)[0]  # "openai-responses" -> "openai"
-        hosts.setdefault(word, set()).update({f"{prefix}/", f"{prefix}:", f"\"{prefix}", f"'{prefix}"})
+        confirmed.setdefault(word, set()).update({f"{prefix}/", f"{prefix}:", f"\"{prefix}", f"'{prefix}"})
     words.update({"import_module", "__import__"})
     secrets = [p.pattern for p, _, _ in cat.secrets]
     models = [p.pattern for p, _ in cat.model_patterns]
-    return Trigger({w.lower() for w in words}, secrets, models, hosts)
+    return Trigger({w.lower() for w in words}, secrets, models, confirmed)

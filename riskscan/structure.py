@@ -20,7 +20,21 @@ _TASK_DECORATORS = {"task", "shared_task", "periodic_task", "job", "actor"}
 _CLI_DECORATORS = {"command"}
 _BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case, ast.mod)  # nodes that hold statements
 _SCALAR_FIELDS = {"ctx", "id", "attr", "arg", "kind", "type_comment", "is_async", "conversion", "level"}
-_CHILD_FIELDS: dict = {}  # node type -> its fields that can hold nodes
+
+
+class _ChildFields(dict):
+    """Node type -> the fields that can hold nodes (not `ctx`, names, flags), learnt on first sight.
+
+    Walking these directly is several times faster than `ast.iter_child_nodes`; a look-up is one
+    dict access, so the hot loops here and in extract/positions.py index it for every node.
+    """
+
+    def __missing__(self, kind: type) -> tuple:
+        fields = self[kind] = tuple(f for f in getattr(kind, "_fields", ()) if f not in _SCALAR_FIELDS)
+        return fields
+
+
+CHILD_FIELDS = _ChildFields()
 
 
 @dataclass
@@ -180,7 +194,7 @@ class _Collector(ast.NodeVisitor):
             kind = type(current)
             if kind is ast.Call:
                 self._call(current)
-            for name in _CHILD_FIELDS.get(kind) or child_fields(kind):
+            for name in CHILD_FIELDS[kind]:
                 value = getattr(current, name, None)
                 if type(value) is list:
                     stack.extend(value)
@@ -246,15 +260,6 @@ class _Collector(ast.NodeVisitor):
             self.result.entries.append(EntryFact(node.name, "cli", node.lineno, qualname, str(first_arg or node.name)))
         elif last in _TASK_DECORATORS:
             self.result.entries.append(EntryFact(node.name, "task", node.lineno, qualname))
-
-
-def child_fields(kind: type) -> tuple:
-    """The fields of a stdlib node type that can hold nodes (not `ctx`, names, flags), cached:
-    walking these directly is several times faster than `ast.iter_child_nodes`."""
-    fields = _CHILD_FIELDS.get(kind)
-    if fields is None:
-        fields = _CHILD_FIELDS[kind] = tuple(f for f in getattr(kind, "_fields", ()) if f not in _SCALAR_FIELDS)
-    return fields
 
 
 def _dotted(node) -> str:

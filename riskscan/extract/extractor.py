@@ -299,8 +299,7 @@ def extract_module(module: cst.Module, tree: Optional[ast.Module], catalogue: Ca
 
 def _extract(module, lines, positions, catalogue, first_party, package) -> tuple:
     extractor = ModuleExtractor(catalogue, lines, positions, first_party, package)
-    walk = Walk(extractor)
-    extractor.numbers = walk.numbers
+    walk = Walk(extractor, extractor.numbers)
     walk.run(module)
     return extractor, walk
 

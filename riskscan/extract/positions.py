@@ -16,7 +16,7 @@ from typing import Optional
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from ..structure import child_fields
+from ..structure import CHILD_FIELDS
 from .walk import ALIAS, ATTRIBUTE, CALL, COMPARE, NAME, STATEMENT, STRING, SUBSCRIPT
 
 _AST_KIND = {
@@ -97,7 +97,7 @@ def _numbered(tree: ast.Module) -> list:
         number = _AST_KIND.get(kind)
         if number is not None:
             tables[number].append(node)
-        for name in child_fields(kind):
+        for name in CHILD_FIELDS[kind]:
             value = getattr(node, name, None)
             if type(value) is list:
                 stack.extend(value)

@@ -86,12 +86,12 @@ class Walk:
     """One pass over a module calling `visitor.visit_<Type>(node)` before a node's children and
     `visitor.leave_<Type>(node)` after them; a visit that returns False skips the children.
 
-    `numbers` maps id(node) to (kind, n): the node is the n-th of its kind in source order.
+    It fills `numbers` (id(node) -> (kind, n): the node is the n-th of its kind in source order).
     """
 
-    def __init__(self, visitor) -> None:
+    def __init__(self, visitor, numbers: dict) -> None:
         self.visitor = visitor
-        self.numbers: dict = {}
+        self.numbers = numbers
         self.counts = [0] * 8
         self._plans: dict = {}  # node type -> (kind number, visit, leave, fields)
 
