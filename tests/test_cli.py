@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-
-import pytest
 
 from riskscan.cli import main
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 import json
 import textwrap
 
-import pytest
-
 from riskscan.api import ScanOptions, scan
 
 

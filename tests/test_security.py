@@ -305,7 +305,7 @@ def test_a_process_killed_mid_write_leaves_the_previous_report_and_the_next_run_
     killed = subprocess.run([sys.executable, "-c", (
         "import os, sys\nfrom riskscan import cli\n"
         "os.replace = lambda *a: os._exit(9)  # the process dies between writing and renaming\n"
-        f"cli.write_atomically(sys.argv[1], 'half of a new report')\n"), str(report)], timeout=60)
+        "cli.write_atomically(sys.argv[1], 'half of a new report')\n"), str(report)], timeout=60)
     assert killed.returncode == 9
     assert report.read_text() == "previous\n"
     cli.write_atomically(report, "new\n")
