@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from .discover import absolute_module, scope_for
+from .model import SITE_KINDS
 from .structure import MODULE_BODY
 
 if sys.version_info >= (3, 11):
@@ -25,7 +26,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-SITE_KINDS = ("call", "adapter", "model_string")
 _MAX_REEXPORT_DEPTH = 8
 
 
@@ -234,7 +234,7 @@ def _vendor_sites(report, modules: dict) -> tuple:
     sites: dict = {}
     touches: dict = {}
     for index, finding in enumerate(report.findings):
-        if finding.kind not in SITE_KINDS or finding.type_only or finding.feature in ("client", "config"):
+        if not finding.is_call_site:
             continue  # constructing a client or naming a model in settings reaches nobody by itself
         if not finding.function and finding.kind != "model_string" and (finding.path, finding.vendor) in in_functions:
             continue  # a module-level client or adapter whose use inside functions is already a site

@@ -7,6 +7,7 @@ from typing import Iterable, Optional
 
 from .datafiles import load_table
 from .errors import RuleFileError
+from .model import SITE_KINDS
 from .ruleset import FEATURES
 from .schema import List, Map, Problem, Str, Table, Tables, locate
 
@@ -23,7 +24,6 @@ SCHEMA = Table({
         "index_modules": List(Str(pattern=rf"{_NAME}(\.{_NAME})*")),
     }),
 })
-SITE_KINDS = ("call", "adapter", "model_string")
 
 
 @dataclass(frozen=True)

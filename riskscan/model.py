@@ -4,7 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-KINDS = ("import", "call", "adapter", "model_string", "endpoint", "env_var", "secret", "manifest", "legacy_api", "lifecycle")
+KINDS = ("import", "call", "adapter", "model_string", "endpoint", "env_var", "secret", "type", "manifest", "legacy_api",
+         "lifecycle")
+# Evidence that can send a request to a provider; `is_call_site` says which of it does.
+SITE_KINDS = ("call", "adapter", "model_string")
+# Features that configure without sending anything: building a client, naming a model in settings.
+NOT_A_REQUEST = ("client", "config")
 # Kinds dependencies.py derives from the data tables beside the vendor catalogue (not from the vendor rules).
 DERIVED_KINDS = ("manifest", "legacy_api", "lifecycle")
 SCOPES = ("prod", "test", "example")
@@ -39,6 +44,17 @@ class Finding:
     check: Optional[str] = None  # what a manifest, legacy_api or lifecycle finding says ("unbounded", "retired", ...)
     facts: tuple = ()  # (key, value) pairs behind that check: versions, dates, sources
     level: Optional[str] = None  # severity that check decided
+    # What the provider does for this site: None for model inference (what the scores count);
+    # otherwise a non-inference service of the same provider ("vector_search", "search", "storage").
+    service: Optional[str] = None
+
+    @property
+    def is_call_site(self) -> bool:
+        """The one definition of a call site, used by the graph, the scores, every count and every report:
+        a place that sends a request for model inference (a call, an adapter or a routed model string),
+        at run time, that is not only building a client or naming a model in settings."""
+        return (self.kind in SITE_KINDS and not self.type_only and self.feature not in NOT_A_REQUEST
+                and self.service is None)
 
     @property
     def rule_id(self) -> str:

@@ -9,9 +9,9 @@ from typing import Callable, Optional
 
 from .checks import BY_CODE
 from .config import Config, check_known
+from .model import SITE_KINDS as ROUTED_KINDS  # what runs when a request is made
 from .render import finding_message, vendor_name
 
-ROUTED_KINDS = ("call", "adapter", "model_string")  # graph.SITE_KINDS: what runs when a request is made
 DIRECT_KINDS = ("import", "call", "adapter", "endpoint", "model_string")
 USE_KINDS = DIRECT_KINDS + ("env_var", "manifest")  # evidence that a provider is used (not derived findings)
 SNIPPET_LIMIT = 240  # extract.py keeps this much of a line; longer lines are read again for suppressions
@@ -140,8 +140,7 @@ def _first_party(finding) -> bool:
 
 def is_unprotected_site(finding) -> bool:
     """A primary call site with no fallback; client constructors and model settings are not sites."""
-    return (finding.kind in ROUTED_KINDS and finding.feature not in ("client", "config")
-            and not finding.has_fallback and not finding.fallback_target)
+    return finding.is_call_site and not finding.has_fallback and not finding.fallback_target
 
 
 def in_gateway(path: str, module: str, globs) -> bool:
