@@ -26,6 +26,9 @@ FEATURES = (
     "files", "fine_tuning", "realtime", "moderation", "rerank", "vector_stores", "models", "client",
     "agents", "other",
 )
+# What a provider does for a call that is not model inference (Finding.service); README
+# "What counts as a finding" says which products are which.
+SERVICES = ("vector_search", "search", "storage", "platform")
 _ID = r"[a-z][a-z0-9_]*"
 _DOTTED = r"[A-Za-z_][A-Za-z0-9_]*(\(\))?(\.[A-Za-z_][A-Za-z0-9_]*(\(\))?)*"
 _NAMES = List(Str(pattern=_DOTTED, allow_empty=False))
@@ -42,6 +45,8 @@ VENDOR_SCHEMA = Table({
         "distributions": List(Str(allow_empty=False)),
         "import_roots": _NAMES,
         "conditional_import_roots": _NAMES,
+        # modules of request, response, config, enum and exception classes: building one is a `type` finding
+        "type_modules": _NAMES,
     }),
     "clients": Tables({
         "qualnames": List(Str(pattern=_DOTTED, allow_empty=False), required=True),
@@ -56,6 +61,11 @@ VENDOR_SCHEMA = Table({
     "calls": Tables({
         "path": Str(required=True, pattern=_DOTTED),
         "feature": Str(required=True, choices=FEATURES),
+    }),
+    "services": Tables({
+        "service": Str(required=True, choices=SERVICES),
+        "qualnames": _NAMES,  # classes and modules of the service (a prefix: everything below them)
+        "calls": _NAMES,  # call paths on this vendor's clients, as in [[calls]]
     }),
     "adapter_roots": _NAMES,
     "adapters": Tables({
@@ -149,6 +159,9 @@ class Catalogue:
     vendors: dict = field(default_factory=dict)
     sdk_roots: dict = field(default_factory=dict)
     conditional_roots: dict = field(default_factory=dict)
+    type_modules: dict = field(default_factory=dict)  # module of SDK data classes -> vendor
+    service_roots: dict = field(default_factory=dict)  # qualname prefix -> service
+    service_calls: dict = field(default_factory=dict)  # vendor -> [(call path tuple, service)]
     adapter_roots: dict = field(default_factory=dict)
     router_roots: dict = field(default_factory=dict)
     entries: dict = field(default_factory=dict)
@@ -183,10 +196,14 @@ class Catalogue:
         return None
 
     def entry_for(self, qualname: str) -> Optional[Entry]:
-        """The client or adapter a qualname names, also through a package that re-exports it.
+        """The client or adapter a qualname names, also through a package that re-exports it,
+        or from the submodule that defines it.
 
         `browser_use.llm.mistral.ChatMistral` finds the rule for
-        `browser_use.llm.mistral.chat.ChatMistral`: packages commonly re-export their classes.
+        `browser_use.llm.mistral.chat.ChatMistral` (packages commonly re-export their classes), and
+        `langchain_community.chat_models.azure_openai.AzureChatOpenAI` the rule for
+        `langchain_community.chat_models.AzureChatOpenAI` (the class's real module is below the
+        package the rule names); the rule of the nearest package wins.
         """
         entry = self.entries.get(qualname)
         if entry is not None or "." not in qualname:
@@ -198,8 +215,12 @@ class Catalogue:
                 if entry is not None:
                     return entry
         module, _, name = qualname.rpartition(".")
-        for candidate in self.entries_by_name().get(name, ()):
+        candidates = self.entries_by_name().get(name, ())
+        for candidate in candidates:
             if candidate.startswith(module + "."):
+                return self.entries[candidate]
+        for candidate in reversed(candidates):  # longest first: the nearest package that defines it
+            if module.startswith(candidate.rpartition(".")[0] + "."):
                 return self.entries[candidate]
         return None
 
@@ -384,6 +405,17 @@ def _index_vendor(cat: Catalogue, path: Path, text: str, data: dict) -> list:
         _claim(cat.sdk_roots, root, vendor, path, text, f"sdk.import_roots[{i}]", problems)
     for root in sdk.get("conditional_import_roots", ()):
         cat.conditional_roots.setdefault(root, set()).add(vendor)
+    own_roots = tuple(sdk.get("import_roots", ())) + tuple(sdk.get("conditional_import_roots", ()))
+    for i, module in enumerate(sdk.get("type_modules", ())):
+        if not any(module == root or module.startswith(root + ".") for root in own_roots):
+            where = f"sdk.type_modules[{i}]"
+            problems.append(Problem(str(path), locate(text, where), where, f"{module!r} is not below one of this vendor's import_roots"))
+        _claim(cat.type_modules, module, vendor, path, text, f"sdk.type_modules[{i}]", problems)
+    for i, service in enumerate(data.get("services", ())):
+        for j, name in enumerate(service.get("qualnames", ())):
+            _claim(cat.service_roots, name, service["service"], path, text, f"services[{i}].qualnames[{j}]", problems)
+        for call in service.get("calls", ()):
+            cat.service_calls.setdefault(vendor, []).append((tuple(call.replace("()", "").split(".")), service["service"]))
     for i, root in enumerate(data.get("adapter_roots", ())):
         _claim(cat.adapter_roots, root, vendor, path, text, f"adapter_roots[{i}]", problems)
     for i, client in enumerate(data.get("clients", ())):

@@ -19,6 +19,7 @@ from ..redact import redact
 from ..ruleset import Catalogue
 from .calls import CallsMixin
 from .fallbacks import FallbacksMixin
+from .flow import FlowMixin, Tables
 from .imports import ImportsMixin
 from .models import ModelsMixin
 from .positions import LibcstPositions, PositionMismatch, StdlibPositions
@@ -30,14 +31,14 @@ from .walk import Walk
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's line ends; str.splitlines also splits at form feeds
 
 
-class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, FallbacksMixin):
+class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, FallbacksMixin, FlowMixin):
     """Collects findings and import facts for one module (or a notebook's joined cells).
 
     Each mixin owns one kind of evidence; this class owns the scopes and the findings list.
     """
 
     def __init__(self, catalogue: Catalogue, lines: list, positions: LibcstPositions,
-                 first_party: frozenset = frozenset(), package: Optional[str] = None):
+                 first_party: frozenset = frozenset(), package: Optional[str] = None, hints: Optional[Tables] = None):
         self.cat = catalogue
         self.positions = positions
         self.numbers: dict = {}  # id(node) -> (kind, n), filled by the walk
@@ -66,6 +67,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
         self.handler_calls: list = []  # (try_id, function name) called from an except handler
         self.function_findings: dict = {}  # function name -> finding indices
         self.function_depth = 0
+        self._init_flow(hints)
 
     def _pos(self, node: cst.CSTNode) -> tuple:
         return self.positions.of(node, self.numbers.get(id(node)))
@@ -107,7 +109,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
             return self.lookup(node.value)
         if isinstance(node, cst.Attribute):
             if isinstance(node.value, cst.Name) and node.value.value == "self" and self.class_attrs:
-                found = self.class_attrs[-1].get(node.attr.value)
+                found = self.class_attrs[-1].get(node.attr.value) or self.self_attr(node.attr.value)
                 if found is not None:
                     return found
             base = self.value_of(node.value)
@@ -172,9 +174,11 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
         self.function_depth += 1
         for param in param_names(node.params):
             self.bind(param, None)
+        self._enter_function(node)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.retrying -= any(_is_retry_decorator(d.decorator) for d in node.decorators)
+        self._leave_function()
         self.names.pop()
         self.scopes.pop()
         self.function_depth -= 1
@@ -190,8 +194,10 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
         self.names.append(node.name.value)
         self.scopes.append({})
         self.class_attrs.append({})
+        self._enter_class(node)
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._leave_class()
         self.names.pop()
         self.scopes.pop()
         self.class_attrs.pop()
@@ -209,8 +215,11 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
         self._mark_store(node.target)
 
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
-            self._assign(node.target, self.value_of(node.value), node.value)
+        value = self.value_of(node.value) if node.value is not None else None
+        if value is None or not value.vendor:  # `self._client: Optional[OpenAI] = None`: the declared type
+            value = self.record_annotated(node.target, node.annotation.annotation) or value
+        if node.value is not None or value is not None:
+            self._assign(node.target, value, node.value)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._mark_store(node.target)
@@ -221,10 +230,12 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
     def _assign(self, target, value: Optional[Value], value_node) -> None:
         if isinstance(target, cst.Name):
             self.bind(target.value, value)
+            self.record_global(target.value, value)
             self._named_model(target.value, value_node)
         elif isinstance(target, cst.Attribute):
             if isinstance(target.value, cst.Name) and target.value.value == "self" and self.class_attrs:
                 self.class_attrs[-1][target.attr.value] = value
+                self.record_self_attr(target.attr.value, value, value_node)
             self._named_model(target.attr.value, value_node)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
@@ -288,20 +299,29 @@ def extract_module(module: cst.Module, tree: Optional[ast.Module], catalogue: Ca
     if tree is not None:
         positions = StdlibPositions(module, tree, lines)
         try:
-            extractor, walk = _extract(module, lines, positions, catalogue, first_party, package)
-            if positions.agrees(walk.counts):
+            extractor = _extract(module, lines, positions, catalogue, first_party, package)
+            if extractor is not None:
                 return extractor.finish(), extractor.imports
         except PositionMismatch:
             pass
-    extractor, _ = _extract(module, lines, LibcstPositions(module), catalogue, first_party, package)
+    extractor = _extract(module, lines, LibcstPositions(module), catalogue, first_party, package)
     return extractor.finish(), extractor.imports
 
 
-def _extract(module, lines, positions, catalogue, first_party, package) -> tuple:
-    extractor = ModuleExtractor(catalogue, lines, positions, first_party, package)
-    walk = Walk(extractor, extractor.numbers)
-    walk.run(module)
-    return extractor, walk
+def _extract(module, lines, positions, catalogue, first_party, package) -> Optional[ModuleExtractor]:
+    """The module walked once, or twice when the first walk met a client's use before its
+    definition (flow.py); None when the positions of the stdlib tree do not agree."""
+    hints = None
+    for _ in range(2):
+        extractor = ModuleExtractor(catalogue, lines, positions, first_party, package, hints)
+        walk = Walk(extractor, extractor.numbers)
+        walk.run(module)
+        if not positions.agrees(walk.counts):
+            return None
+        hints = extractor.hints_for_second_walk() if hints is None else None
+        if hints is None:
+            return extractor
+    return extractor
 
 
 _RETRY_DECORATORS = ("retry", "on_exception", "on_predicate", "retry_context")
