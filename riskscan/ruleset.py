@@ -184,6 +184,7 @@ class Catalogue:
     shadowable_roots: frozenset = frozenset()  # one-word package names a project module can shadow
     shared_env_vars: set = field(default_factory=set)  # env vars that count only beside other evidence
     any_secret: Optional[re.Pattern] = None  # every key format in one pattern, to test a string once
+    _credentials: dict = field(default_factory=dict)  # credential_for's answers, by name
 
     # --- lookups -----------------------------------------------------------------
     def root_vendor(self, qualname: str, table: dict) -> Optional[tuple]:
@@ -243,6 +244,36 @@ class Catalogue:
                 found.setdefault(qualname.rpartition(".")[2], self.entries[qualname])
         return sorted(found.items())
 
+    def credential_for(self, name: str) -> Optional[tuple]:
+        """(vendor, variable) for a setting named like a provider's credential or endpoint variable.
+
+        The catalogue's variables decide: `OPENAI_API_KEY` and `openai_api_key` name OpenAI's key;
+        a settings key or attribute spelt otherwise names the provider whose variable it is under
+        another suffix of the same sort (`ANTHROPIC.KEY`, `anthropic_key`: `ANTHROPIC_API_KEY`).
+        A name written as an environment variable is taken as it is: the catalogue leaves out
+        `HEROKU_API_KEY` or `DATABRICKS_TOKEN` on purpose. `theme_key` names nothing.
+        """
+        found = self._credentials.get(name, False)
+        if found is False:
+            found = self._credentials[name] = self._credential(name)
+        return found
+
+    def _credential(self, name: str) -> Optional[tuple]:
+        if not name or len(name) > 80:
+            return None
+        upper = name.upper().replace(".", "_").replace("-", "_")
+        if upper in self.env_vars:
+            return self.env_vars[upper], upper
+        if upper == name or not _CREDENTIAL_END.search(name):
+            return None
+        for group in _CREDENTIAL_SUFFIXES:
+            for suffix in group:
+                if upper.endswith(suffix) and len(upper) > len(suffix):
+                    prefix = upper[:-len(suffix)]
+                    canonical = next((prefix + other for other in group if prefix + other in self.env_vars), None)
+                    return (self.env_vars[canonical], canonical) if canonical else None
+        return None
+
     def vendor_for_host(self, host: str) -> Optional[str]:
         host = host.lower()
         if host in self.exact_hosts:
@@ -295,6 +326,11 @@ class Catalogue:
             if path[: len(prefix)] == prefix and len(prefix) > best_len:
                 best, best_len = feature, len(prefix)
         return best
+
+
+# How a provider's credential and endpoint variables end, by sort, longest first (credential_for).
+_CREDENTIAL_SUFFIXES = (("_API_TOKEN", "_API_KEY", "_APIKEY", "_TOKEN", "_KEY"), ("_API_BASE", "_BASE_URL"))
+_CREDENTIAL_END = re.compile(r"(?i)(key|token|api_base|base_url)$")
 
 
 def builtin_rules_dir() -> Path:

@@ -241,7 +241,7 @@ def test_scope_from_path_conventions(tmp_path):
     assert {f.path: f.scope for f in report.findings} == {"src/app.py": "prod", "tests/test_app.py": "test", "examples/demo.py": "example"}
 
 
-def test_env_var_read_only_not_written(tmp_path):
+def test_env_var_read_or_written_but_not_removed(tmp_path):
     report = run(tmp_path, {"settings.py": """
         import os
         from os import getenv, environ
@@ -249,8 +249,10 @@ def test_env_var_read_only_not_written(tmp_path):
         B = getenv("MISTRAL_API_KEY")
         environ["GROQ_API_KEY"] = "x"
         C = environ["OPENAI_API_KEY"]
+        del environ["COHERE_API_KEY"]
+        environ.pop("XAI_API_KEY", None)
     """})
-    assert facts(report) == {(4, "anthropic", "env_var"), (5, "mistral", "env_var"), (7, "openai", "env_var")}
+    assert facts(report) == {(4, "anthropic", "env_var"), (5, "mistral", "env_var"), (6, "groq", "env_var"), (7, "openai", "env_var")}
 
 
 def test_project_module_serving_one_provider_counts_as_adapter(tmp_path):

@@ -8,7 +8,7 @@ from typing import Optional
 import libcst as cst
 
 from .models import MODEL_NAME, NOT_ROUTING, MODEL_ID
-from .syntax import first_arg, is_data_access, is_prose_call
+from .syntax import first_arg, is_data_access, is_prose_call, string_value
 from .values import Value
 
 # Methods that configure a framework object without calling the provider.
@@ -23,7 +23,8 @@ _PLUMBING_METHODS = {"close", "aclose", "__enter__", "__exit__", "__aenter__", "
 _DATA_CLASS = re.compile(r"[A-Z][A-Za-z0-9]*(Request|Response|Config|Params|Param|Error|Exception)$")
 _ENDPOINT_SETTING = re.compile(r"^([a-z][a-z0-9_]*?)_(base_url|api_base|api_url|host|endpoint|url)$")
 _CLIENT_ARGS = {"client", "async_client", "openai_client", "sync_client"}
-_ENV_READERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb", "decouple.config", "environ.Env.str"}
+# Calls that read or set one environment variable, named by their first argument.
+_ENV_ACCESS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb", "os.putenv", "decouple.config", "environ.Env.str"}
 _IMPORTERS = {"importlib.import_module", "importlib.__import__"}
 _MODEL_KEYWORDS = ("model", "model_name", "model_id", "modelId", "engine")  # where a vendor call takes its model
 _RETRY_KEYWORDS = ("max_retries", "num_retries", "retries", "max_attempts")
@@ -40,6 +41,7 @@ class CallsMixin:
         handled = self._call(node)
         if self.prose:
             return
+        self.setting_arguments(node, handled)
         callee = cst.helpers.get_full_name_for_node(node.func) or ""
         if not handled and not NOT_ROUTING.search(callee):
             # a call we cannot resolve may be a router of the project's own (a wrapper around LiteLLM)
@@ -77,11 +79,20 @@ class CallsMixin:
             if text:
                 self.call_values[id(node)] = self._dynamic_import(node, text)
             return True
-        if clean in _ENV_READERS:
+        if clean in _ENV_ACCESS:
             argument = first_arg(node, 0, "key")
             value = self.value_of(argument) if argument is not None else None
             for name in (value.choices if value is not None and value.choices else (value.text if value else None,)):
-                self._env_read(node, name, argument)
+                self.setting(node, name, argument)
+            return True
+        if clean == "os.environ.update":  # os.environ.update({"GROQ_API_KEY": key}, MISTRAL_API_KEY=...)
+            for arg in node.args:
+                if arg.keyword is not None:
+                    self.setting(node, arg.keyword.value)
+                elif isinstance(arg.value, cst.Dict):
+                    for element in arg.value.elements:
+                        if isinstance(element, cst.DictElement):
+                            self.setting(element.key, string_value(element.key), element.key)
             return True
         handled = path in self.cat.router_callables
         routes = []

@@ -18,6 +18,7 @@ from ..model import Finding
 from ..redact import redact
 from ..ruleset import Catalogue
 from .calls import CallsMixin
+from .credentials import CredentialsMixin
 from .fallbacks import FallbacksMixin
 from .flow import FlowMixin, Tables
 from .imports import ImportsMixin
@@ -31,7 +32,7 @@ from .walk import Walk
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's line ends; str.splitlines also splits at form feeds
 
 
-class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, FallbacksMixin, FlowMixin):
+class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, CredentialsMixin, FallbacksMixin, FlowMixin):
     """Collects findings and import facts for one module (or a notebook's joined cells).
 
     Each mixin owns one kind of evidence; this class owns the scopes and the findings list.
@@ -61,13 +62,14 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
         self.docstrings: set = set()
         self.skip_strings: set = set()
         self.string_parts: set = set()  # the pieces of an implicitly concatenated string
-        self.store_targets: set = set()
+        self.removed: set = set()  # targets of `del`
         self.tries: list = []  # stack of (try_id, part)
         self.try_members: dict = {}  # finding index -> [(try_id, part)]
         self.handler_calls: list = []  # (try_id, function name) called from an except handler
         self.function_findings: dict = {}  # function name -> finding indices
         self.function_depth = 0
         self._init_flow(hints)
+        self.model_collections: dict = {}  # name of a collection of model names -> its finding indices
 
     def _pos(self, node: cst.CSTNode) -> tuple:
         return self.positions.of(node, self.numbers.get(id(node)))
@@ -202,17 +204,10 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
         self.scopes.pop()
         self.class_attrs.pop()
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            self._mark_store(target.target)
-
     def leave_Assign(self, node: cst.Assign) -> None:
         value = self.value_of(node.value)
         for target in node.targets:
             self._assign(target.target, value, node.value)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._mark_store(node.target)
 
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
         value = self.value_of(node.value) if node.value is not None else None
@@ -220,17 +215,14 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
             value = self.record_annotated(node.target, node.annotation.annotation) or value
         if node.value is not None or value is not None:
             self._assign(node.target, value, node.value)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._mark_store(node.target)
-
-    def _mark_store(self, target) -> None:
-        self.store_targets.add(id(target))
+        else:
+            self.setting_field(node.target)
 
     def _assign(self, target, value: Optional[Value], value_node) -> None:
         if isinstance(target, cst.Name):
             self.bind(target.value, value)
             self.record_global(target.value, value)
+            self.setting_field(target)
             self._named_model(target.value, value_node)
         elif isinstance(target, cst.Attribute):
             if isinstance(target.value, cst.Name) and target.value.value == "self" and self.class_attrs:
@@ -261,7 +253,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
                     self.bind(element.value.value, Value(choices=strings))
 
     def visit_Del(self, node: cst.Del) -> None:
-        self._mark_store(node.target)  # `del os.environ["X"]` removes a setting, it does not read it
+        self.removed.add(id(node.target))  # `del os.environ["X"]` removes a setting: it configures nothing
 
     def visit_Assert(self, node: cst.Assert) -> None:
         self.in_assert += 1
@@ -275,10 +267,13 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
     def leave_Raise(self, node: cst.Raise) -> None:
         self.prose -= 1
 
-    def finish(self) -> list:
+    def finish(self, tree: Optional[ast.Module] = None) -> list:
+        """The module's findings; `tree` (its stdlib parse) tells model collections that only
+        describe capabilities from those that offer models (models.py)."""
         self._resolve_bindings()
         self._try_fallbacks()
-        return self.findings
+        dropped = self.capability_collections(tree)
+        return [f for i, f in enumerate(self.findings) if i not in dropped] if dropped else self.findings
 
     def arg_text(self, node: cst.Call, position, keyword) -> Optional[str]:
         """The string value of an argument, through names bound to constants."""
@@ -301,11 +296,11 @@ def extract_module(module: cst.Module, tree: Optional[ast.Module], catalogue: Ca
         try:
             extractor = _extract(module, lines, positions, catalogue, first_party, package)
             if extractor is not None:
-                return extractor.finish(), extractor.imports
+                return extractor.finish(tree), extractor.imports
         except PositionMismatch:
             pass
     extractor = _extract(module, lines, LibcstPositions(module), catalogue, first_party, package)
-    return extractor.finish(), extractor.imports
+    return extractor.finish(tree), extractor.imports
 
 
 def _extract(module, lines, positions, catalogue, first_party, package) -> Optional[ModuleExtractor]:
