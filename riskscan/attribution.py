@@ -67,16 +67,17 @@ def compatible_clients(findings: list, catalogue) -> list:
 
     `AsyncOpenAI(base_url=self.base_url)` in a module whose only endpoint and credential are
     DeepSeek's reaches DeepSeek: when nothing in the file is OpenAI's own (its endpoint, its
-    variables, its models, its adapters) and exactly one other provider is named by endpoint or
-    variable without an SDK of its own there, the client's findings belong to that provider. The
+    variables, its models routed by prefix, its adapters) and exactly one other provider is named
+    by endpoint or variable without an SDK of its own there, the client's findings belong to that provider. The
     project's own OpenAI-compatible wrapper, subclassed and pointed at another provider, is the
     same SDK one step removed.
     """
     sdk = [f for f in findings if f.vendor == "openai" and (f.kind in ("import", "call", "type") or _first_party(f))]
-    own = [f for f in findings if f.vendor == "openai" and f.kind not in ("lifecycle", "legacy_api") and f not in sdk]
+    own = [f for f in findings if f.vendor == "openai" and f.kind not in ("lifecycle", "legacy_api") and f not in sdk
+           and not _bare_config_model(f)]  # `gpt-oss-120b` as a setting: hosted_models decides where it runs
     if own or not sdk:
         return findings
-    with_sdk = {f.vendor for f in findings if f.kind in ("import", "call", "adapter")}
+    with_sdk = {f.vendor for f in findings if f.kind in ("import", "call")}
     named = {f.vendor for f in findings if f.kind in ("endpoint", "env_var") and f.vendor not in with_sdk}
     if len(named) != 1:
         return findings

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import replace
 from typing import Optional
 
@@ -268,12 +269,21 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         self.prose -= 1
 
     def finish(self, tree: Optional[ast.Module] = None) -> list:
-        """The module's findings; `tree` (its stdlib parse) tells model collections that only
-        describe capabilities from those that offer models (models.py)."""
+        """The module's findings; its stdlib parse (`tree`, or one made here when a model
+        collection needs it) tells collections that only describe capabilities from those that
+        offer models (models.py)."""
         self._resolve_bindings()
         self._try_fallbacks()
-        dropped = self.capability_collections(tree)
+        dropped = self.capability_collections(tree if tree is not None else self._stdlib_tree)
         return [f for i, f in enumerate(self.findings) if i not in dropped] if dropped else self.findings
+
+    def _stdlib_tree(self) -> Optional[ast.Module]:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return ast.parse("\n".join(self.lines))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None  # grammar this Python cannot read: collections keep their findings
 
     def arg_text(self, node: cst.Call, position, keyword) -> Optional[str]:
         """The string value of an argument, through names bound to constants."""
@@ -294,29 +304,33 @@ def extract_module(module: cst.Module, tree: Optional[ast.Module], catalogue: Ca
     if tree is not None:
         positions = StdlibPositions(module, tree, lines)
         try:
-            extractor = _extract(module, lines, positions, catalogue, first_party, package)
+            extractor = _walked(module, lines, positions, catalogue, first_party, package)
             if extractor is not None:
                 return extractor.finish(tree), extractor.imports
         except PositionMismatch:
             pass
-    extractor = _extract(module, lines, LibcstPositions(module), catalogue, first_party, package)
+    extractor = _walked(module, lines, LibcstPositions(module), catalogue, first_party, package)
     return extractor.finish(tree), extractor.imports
 
 
-def _extract(module, lines, positions, catalogue, first_party, package) -> Optional[ModuleExtractor]:
+def _walked(module, lines, positions, catalogue, first_party, package) -> Optional[ModuleExtractor]:
     """The module walked once, or twice when the first walk met a client's use before its
     definition (flow.py); None when the positions of the stdlib tree do not agree."""
-    hints = None
-    for _ in range(2):
-        extractor = ModuleExtractor(catalogue, lines, positions, first_party, package, hints)
-        walk = Walk(extractor, extractor.numbers)
-        walk.run(module)
-        if not positions.agrees(walk.counts):
-            return None
-        hints = extractor.hints_for_second_walk() if hints is None else None
-        if hints is None:
-            return extractor
-    return extractor
+    extractor, walk = _extract(module, lines, positions, catalogue, first_party, package)
+    if not positions.agrees(walk.counts):
+        return None
+    hints = extractor.hints_for_second_walk()
+    if hints is None:
+        return extractor
+    extractor, walk = _extract(module, lines, positions, catalogue, first_party, package, hints)
+    return extractor if positions.agrees(walk.counts) else None
+
+
+def _extract(module, lines, positions, catalogue, first_party, package, hints=None) -> tuple:
+    extractor = ModuleExtractor(catalogue, lines, positions, first_party, package, hints)
+    walk = Walk(extractor, extractor.numbers)
+    walk.run(module)
+    return extractor, walk
 
 
 _RETRY_DECORATORS = ("retry", "on_exception", "on_predicate", "retry_context")

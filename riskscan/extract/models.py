@@ -177,12 +177,13 @@ class ModelsMixin:
         elif _DEPLOYMENT_NAME.search(name):
             self._contextual_model(declared_default(value_node), bare=False)
 
-    def capability_collections(self, tree) -> set:
+    def capability_collections(self, tree) -> set:  # tree: the stdlib parse, or a function that makes it
         """Indices of the findings of model collections that only describe capabilities:
         `REASONING_MODELS = {"o1", ...}` read only by `model in REASONING_MODELS` or
         `model.startswith(VISION_MODELS)` selects nothing. A collection the module iterates,
         passes on or never reads (another module may) offers models, and keeps its findings."""
         names = {name for name, indices in self.model_collections.items() if indices}
+        tree = tree() if names and callable(tree) else tree
         if not names or tree is None:
             return set()
         uses = _collection_uses(tree, names)
