@@ -9,6 +9,7 @@ import libcst as cst
 
 from .models import MODEL_NAME, NOT_ROUTING, MODEL_ID
 from .syntax import first_arg, is_data_access, is_prose_call, string_value
+from .flow import CLASS
 from .values import Value
 
 # Methods that configure a framework object without calling the provider.
@@ -73,6 +74,9 @@ class CallsMixin:
                 return True
             self._with_fallbacks(node)
             return False
+        if path.startswith(CLASS):  # one of the module's own classes
+            self.call_values[id(node)] = self.module_class_call(path)
+            return self.call_values[id(node)].vendor is not None
         clean = path.replace("()", "")
         if clean in _IMPORTERS:
             text = self.arg_text(node, 0, "name")

@@ -21,7 +21,7 @@ from ..ruleset import Catalogue
 from .calls import CallsMixin
 from .credentials import CredentialsMixin
 from .fallbacks import FallbacksMixin
-from .flow import FlowMixin, Tables
+from .flow import CLASS, FlowMixin, Tables
 from .imports import ImportsMixin
 from .models import ModelsMixin
 from .positions import LibcstPositions, PositionMismatch, StdlibPositions
@@ -118,6 +118,10 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
             base = self.value_of(node.value)
             if base is None or not base.path:
                 return None
+            if base.path.startswith(CLASS) and base.path.endswith("()"):  # `bot.client` of `bot = Bot()`
+                found = self.instance_attr(base.path, node.attr.value)
+                if found is not None:
+                    return found
             return replace(base, path=f"{base.path}.{node.attr.value}", text=None, node=None)
         if isinstance(node, cst.Call):
             return self.call_values.get(id(node))
@@ -132,7 +136,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
             # `cfg.url or os.getenv("X") or "https://api.x.ai/v1"`: the literal is what runs by default
             for option in alternatives(node):
                 value = self.value_of(option)
-                if value is not None and (value.text is not None or value.vendor):
+                if value is not None and (value.text is not None or value.vendor or value.path.startswith(CLASS)):
                     return value
             return None
         text = string_value(node)
@@ -193,7 +197,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         self.scopes.pop()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.bind(node.name.value, None)
+        self.bind(node.name.value, Value(path=CLASS + ".".join(self.names + [node.name.value])))
         self.names.append(node.name.value)
         self.scopes.append({})
         self.class_attrs.append({})

@@ -20,6 +20,7 @@ import libcst as cst
 from .syntax import string_value
 from .values import Value
 
+CLASS = ".class:"  # path prefix of a class of this module (".class:Bot"), and of its instances (".class:Bot()")
 _PROPERTY_DECORATORS = {"property", "cached_property"}
 _DEPTH = 4  # how far one table entry may point at another (`return self.client` -> `__init__`)
 
@@ -118,6 +119,8 @@ class FlowMixin:
         value = self.value_of(node)
         if value is not None and (value.vendor or value.routes):
             return value if not value.result else None  # a factory returns a client, not a response
+        if value is not None and value.path.startswith(CLASS) and value.path.endswith("()"):
+            return value  # an instance of one of the module's classes
         if isinstance(node, cst.Await):
             node = node.expression
         call = isinstance(node, cst.Call)
@@ -144,6 +147,34 @@ class FlowMixin:
             if owner in self.flow.bases or (self.hints is not None and owner in self.hints.bases):
                 return self._resolve(("returns", owner, func.attr.value), 0)  # a static or class method
         return None
+
+    def module_class_call(self, path: str) -> Value:
+        """`Bot(...)`, `bot.get_client()`, `Bot.create()`: an instance of a class of this module, or
+        what its method returns; an empty Value when neither is known."""
+        rest = path[len(CLASS):]
+        if self._is_class(rest):
+            return Value(path=f"{path}()")
+        owner, instance, method = rest.partition("().")
+        if not instance:
+            owner, _, method = rest.rpartition(".")
+        if owner and method and "(" not in method and "." not in method and self._is_class(owner):
+            return self._resolve(("returns", owner, method), 0) or Value()
+        return Value()
+
+    def _is_class(self, key: str) -> bool:
+        return key in self.flow.bases or key in self.scopes[0] and self.scopes[0][key] is not None \
+            and self.scopes[0][key].path == CLASS + key or self.hints is not None and key in self.hints.bases
+
+    def visit_Module(self, node: cst.Module) -> None:
+        """The module's classes are known before the walk reaches them: code above a class can
+        build it (`model_class = Responses if ... else Chat`)."""
+        for statement in node.body:
+            if isinstance(statement, cst.ClassDef):
+                self.scopes[0][statement.name.value] = Value(path=CLASS + statement.name.value)
+
+    def instance_attr(self, path: str, name: str) -> Optional[Value]:
+        """`bot.client` where `bot = Bot()`: what the class's methods store on `self.client`."""
+        return self._resolve(("attr", path[len(CLASS):-2], name), 0, record=False)
 
     def self_attr(self, name: str) -> Optional[Value]:
         """What `self.<name>` holds in the enclosing class, its bases in the module, or a property."""
@@ -217,7 +248,7 @@ class FlowMixin:
         """The tables to walk the module again with, when they resolve a use the walk met too early."""
         if not self.misses:
             return None
-        if not any(self._resolve(miss, 0, record=False) is not None for miss in self.misses):
+        if not any(getattr(self._resolve(miss, 0, record=False), "vendor", None) for miss in self.misses):
             return None
         # finding indices belong to this walk: the next one numbers its findings afresh
         return Tables(
