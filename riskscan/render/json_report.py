@@ -94,6 +94,7 @@ def finding_dict(finding, vendors) -> dict:
         "severity": finding.severity, "message": finding_message(finding, vendors),
         "snippet": finding.snippet, "detail": finding.detail, "function": finding.function or None,
         "framework": finding.framework, "model": finding.model, "lock_in_class": finding.lock_in_class,
+        "service": finding.service,
     }
     if finding.cell is not None:
         data["cell"] = finding.cell
