@@ -67,16 +67,23 @@ class CredentialsMixin:
         also talks to other providers): there only the values count."""
         if self.prose or self.in_assert:
             return
-        callee = cst.helpers.get_full_name_for_node(node.func) or ""
-        if any(word in callee.rsplit(".", 1)[-1].lower() for word in _REMOVING):
-            return
+        found = []
         for arg in node.args:
             keyword = arg.keyword.value if arg.keyword is not None else None
             if keyword is not None and not vendor_call and keyword.lower().endswith(_ENDINGS) and keyword.lower() not in _BARE:
-                self.setting(node, keyword)
-            if keyword is None or keyword in _NAMING_KEYWORDS:
-                if id(arg.value) not in self.skip_strings:
-                    self.setting(arg.value, string_value(arg.value), arg.value)
+                found.append((node, keyword, None))
+            value = arg.value
+            if (keyword is None or keyword in _NAMING_KEYWORDS) and type(value) is cst.SimpleString and id(value) not in self.skip_strings:
+                text = string_value(value)
+                if text and self.cat.credential_for(text):
+                    found.append((value, text, value))
+        if not found:
+            return
+        callee = cst.helpers.get_full_name_for_node(node.func) or ""
+        if any(word in callee.rsplit(".", 1)[-1].lower() for word in _REMOVING):
+            return
+        for where, name, name_node in found:
+            self.setting(where, name, name_node)
 
     def setting_field(self, target) -> None:
         """A settings class's field named like a provider's variable: `openai_api_key: SecretStr`."""

@@ -12,6 +12,7 @@ they pay for the second walk.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
@@ -22,6 +23,7 @@ from .values import Value
 
 CLASS = ".class:"  # path prefix of a class of this module (".class:Bot"), and of its instances (".class:Bot()")
 _PROPERTY_DECORATORS = {"property", "cached_property"}
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DEPTH = 4  # how far one table entry may point at another (`return self.client` -> `__init__`)
 
 
@@ -46,6 +48,7 @@ class FlowMixin:
         self.functions: list = []  # (key, class key of a method or None, is a property)
         self.global_names: list = []  # per function: names declared `global`
         self.late_derived: list = []  # (binding, vendor) for bindings a hint names before the walk made them
+        self._chains: dict = {}
 
     # --- recording ---------------------------------------------------------------------------
     def _enter_class(self, node: cst.ClassDef) -> None:
@@ -205,7 +208,15 @@ class FlowMixin:
         return None
 
     def _chain(self, owner: str) -> list:
-        """The class and its base classes defined in this module, nearest first."""
+        """The class and its base classes defined in this module, nearest first (kept until
+        the walk meets another class, which may be a base)."""
+        key = (owner, len(self.flow.bases))
+        chain = self._chains.get(key)
+        if chain is None:
+            chain = self._chains[key] = self._bases_of(owner)
+        return chain
+
+    def _bases_of(self, owner: str) -> list:
         chain, queue = [], [owner]
         while queue and len(chain) < 16:
             key = queue.pop(0)
@@ -220,8 +231,13 @@ class FlowMixin:
     def annotation_value(self, node) -> Optional[Value]:
         """The client or adapter instance a type annotation declares: `OpenAI`, `Optional[AsyncOpenAI]`,
         `"OpenAI | None"`; None for anything else."""
+        if type(node) is cst.Name:  # the common case, `str` or `OpenAI`: one look-up
+            value = self.lookup(node.value)
+            return self._instance_of(value) if value is not None and value.binding is not None else None
         text = string_value(node)
         if text is not None:
+            if not any(getattr(self.lookup(name), "binding", None) is not None for name in _IDENTIFIER.findall(text)):
+                return None  # no imported provider class is named: no need to parse the string
             try:
                 node = cst.parse_expression(text)
             except (cst.ParserSyntaxError, RecursionError, ValueError):
@@ -237,7 +253,10 @@ class FlowMixin:
             return self.annotation_value(node.left) or self.annotation_value(node.right)
         if not isinstance(node, (cst.Name, cst.Attribute)):
             return None
-        value = self.value_of(node)
+        return self._instance_of(self.value_of(node))
+
+    def _instance_of(self, value: Optional[Value]) -> Optional[Value]:
+        """An instance of the client or adapter class `value` names."""
         entry = self.cat.entry_for(value.path) if value is not None and value.path and not value.vendor else None
         if entry is None or entry.discriminator:
             return None
