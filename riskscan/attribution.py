@@ -22,7 +22,8 @@ from .model import Finding
 from .redact import redact
 from .structure import MODULE_BODY
 
-_RUNTIME_KINDS = ("import", "call", "adapter", "endpoint", "env_var")
+# Evidence that a module serves a provider (building its request types is provider-specific code too).
+_SERVING_KINDS = ("import", "call", "adapter", "endpoint", "env_var", "type")
 
 
 def attribute(results: list, catalogue, root: Path, scopes: dict) -> list:
@@ -116,9 +117,12 @@ def provider_module_findings(results: list, catalogue, root: Path, scopes: dict)
 
 def _served_vendor(result, catalogue):
     """The one provider a module exists for: its own evidence names only that provider, and so does
-    its name. A module that only imports an SDK (to re-export its types) serves nothing."""
-    vendors = {f.vendor for f in result.findings if f.kind in _RUNTIME_KINDS and not f.type_only}
-    if len(vendors) != 1 or all(f.kind == "import" for f in result.findings if f.kind in _RUNTIME_KINDS):
+    its name. A module that only imports an SDK (to re-export its types) serves nothing, nor does a
+    variable other services share (`GOOGLE_API_KEY` of a Google Maps tool)."""
+    evidence = [f for f in result.findings if f.kind in _SERVING_KINDS and not f.type_only
+                and not (f.kind == "env_var" and f.detail in catalogue.shared_env_vars)]
+    vendors = {f.vendor for f in evidence}
+    if len(vendors) != 1 or all(f.kind == "import" for f in evidence):
         return None
     vendor = next(iter(vendors))
     parts = set(result.module.split("."))
