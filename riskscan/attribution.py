@@ -116,17 +116,23 @@ def provider_module_findings(results: list, catalogue, root: Path, scopes: dict)
 
 
 def _served_vendor(result, catalogue):
-    """The one provider a module exists for: its own evidence names only that provider, and so does
-    its name. A module that only imports an SDK (to re-export its types) serves nothing, nor does a
+    """The one provider a module exists for: the provider of its own evidence that its name names
+    most precisely. A module that only imports an SDK (to re-export its types) serves nothing, nor does a
     variable other services share (`GOOGLE_API_KEY` of a Google Maps tool)."""
     evidence = [f for f in result.findings if f.kind in _SERVING_KINDS and not f.type_only
                 and not (f.kind == "env_var" and f.detail in catalogue.shared_env_vars)]
-    vendors = {f.vendor for f in evidence}
-    if len(vendors) != 1 or all(f.kind == "import" for f in evidence):
+    if all(f.kind == "import" for f in evidence):
         return None
-    vendor = next(iter(vendors))
     parts = set(result.module.split("."))
-    return vendor if any(_names(part, alias) for part in parts for alias in _aliases(vendor, catalogue)) else None
+    named = {}  # vendor -> length of the longest of its names the module's name carries
+    for vendor in {f.vendor for f in evidence}:
+        lengths = [len(alias) for alias in _aliases(vendor, catalogue) for part in parts if _names(part, alias)]
+        if lengths:
+            named[vendor] = max(lengths)
+    best = sorted(named, key=lambda v: -named[v])
+    if not best or len(best) > 1 and named[best[0]] == named[best[1]]:
+        return None
+    return best[0]  # `embedder/azure_openai.py` serves Azure OpenAI, though it imports openai's AsyncOpenAI too
 
 
 def _aliases(vendor: str, catalogue) -> set:
