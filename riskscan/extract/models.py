@@ -208,16 +208,38 @@ class ModelsMixin:
 
 def _collection_uses(tree: ast.Module, names: set) -> dict:
     """name -> how the module reads it: {"membership"} when only as the right side of `in` /
-    `not in` or as the argument of `startswith`/`endswith`, "other" among them otherwise."""
+    `not in`, as the argument of `startswith`/`endswith`, or as what a loop or comprehension
+    runs over only to test each element (`for m in NAMES: if m in model`); "other" among them
+    otherwise."""
     membership = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Compare):
             membership.update(id(c) for op, c in zip(node.ops, node.comparators) if isinstance(op, (ast.In, ast.NotIn)))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MEMBERSHIP_METHODS:
             membership.update(id(arg) for arg in node.args)
+        elif isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name):
+            if _only_tested(node.target.id, node.body):
+                membership.add(id(node.iter))
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)) and len(node.generators) == 1:
+            generator = node.generators[0]
+            if isinstance(generator.target, ast.Name) and _only_tested(generator.target.id, [node.elt] + generator.ifs):
+                membership.add(id(generator.iter))
     uses: dict = {}
     for node in ast.walk(tree):
         name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
         if name in names and isinstance(node.ctx, ast.Load):
             uses.setdefault(name, set()).add("membership" if id(node) in membership else "other")
     return uses
+
+
+def _only_tested(variable: str, nodes: list) -> bool:
+    """Whether every read of `variable` in `nodes` is inside a comparison or a startswith/endswith test."""
+    tested, reads = set(), set()
+    for top in nodes:
+        for node in ast.walk(top):
+            if isinstance(node, ast.Compare) or (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                                                 and node.func.attr in _MEMBERSHIP_METHODS):
+                tested.update(id(n) for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == variable)
+            elif isinstance(node, ast.Name) and node.id == variable and isinstance(node.ctx, ast.Load):
+                reads.add(id(node))
+    return bool(reads) and reads <= tested
