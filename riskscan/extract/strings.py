@@ -22,12 +22,15 @@ class StringsMixin:
             return
         key = node.slice[0].slice.value
         text = string_value(key)
-        if text is None:
+        if text is None and not isinstance(key, cst.Name):
             return
         value = self.value_of(node.value)
         if value is not None and value.path == "os.environ":
-            self.setting(node, text, key)
-        else:
+            # `for name in ("GROQ_API_KEY", ...): os.environ[name] = ...` sets each of them
+            names = (text,) if text is not None else getattr(self.value_of(key), "choices", ())
+            for name in names:
+                self.setting(node, name, key)
+        elif text is not None:
             self.settings_key(node, text)
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
