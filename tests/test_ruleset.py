@@ -37,6 +37,13 @@ def _write(tmp_path, name, text, sub="vendors"):
     return tmp_path
 
 
+def _rejected(tmp_path) -> RuleFileError:
+    """The error a rule directory with broken files raises."""
+    with pytest.raises(RuleFileError) as caught:
+        load_catalogue([tmp_path])
+    return caught.value
+
+
 GOOD = """
     id = "acme_gateway"
     name = "ACME internal LLM gateway"
@@ -80,16 +87,15 @@ def test_every_problem_in_every_file_is_reported_with_file_line_and_key(tmp_path
         [models]
         patterns = ["(unclosed"]
     """)
-    with pytest.raises(RuleFileError) as caught:
-        load_catalogue([tmp_path])
-    text = str(caught.value)
+    error = _rejected(tmp_path)
+    text = str(error)
     assert "broken_one.toml:4: kind: 'hosted_ap' is not one of" in text
     assert "broken_one.toml:6: colour: unknown key" in text
     assert "company: required key is missing" in text
     assert "broken_one.toml:9: clients[0].qualnames[1]" in text
     assert "broken_two.toml:8: models.patterns[0]: invalid regular expression" in text
     assert "broken_two.toml" in text and "must equal the file name" not in text or "other_name" in text
-    assert len(caught.value.problems) >= 5
+    assert len(error.problems) >= 5
 
 
 def test_id_must_match_file_name(tmp_path):
@@ -140,9 +146,7 @@ def test_type_modules_and_services_are_validated(tmp_path):
     service = "vector_db"
     calls = ["indexes"]
     ''')
-    with pytest.raises(RuleFileError) as caught:
-        load_catalogue([tmp_path])
-    text = str(caught.value)
+    text = str(_rejected(tmp_path))
     assert "acme_gateway.toml:10: sdk.type_modules[1]: 'other_sdk.types' is not below one of this vendor's import_roots" in text
     assert "acme_two.toml:16: services[0].service: 'vector_db' is not one of" in text
 
