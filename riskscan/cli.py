@@ -12,6 +12,7 @@ from . import __version__
 from .api import ScanOptions, collecting_less, scan
 from .cache import default_cache_dir
 from .cli_gate import GATE_COMMANDS, config_option, current_config, warn_unresolved_entry_points
+from .cli_portfolio import COMMANDS as PORTFOLIO_COMMANDS
 from .dependencies import load_tables
 from .diff import read_report
 from .errors import RiskscanError, UsageError
@@ -171,7 +172,7 @@ def _guarded(action, debug: bool):
         sys.exit(130)
 
 
-for _command in GATE_COMMANDS:
+for _command in GATE_COMMANDS + PORTFOLIO_COMMANDS:
     cli.add_command(_command)
 
 
