@@ -26,19 +26,23 @@ def _cli():
     return cli
 
 
-def _outputs(func):
+def _outputs(formats: tuple):
     """--format, -o (repeatable, the format from each extension), -q: shared by the three commands."""
+    names = " ".join(suffix for suffix, fmt in PORTFOLIO_EXTENSIONS if fmt in formats and suffix not in (".markdown", ".htm"))
     decorators = [
-        click.option("--format", "fmt", type=click.Choice(PORTFOLIO_FORMATS), default=None,
-                      help="Output format (default: markdown, or what the -o extension names)."),
+        click.option("--format", "fmt", type=click.Choice(formats), default=None,
+                     help="Output format (default: markdown, or what the -o extension names)."),
         click.option("-o", "--output", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-                     help="Write to FILE instead of stdout; repeatable, each in the format its extension names (.json .md .html .csv)."),
+                     help=f"Write to FILE instead of stdout; repeatable, each in the format its extension names ({names})."),
         click.option("-q", "--quiet", is_flag=True, help="No progress or \"wrote FILE\" messages on stderr."),
-        click.option("--debug", is_flag=True, help="Show tracebacks for internal errors."),
     ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+
+    def apply(func):
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return apply
 
 
 def _write(output, fmt, quiet: bool, render, formats=PORTFOLIO_FORMATS) -> None:
@@ -88,10 +92,11 @@ def _portfolio_options(func):
                      help="Day retirements are counted from (default: the newest report's, else today)."),
         click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
                      help="Repositories listed under worst grades and biggest changes."),
+        click.option("--debug", is_flag=True, help="Show tracebacks for internal errors."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
-    return _outputs(func)
+    return _outputs(PORTFOLIO_FORMATS)(func)
 
 
 @portfolio_group.command("report")
@@ -216,4 +221,38 @@ def _progress(total: int):
     return report
 
 
-COMMANDS = (portfolio_group,)
+# --- riskscan history -----------------------------------------------------------------------------
+
+@click.command("history")
+@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path), is_eager=True)
+@config_option
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only commits made on or after this day (YYYY-MM-DD).")
+@click.option("--every", default="1", show_default=True, metavar="week|month|N",
+              help="Scan the newest commit of each week or month, or every Nth commit (counted back from the newest).")
+@click.option("--ref", default="HEAD", show_default=True, help="The branch, tag or commit whose first-parent history is scanned.")
+@click.option("--retiring-within", type=click.IntRange(min=0), default=DEFAULT_WINDOW, show_default=True, metavar="DAYS",
+              help="Report models that retire within DAYS of --as-of.")
+@_outputs(HISTORY_FORMATS)
+@scan_options
+def history_command(path, since, every, ref, retiring_within, fmt, output, quiet, debug, **scan):
+    """Scan past commits of PATH's repository (first-parent) straight from git objects, and show the trend."""
+    from dataclasses import replace
+
+    from .escape import dump_json
+    from .history.html import render_html
+    from .history.markdown import render_markdown
+    from .history.run import history
+    from .render.progress import ProgressBar
+
+    cli = _cli()
+    options = replace(build_options(**scan), retiring_within=retiring_within)
+    bar = ProgressBar(enabled=False if quiet else None, unit="commits")
+    with bar:
+        document = cli._guarded(lambda: history(path, options, ref, since.date() if since else None, every, bar), debug)
+    renderers = {"json": lambda: dump_json(document), "markdown": lambda: render_markdown(document),
+                 "html": lambda: render_html(document)}
+    cli._guarded(lambda: _write(output, fmt, quiet, lambda chosen: renderers[chosen](), HISTORY_FORMATS), debug)
+    sys.exit(cli.EXIT_OK)
+
+
+COMMANDS = (portfolio_group, history_command)

@@ -15,7 +15,7 @@ from ..model import Finding
 
 EVIDENCE = 3  # call-site locations kept per supplier (the register's evidence column)
 PLAN_B_KINDS = ("runtime", "config", "none")
-COUNTS = ("name", "call_sites", *PLAN_B_KINDS, "reach")  # what a compact supplier row keeps
+COUNTS = ("name", "prod_findings", "call_sites", *PLAN_B_KINDS, "reach")  # what a compact supplier row keeps
 
 
 def repo_facts(report: dict) -> dict:
@@ -81,7 +81,7 @@ def _supplier(row: dict, sites: list, entries: list, report: dict, weight: float
     stops = [e for e in entries if vendor in (e.get("unprotected_vendors") or ())]
     return {
         "name": row.get("name", vendor), "company": row.get("company", ""), "kind": row.get("kind", ""),
-        "call_sites": len(own), **_plan_b_counts(own),
+        "prod_findings": row.get("prod_findings", 0), "call_sites": len(own), **_plan_b_counts(own),
         # R_v of DOMAIN.md 5(1): the criticality of the entry points that reach a primary site of v
         "reach": round((row.get("exposure") or 0.0) * weight, 2),
         "stops": [_label(e) for e in stops],
