@@ -6,6 +6,8 @@ that shows it: it happened after the scanned commit before.
 """
 from __future__ import annotations
 
+from ..portfolio.facts import present
+
 
 def suppliers(points: list) -> list:
     """Per supplier: the commit where it first appeared, where it was last seen, and where it went (if it did)."""
@@ -57,7 +59,7 @@ def _step_events(before: dict, after: dict) -> list:
 
 
 def _present(point: dict) -> set:
-    return {v for v, row in point["facts"]["suppliers"].items() if row.get("prod_findings") or row.get("call_sites")}
+    return present(point["facts"])
 
 
 def _names(point) -> dict:

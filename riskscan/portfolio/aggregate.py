@@ -14,7 +14,7 @@ from typing import Optional
 
 from .. import __version__
 from ..score import concentration_band, hhi
-from .facts import PLAN_B_KINDS
+from .facts import PLAN_B_KINDS, present
 from .inputs import PORTFOLIO_KIND
 
 SCHEMA_VERSION = "1.0"
@@ -171,16 +171,12 @@ def _changes(members: list, top: int) -> list:
 
 
 def _change(name: str, before: dict, after: dict, since: str) -> dict:
-    old, new = set(_used(before)), set(_used(after))
+    old, new = present(before), present(after)
     delta = None if before.get("risk") is None or after.get("risk") is None else round(after["risk"] - before["risk"], 1)
     return {"name": name, "since": since, "grade_before": before.get("grade"), "grade_after": after.get("grade"),
             "risk_before": before.get("risk"), "risk_after": after.get("risk"), "risk_change": delta,
             "call_sites_before": before.get("call_sites"), "call_sites_after": after.get("call_sites"),
             "suppliers_added": sorted(new - old), "suppliers_removed": sorted(old - new)}
-
-
-def _used(facts: dict) -> list:
-    return [v for v, row in facts["suppliers"].items() if row["call_sites"]]
 
 
 def _retirements(members: list, as_of: date) -> list:

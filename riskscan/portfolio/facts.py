@@ -109,6 +109,11 @@ def _retirement(row: dict) -> dict:
     return {key: row.get(key) for key in ("model", "vendor", "retire_date", "date_kind", "status", "where")}
 
 
+def present(facts: dict) -> set:
+    """The suppliers production code shows any evidence of (an import, a call, a credential, a fallback)."""
+    return {v for v, row in facts["suppliers"].items() if row.get("prod_findings") or row.get("call_sites")}
+
+
 def compact(facts: dict) -> dict:
     """The counts of the facts without the lists (a history keeps one of these per commit)."""
     keep = {key: value for key, value in facts.items() if key not in ("suppliers", "retirements")}

@@ -45,9 +45,12 @@ def _outages(org: dict) -> list:
     rows = [s for s in org["suppliers"] if s["if_fails"]["entry_points_stop"] or s["if_fails"]["repositories_not_resolved"]]
     if not rows:
         return []
-    return ["### If a supplier fails", ""] + [f"- {md(words.if_fails(s, org))} Repositories: "
-                                              f"{', '.join(md(n) for n in s['if_fails']['repositories_stop']) or 'none'}."
-                                              for s in rows] + [""]
+    return ["### If a supplier fails", ""] + [f"- {md(words.if_fails(s, org))}{_stopping(s)}" for s in rows] + [""]
+
+
+def _stopping(supplier: dict) -> str:
+    names = supplier["if_fails"]["repositories_stop"]
+    return f" Repositories: {', '.join(md(n) for n in names)}." if names else ""
 
 
 def _retirements(org: dict) -> list:
