@@ -197,7 +197,7 @@ def _targets(sources, executor: str, scheduler) -> tuple:
 def _members(entries, outcomes, reports_dir) -> list:
     from .escape import dump_json
     from .portfolio.inputs import member_of
-    from .portfolio.sources import display
+    from .portfolio.sources import display, file_name
 
     by_name = {o["name"]: o for o in outcomes}
     members = []
@@ -205,7 +205,7 @@ def _members(entries, outcomes, reports_dir) -> list:
         outcome = by_name[entry.name]
         if reports_dir is not None and "report" in outcome:
             Path(reports_dir).mkdir(parents=True, exist_ok=True)
-            _cli().write_atomically(Path(reports_dir) / f"{entry.name}.json", dump_json(outcome["report"]))
+            _cli().write_atomically(Path(reports_dir) / f"{file_name(entry.name)}.json", dump_json(outcome["report"]))
         members.append(member_of(entry, outcome.get("report"), display(entry.source), outcome.get("error", "")))
     return members
 

@@ -216,3 +216,24 @@ def test_portfolio_reads_histories_for_the_organisations_trend(steps, trend, tmp
     assert [(t["period"], t["call_sites"], t["suppliers"], t["runtime_share"]) for t in org["trend"]] == \
         [("2026-01", 1, 1, 0.0), ("2026-02", 2, 2, 0.0), ("2026-03", 2, 2, 0.5)]
     assert org["changes"][0]["suppliers_added"] == ["anthropic"]
+
+
+def test_a_module_added_to_a_folder_leaves_its_neighbours_cached(tmp_path, monkeypatch):
+    """The cache key holds only the first-party names that shadow a vendor package: the only ones an
+    analysis reads. A new `util.py` beside `api.py` must not send `api.py` to be analysed again; a
+    new `openai.py` (which shadows the SDK for its neighbours) must send every neighbour."""
+    tree = tmp_path / "tree" / "app"
+    tree.mkdir(parents=True)
+    (tree / "api.py").write_text(ONE_VENDOR, encoding="utf-8")
+    analysed = []
+    original = api.analyse_file
+    monkeypatch.setattr(api, "analyse_file", lambda source, *a, **k: analysed.append(source.relpath) or original(source, *a, **k))
+    options = ScanOptions(jobs=1, cache_dir=tmp_path / "cache", as_of=date(2026, 11, 23))
+    api.scan(tree.parent, options)
+    (tree / "util.py").write_text("def clean(text):\n    return text.strip()\n", encoding="utf-8")
+    api.scan(tree.parent, options)
+    assert analysed == ["app/api.py", "app/util.py"]
+    (tree / "openai.py").write_text("def OpenAI():\n    return None\n", encoding="utf-8")
+    report = api.scan(tree.parent, options)
+    assert sorted(analysed[2:]) == ["app/api.py", "app/openai.py", "app/util.py"]
+    assert not [f for f in report.findings if f.vendor == "openai" and f.kind == "call"]  # now first-party

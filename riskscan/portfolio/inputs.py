@@ -101,7 +101,7 @@ def _member(path: Path, data: dict) -> Member:
 
 
 def _set_report(member: Member, data: dict, source) -> None:
-    member.facts, member.source = repo_facts(data), str(source)
+    member.facts, member.source, member.error = repo_facts(data), str(source), ""
     member.notes += _version_notes(data, source)
 
 
@@ -110,6 +110,8 @@ def _add_history(member: Member, data: dict, path: Path) -> None:
     member.history = list(data.get("points") or [])
     if member.facts is None and data.get("latest"):
         member.facts, member.source = data["latest"], member.source or str(path)
+    elif member.facts is None:
+        member.error, member.source = f"{path}: this history scanned no commit", member.source or str(path)
 
 
 def load(path: Path, explicit: bool, kinds=("report", HISTORY_KIND)) -> Optional[dict]:

@@ -138,7 +138,7 @@ def run_dask(entries: list, settings: Settings, scheduler: str, progress=None) -
     except ImportError:
         raise UsageError("--executor dask needs Dask: pip install 'riskscan[dask]'") from None
     try:
-        client = Client(scheduler, timeout="20s")
+        client = Client(scheduler, timeout="10s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     with client:

@@ -32,6 +32,11 @@ def display(source: str) -> str:
     return hide_credentials(source)
 
 
+def file_name(name: str) -> str:
+    """A repository name as one safe file or folder name (a manifest may name `acme/helpdesk`)."""
+    return re.sub(r"[^\w.-]", "_", name).strip(".") or "repository"
+
+
 @contextmanager
 def checkout(source: str, name: str, ref: str = "", timeout: float = CLONE_TIMEOUT):
     """The folder to scan: `source` itself, or a shallow clone of it that is deleted on exit."""
@@ -44,7 +49,7 @@ def checkout(source: str, name: str, ref: str = "", timeout: float = CLONE_TIMEO
     parent = Path(tempfile.mkdtemp(prefix="riskscan-portfolio-"))
     try:
         # the clone's folder is named after the repository: the report's `root` is that name
-        target = parent / (re.sub(r"[^\w.-]", "_", name) or "repository")
+        target = parent / file_name(name)
         branch = ["--branch", ref] if ref else []
         try:
             git(["clone", "--depth", "1", "--quiet", "--no-tags", "--single-branch", *branch, "--", source, str(target)],
