@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -201,8 +201,7 @@ def test_forked_runs_give_the_same_history_as_one_run(tmp_path):
         files = {f"app/m{day % 7}.py": f"def f{day}():\n    return {day}\n"}
         if day in (10, 30):
             files["app/llm.py"] = ONE_VENDOR if day == 10 else WITH_FALLBACK
-        commit(repo, files, f"day {day}", f"2026-01-01T10:00:00+00:00".replace("01T", f"{day:02d}T") if day < 29 else
-               f"2026-02-{day - 28:02d}T10:00:00+00:00")
+        commit(repo, files, f"day {day}", (datetime(2026, 1, 1, 10, tzinfo=timezone.utc) + timedelta(days=day)).isoformat())
     options = ScanOptions(as_of=date(2026, 11, 23))
     assert history(repo, replace(options, jobs=2)) == history(repo, replace(options, jobs=1))
 

@@ -91,5 +91,5 @@ def lines(trend: list, key: str, top: float) -> dict:
         if value is not None:
             points.append({"x": round(i * step, 1), "y": round(LINE_HEIGHT * (1 - min(value, top) / top), 1),
                            "label": row["period"], "value": value})
-    return {"width": width, "height": LINE_HEIGHT, "points": points,
+    return {"width": width, "height": LINE_HEIGHT, "points": points, "top": top,
             "path": " ".join(f"{'M' if i == 0 else 'L'}{p['x']},{p['y']}" for i, p in enumerate(points))}
