@@ -223,7 +223,7 @@ def installed(site_packages: Path) -> list:
     site_packages = Path(site_packages)
     if not site_packages.is_dir():
         raise UsageError(f"site-packages folder does not exist: {site_packages}")
-    found = [_installed(info, site_packages) for info in sorted(site_packages.glob("*.dist-info"))]
+    found = [from_dist_info(info, site_packages) for info in sorted(site_packages.glob("*.dist-info"))]
     return [d for d in found if d is not None]
 
 
@@ -235,18 +235,19 @@ def find_installed(site_packages: Path, name: str) -> Distribution:
     raise UsageError(f"{name!r} is neither a folder, a wheel or sdist file, nor a distribution installed in {site_packages}")
 
 
-def _installed(info: Path, site_packages: Path) -> Optional[Distribution]:
+def from_dist_info(info: Path, site_packages: Path) -> Optional[Distribution]:
+    """An installed distribution from its `*.dist-info` folder; None when it has no RECORD to trust."""
     name, version = read_metadata(info / "METADATA")
     try:
         record = (info / "RECORD").read_bytes()
     except OSError:
         return None  # not installed by an installer that records its files: nothing to read safely
-    files = tuple(sorted(_recorded_python(record, site_packages)))
+    files = tuple(sorted(_recorded_python(record)))
     return Distribution(name, version, site_packages, files, "sha256:" + hashlib.sha256(record).hexdigest(),
                         f"installed {info.name}")
 
 
-def _recorded_python(record: bytes, site_packages: Path) -> Iterator[str]:
+def _recorded_python(record: bytes) -> Iterator[str]:
     """The .py files RECORD lists inside site-packages (scripts in ../../bin and metadata are not code)."""
     for row in csv.reader(io.StringIO(record.decode("utf-8", "replace"))):
         if not row:
@@ -254,9 +255,7 @@ def _recorded_python(record: bytes, site_packages: Path) -> Iterator[str]:
         parts = PurePosixPath(row[0].replace("\\", "/")).parts
         if not parts or not parts[-1].endswith(".py") or ".." in parts or parts[0] == "/" or parts[0].endswith(".dist-info"):
             continue
-        relpath = "/".join(parts)
-        if (site_packages / relpath).is_file():
-            yield relpath
+        yield "/".join(parts)  # a file RECORD lists but that is gone is reported by the analysis
 
 
 def top_level_modules(distribution: Distribution) -> frozenset:
