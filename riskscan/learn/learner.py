@@ -45,7 +45,7 @@ def _learn_one(distribution, reach: Reach, today: date) -> LearnedFile:
             symbols.append(LearnedSymbol(qualnames, decision.kind, defined_as, decision.vendor, decision.features,
                                          decision.fallback_to, decision.model_args, decision.evidence))
     return LearnedFile(distribution.id, distribution.name, distribution.version, distribution.content_hash,
-                       today.isoformat(), distribution.source, __version__, symbols)
+                       today.isoformat(), distribution.source, __version__, symbols, sources.packages(distribution))
 
 
 @contextmanager

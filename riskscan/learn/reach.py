@@ -246,21 +246,19 @@ def _index_findings(analysis) -> tuple:
 
 
 def _as_built(sites: list, clients: list, catalogue) -> list:
-    """A call made on a client the symbol's class no longer builds goes where its own client goes.
+    """A call made with an SDK goes where the clients the symbol builds with that SDK go.
 
     `AzureChatOpenAI` inherits `_generate` (a call on `openai.OpenAI()`) but overrides the method
     that built that client with one building `openai.AzureOpenAI()`: its calls reach Azure OpenAI.
+    When the symbol builds clients of several providers with one SDK, each call keeps its own.
     """
-    built = {f.detail for _, f in clients}
+    built: dict = {}
+    for vendor, client in clients:
+        built.setdefault(_sdk_root(client.detail, catalogue), set()).add(vendor)
     remapped = []
     for vendor, finding in sites:
-        constructor = finding.detail.split("()", 1)[0] if "()" in finding.detail else None
-        if constructor and constructor not in built:
-            root = _sdk_root(constructor, catalogue)
-            others = {v for v, c in clients if root and _sdk_root(c.detail, catalogue) == root}
-            if len(others) == 1:
-                vendor = others.pop()
-        remapped.append((vendor, finding))
+        owners = built.get(_sdk_root(finding.detail, catalogue), set())
+        remapped.append((next(iter(owners)) if len(owners) == 1 else vendor, finding))
     return remapped
 
 

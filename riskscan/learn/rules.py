@@ -33,6 +33,7 @@ LEARNED_SCHEMA = Table({
         "learned_on": Date(required=True),
         "riskscan": Str(),
         "source": Str(),
+        "packages": List(Str(pattern=_QUALNAME)),
     }, required=True),
     "adapters": Tables({
         "qualnames": _QUALNAMES,
@@ -78,6 +79,7 @@ class LearnedFile:
     source: str = ""
     riskscan: str = ""
     symbols: list = field(default_factory=list)
+    packages: tuple = ()  # the import packages it provides (`langchain_openai`, `llama_index.llms.openai`)
 
     def render(self) -> str:
         """TOML text, stable for the same input (symbols sorted), so a regenerated file diffs cleanly."""
@@ -93,6 +95,7 @@ class LearnedFile:
             f"learned_on = {self.learned_on}",
             f"riskscan = {_string(self.riskscan)}",
             f"source = {_string(self.source)}",
+            f"packages = {_strings(self.packages)}",
         ]
         for symbol in sorted(self.symbols, key=lambda s: (s.kind, s.qualnames)):
             lines += [""] + (_adapter_lines(symbol) if symbol.kind == "adapter" else _router_lines(symbol))

@@ -261,3 +261,12 @@ def _recorded_python(record: bytes) -> Iterator[str]:
 def top_level_modules(distribution: Distribution) -> frozenset:
     """The importable top-level names a distribution provides (`langchain_openai`, `llama_index`)."""
     return frozenset(PurePosixPath(f).parts[0].removesuffix(".py") for f in distribution.files)
+
+
+def packages(distribution: Distribution) -> tuple:
+    """The outermost packages a distribution provides, below any namespace package:
+    `llama_index.llms.openai` for llama-index-llms-openai, `langchain_openai` for langchain-openai."""
+    folders = {str(PurePosixPath(f).parent) for f in distribution.files if f.endswith("/__init__.py")}
+    outermost = {f for f in folders if str(PurePosixPath(f).parent) not in folders}
+    singles = {f[:-3] for f in distribution.files if "/" not in f and f != "__init__.py"}
+    return tuple(sorted(name.replace("/", ".") for name in outermost | singles))
