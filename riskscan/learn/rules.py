@@ -148,14 +148,20 @@ def index_learned(cat, path: Path, text: str, data: dict, source: str) -> list:
     framework = data["provenance"]["distribution"]
     for rule in data.get("adapters", ()):
         entry = Entry(rule["vendor"], "adapter", (), rule["feature"], framework, None, tuple(rule.get("fallback_to", ())))
-        for name in rule["qualnames"]:
+        for name in _unless_hand_written(cat, rule["qualnames"]):
             _claim_learned(cat, cat.entries, name, entry, source)
     for rule in data.get("routers", ()):
         callable_ = RouterCallable(data["id"], tuple(rule["model_args"]))
-        for name in rule["qualnames"]:
+        for name in _unless_hand_written(cat, rule["qualnames"]):
             _claim_learned(cat, cat.router_callables, name, callable_, source)
     cat._by_name = None  # the name index of entries is rebuilt on next use
     return []
+
+
+def _unless_hand_written(cat, qualnames) -> list:
+    """A symbol that a hand-written rule names under any of its names is the hand-written rule's."""
+    hand_written = any((q in cat.entries or q in cat.router_callables) and q not in cat.learned for q in qualnames)
+    return [] if hand_written else list(qualnames)
 
 
 def _claim_learned(cat, table: dict, name: str, value, source: str) -> None:
