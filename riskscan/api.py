@@ -68,7 +68,11 @@ def layout(root, options: ScanOptions, catalogue: Catalogue) -> Layout:
     for remembered in (_is_package, _package_top, sibling_modules):
         remembered.cache_clear()  # the tree may have changed since this process last looked (history, tests)
     files = list(discover(Path(root), options.excludes, options.test_globs, options.example_globs, options.use_gitignore))
-    first_party = first_party_names(files)
+    return layout_of(files, first_party_names(files), catalogue)
+
+
+def layout_of(files: list, first_party: frozenset, catalogue: Catalogue, modules: Optional[dict] = None) -> Layout:
+    """The Layout of a list of files; `modules` when the caller knows the module names better."""
     names: dict = {}
     for source in files:
         folder = source.path.parent
@@ -76,7 +80,7 @@ def layout(root, options: ScanOptions, catalogue: Catalogue) -> Layout:
             # Only first-party names that shadow a vendor package change an analysis (extract/imports.py), so
             # only they reach it and its cache key: a module added to a folder leaves its siblings' entries valid.
             names[folder] = (first_party | sibling_modules(folder)) & catalogue.shadowable_roots
-    return Layout(tuple(files), module_names(files), names)
+    return Layout(tuple(files), modules or module_names(files), names)
 
 
 def scan(root, options: Optional[ScanOptions] = None, catalogue: Optional[Catalogue] = None) -> Report:
@@ -115,6 +119,13 @@ def _scan(root, options: ScanOptions, catalogue: Optional[Catalogue]) -> Report:
         crit = entry_weights(repo.entry_points, options.entry_points, options.criticality)
         report.extra["exposure"] = assess(report, repo, catalogue, crit=crit, gates=review.gates)
     return report
+
+
+def analyse(files: list, catalogue: Catalogue, first_party: frozenset, options: ScanOptions, modules: dict) -> list:
+    """Per-file results of `files`, with the cache and the workers of a scan; `modules` (relpath ->
+    dotted name) names them where the layout says more than discovery can infer (`riskscan learn`
+    on site-packages, whose namespace packages discovery cannot tell from folders)."""
+    return _run(layout_of(files, first_party, catalogue, modules), catalogue, options)
 
 
 def _run(plan: Layout, catalogue: Catalogue, options: ScanOptions) -> list:
