@@ -137,7 +137,7 @@ def _run(plan: Layout, catalogue: Catalogue, options: ScanOptions) -> list:
     try:
         for source in files:
             task = (source, plan.names[source.path.parent], plan.modules[source.relpath], source.relpath.endswith("__init__.py"))
-            key = _cache_key(source, task, options, plan.digests) if cache or options.memo is not None else None
+            key = cache_key(source, task, options, plan.digests) if cache or options.memo is not None else None
             cached = _recall(key, options.memo, cache)
             if cached is not None:
                 results[source.relpath] = cached
@@ -171,8 +171,9 @@ def _recall(key, memo, cache):
     return result
 
 
-def _cache_key(source, task, options: ScanOptions, digests=None):
-    """None for a file that cannot be read now: analysis will report why."""
+def cache_key(source, task, options: ScanOptions, digests=None):
+    """The key of one file's analysis (task: source, first-party names, module, is_package); None for
+    a file that cannot be read now: analysis will report why."""
     _, names, module, is_package = task
     context = "|".join([source.relpath, source.scope, module, str(is_package), str(options.max_bytes), ",".join(sorted(names))])
     digest = digests.get(source.relpath) if digests and not source.problem else None

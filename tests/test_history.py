@@ -193,7 +193,7 @@ def test_odd_file_names_and_removed_files(tmp_path, capsys):
     assert [s["id"] for s in doc["suppliers"] if s["removed"]] == ["openai"]
 
 
-def test_forked_runs_give_the_same_history_as_one_run(tmp_path):
+def test_workers_analysing_ahead_give_the_same_history_as_one_process(tmp_path):
     repo = tmp_path / "long"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")

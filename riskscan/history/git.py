@@ -77,6 +77,12 @@ class Repository:
             batch.stdout.read(1)  # the newline after each object
             yield oid, data
 
+    def forget_pipes(self) -> None:
+        self._batch = None
+
+    def __getstate__(self) -> dict:
+        return dict(self.__dict__, _batch=None)  # a worker process opens its own
+
     def close(self) -> None:
         if self._batch is not None:
             self._batch.stdin.close()

@@ -8,10 +8,7 @@ key across commits (and in the persistent cache, when on): an unchanged file is 
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import date
 from typing import Optional
@@ -22,12 +19,12 @@ from ..portfolio.facts import compact, repo_facts
 from ..portfolio.inputs import HISTORY_KIND
 from ..render.json_report import report_dict
 from ..ruleset import load_catalogue
+from .ahead import Ahead
 from .git import Repository, between, select
 from .tree import WorkTree
 from .trend import events, suppliers
 
 SCHEMA_VERSION = "1.0"
-MIN_PER_WORKER = 20  # commits: below this, a forked process costs more than it saves
 
 
 def history(path, options: ScanOptions, ref: str = "HEAD", since: Optional[date] = None, every: str = "1",
@@ -49,69 +46,38 @@ def history(path, options: ScanOptions, ref: str = "HEAD", since: Optional[date]
 
 
 def _scan_all(repo: Repository, commits: list, chosen: list, options: ScanOptions, catalogue, progress) -> tuple:
-    """(points, facts of the newest commit). The first commit is scanned here, cold, on every core;
-    the others in contiguous runs, one per core, by forked processes that inherit what that scan
-    learnt (the in-memory results), so each run only analyses the files its commits change."""
-    workers = _workers(options, len(chosen) - 1)
-    if workers <= 1:
-        return _walk(repo, commits, chosen, options, catalogue, progress, len(chosen))
-    points, _ = _walk(repo, commits, chosen[:1], options, catalogue, progress, len(chosen))
-    runs = _split(list(range(1, len(chosen))), workers)
-    _FORKED.update(repo=repo, commits=commits, chosen=chosen, options=replace(options, jobs=1), catalogue=catalogue)
-    latest = None
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for run_points, facts in pool.map(_walk_forked, runs):
-                points += run_points
-                latest = facts
-                if progress is not None:
-                    progress(len(points), len(chosen))
-    finally:
-        _FORKED.clear()
-    return points, latest
-
-
-def _workers(options: ScanOptions, commits: int) -> int:
-    """Processes for the commits after the first: forked, so only where fork is the safe default."""
-    if commits < MIN_PER_WORKER * 2 or not sys.platform.startswith("linux"):
-        return 1
-    cores = os.cpu_count() or 1
-    return max(1, min(options.jobs or cores, max(4, 2 * cores), commits // MIN_PER_WORKER))
-
-
-def _split(items: list, parts: int) -> list:
-    size, extra = divmod(len(items), parts)
-    runs, start = [], 0
-    for index in range(parts):
-        end = start + size + (index < extra)
-        runs.append(items[start:end])
-        start = end
-    return [run for run in runs if run]
-
-
-_FORKED: dict = {}  # what a forked worker inherits instead of receiving it pickled
-
-
-def _walk_forked(indexes: list) -> tuple:
-    f = _FORKED
-    return _walk(f["repo"], f["commits"], [f["chosen"][i] for i in indexes], f["options"], f["catalogue"])
-
-
-def _walk(repo: Repository, commits: list, chosen: list, options: ScanOptions, catalogue, progress=None,
-          total: int = 0) -> tuple:
-    """Scan `chosen` in order, the tree read whole for the first and then moved by each commit's changes."""
-    tree = WorkTree(repo)
+    """(points, facts of the newest commit): the commits in order, the tree read whole for the first
+    and then moved by each commit's changes; the files later commits change are analysed ahead by
+    worker processes (history/ahead.py) while this one scans."""
+    tree, ahead = WorkTree(repo), None
     points, facts, where = [], None, {c.sha: i for i, c in enumerate(commits)}
     try:
         for number, commit in enumerate(chosen):
             changes = None if number == 0 else between(commits, where[chosen[number - 1].sha], where[commit.sha])
             if tree.move_to(commit.sha, changes) or facts is None:  # else nothing a scan reads changed: same facts
                 layout = tree.layout(options, catalogue)
+                if ahead is not None:
+                    ahead.collect(layout, options.memo)
                 facts = repo_facts(report_dict(scan(tree.root, replace(options, layout=layout), catalogue)))
+                if number == 0:
+                    ahead = _ahead(repo, tree, layout, commits, chosen, where, options, catalogue)
             points.append({"commit": commit.sha, "date": commit.date, "subject": commit.subject, "facts": compact(facts)})
             if progress is not None:
-                progress(number + 1, total)
+                progress(number + 1, len(chosen))
     finally:
+        if ahead is not None:
+            ahead.close()
         tree.close()
-        repo.close()  # before any fork: a child must not share this process's git pipe
+        repo.close()
     return points, facts
+
+
+def _ahead(repo, tree, layout, commits: list, chosen: list, where: dict, options: ScanOptions, catalogue):
+    """Workers for the later commits' files (None when one process is asked for, or nothing is left)."""
+    workers = max(1, (options.jobs or os.cpu_count() or 1) - 1)  # this process scans beside them
+    if (options.jobs or os.cpu_count() or 1) <= 1 or len(chosen) < 2:
+        return None
+    ahead = Ahead(repo, options, catalogue, workers)
+    for older, newer in zip(chosen, chosen[1:]):
+        ahead.submit(tree, layout, between(commits, where[older.sha], where[newer.sha]))
+    return ahead

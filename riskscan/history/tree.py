@@ -71,7 +71,7 @@ class WorkTree:
             self._layout = layout(self.root, options, catalogue)
         return replace(self._layout, digests=dict(self.digests))
 
-    def _relative(self, path: str) -> str:
+    def relative(self, path: str) -> str:
         prefix = self.repo.prefix
         relative = path[len(prefix):] if prefix and path.startswith(prefix) else path
         if ".." in Path(relative).parts:  # git refuses such paths; a damaged object store might not
@@ -79,7 +79,7 @@ class WorkTree:
         return relative
 
     def _write(self, change: Change, data: bytes) -> None:
-        relative = self._relative(change.path)
+        relative = self.relative(change.path)
         target = self.root / relative
         existed = target.is_symlink() or target.exists()
         if existed:
@@ -96,7 +96,7 @@ class WorkTree:
             self._layout = None
 
     def _remove(self, path: str) -> None:
-        relative = self._relative(path)
+        relative = self.relative(path)
         target = self.root / relative
         if target.is_symlink() or target.is_file():
             target.unlink()
