@@ -30,10 +30,11 @@ sys.path.insert(0, str(HERE))
 from synthetic import VENDOR_SNIPPETS, generate  # noqa: E402
 
 
-def riskscan(*args: str, cwd=None) -> float:
-    """Wall seconds of one riskscan command (exit 0 expected)."""
+def riskscan(*args: str) -> float:
+    """Wall seconds of one riskscan command (exit 0 expected), of this checkout's riskscan whatever the
+    current folder (`python -m` imports from it first)."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "riskscan", *args], capture_output=True, text=True, cwd=cwd)
+    done = subprocess.run([sys.executable, "-m", "riskscan", *args], capture_output=True, text=True, cwd=HERE.parent)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"riskscan {' '.join(args[:3])} ... failed ({done.returncode}): {done.stderr[-800:]}")

@@ -74,8 +74,8 @@ def _scan_all(repo: Repository, commits: list, chosen: list, options: ScanOption
 
 def _ahead(repo, tree, layout, commits: list, chosen: list, where: dict, options: ScanOptions, catalogue):
     """Workers for the later commits' files (None when one process is asked for, or nothing is left)."""
-    workers = max(1, (options.jobs or os.cpu_count() or 1) - 1)  # this process scans beside them
-    if (options.jobs or os.cpu_count() or 1) <= 1 or len(chosen) < 2:
+    workers = options.jobs or os.cpu_count() or 1  # this process spends much of its time waiting for them
+    if workers <= 1 or len(chosen) < 2:
         return None
     ahead = Ahead(repo, options, catalogue, workers)
     for older, newer in zip(chosen, chosen[1:]):

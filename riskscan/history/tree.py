@@ -82,9 +82,9 @@ class WorkTree:
         relative = self.relative(change.path)
         target = self.root / relative
         existed = target.is_symlink() or target.exists()
-        if existed:
-            target.unlink()
-        else:
+        if existed and (change.mode == LINK or target.is_symlink()):
+            target.unlink()  # a link replaced, or replacing a file: writing through it would follow it
+        elif not existed:
             target.parent.mkdir(parents=True, exist_ok=True)
         if change.mode == LINK:
             os.symlink(os.fsdecode(data), target)  # scanning never follows a link out of the tree
