@@ -236,3 +236,21 @@ def test_a_module_added_to_a_folder_leaves_its_neighbours_cached(tmp_path, monke
     report = api.scan(tree.parent, options)
     assert sorted(analysed[2:]) == ["app/api.py", "app/openai.py", "app/util.py"]
     assert not [f for f in report.findings if f.vendor == "openai" and f.kind == "call"]  # now first-party
+
+
+def test_a_file_that_becomes_a_link_and_back(tmp_path, capsys):
+    """A link is written as a link (never through it), and a link replaced by a file is replaced, not followed."""
+    repo = tmp_path / "links"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, {"app/real.py": CLAUDE, "app/alias.py": "X = 1\n"}, "file", "2026-01-05T10:00:00+00:00")
+    (repo / "app" / "alias.py").unlink()
+    (repo / "app" / "alias.py").symlink_to("real.py")
+    commit(repo, {}, "link", "2026-01-06T10:00:00+00:00")
+    (repo / "app" / "alias.py").unlink()
+    commit(repo, {"app/alias.py": ONE_VENDOR}, "file again", "2026-01-07T10:00:00+00:00")
+    assert main(["history", str(repo), "--as-of", AS_OF, "--no-cache", "-q", "--format", "json"]) == 0
+    points = json.loads(capsys.readouterr().out)["points"]
+    assert [p["facts"]["suppliers"]["anthropic"]["call_sites"] for p in points] == [1, 2, 1]  # the link scans its target
+    assert [sorted(p["facts"]["suppliers"]) for p in points][-1] == ["anthropic", "openai"]
+    assert (repo / "app" / "real.py").read_text(encoding="utf-8") == CLAUDE  # never written through the link
