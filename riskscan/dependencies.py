@@ -310,7 +310,7 @@ def _lifecycle_text(finding: Finding, facts: dict, name: str) -> str:
 
 def report_sections(report) -> dict:
     """The JSON report's `lifecycle` and `dependencies` sections (additive to schema 1.0)."""
-    found = report.extra.get("dependencies")
+    found = report.dependencies
     if found is None:
         return {}
     from .lifecycle import retirement_calendar

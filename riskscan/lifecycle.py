@@ -275,7 +275,7 @@ def retirement_calendar(report, horizon_days: Optional[int] = None) -> list:
     rows due within that many days of the scan's as-of date (overdue ones always stay).
     """
     rows = {}
-    for record in report.extra.get("lifecycle") or ():
+    for record in report.lifecycle or ():
         if horizon_days is not None and record["days_left"] > horizon_days:
             continue
         key = (record["retire_date"], record["operator"], record["model"])
