@@ -577,9 +577,9 @@ def _module_reason(scores: Scores, basis: _Basis) -> Optional[Reason]:
     if worst is None or not worst.modules_stopped:
         return None
     stopped = len(worst.modules_stopped)
+    verbs = "uses AI runs or imports" if len(basis.modules) == 1 else "use AI run or import"
     text = (f"Module level: {stopped} of {_count(len(basis.modules), 'production module', 'production modules')} "
-            f"that use AI run or import code calling {worst.name} with no runtime plan B "
-            f"({100 * worst.blast_radius_modules:.0f}%).")
+            f"that {verbs} code calling {worst.name} with no runtime plan B ({100 * worst.blast_radius_modules:.0f}%).")
     figures = ((_vendor_field(worst.vendor, "modules_stopped"), stopped), ("scores.module_count", len(basis.modules)),
                (_vendor_field(worst.vendor, "blast_radius_modules"), worst.blast_radius_modules))
     sites = [s for s in basis.primary if s.vendor == worst.vendor and not s.protected_now]

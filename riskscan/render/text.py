@@ -33,8 +33,6 @@ def _score_lines(report) -> list:
     lines = ["", f"Vendor risk {grade} {s.risk:.0f}/100{confidence}   concentration HHI {s.concentration_hhi:,.0f}{by} "
                  f"({s.concentration_band})   {_blast_text(s)}   fallback coverage {s.fallback_coverage:.0%}   lock-in {s.lock_in:.0f}/100"]
     lines.append(printable(f"  {_kind_line(report)}; reach {s.reach}" + _reach_note(s)))
-    for why in s.low_confidence_reasons:
-        lines.append(printable(f"  ? {why}"))
     for reason in s.reasons:
         evidence = ", ".join(f"{p}:{l}" for p, l in reason.evidence[:3])
         lines.append(printable(f"  - {reason.text}" + (f" [{evidence}]" if evidence else "")))
@@ -45,7 +43,7 @@ def _score_lines(report) -> list:
         nothing = "no AI vendor" if s.reach == "resolved" else "no AI call traced"
         for e in entries:
             reached = ", ".join(v + _role(e, v) for v in e.vendors) or nothing
-            switch = f" (switchable to {', '.join(e.switchable_vendors)})" if e.switchable_vendors else ""
+            switch = " (provider chosen by configuration)" if e.switchable_vendors else ""
             approx = " ~" if e.approximate else ""
             lines.append(printable(f"  {e.kind:<8} {e.name:<28} {e.path}:{e.line}  -> {reached}{switch}{approx}"))
     return lines
@@ -74,6 +72,8 @@ def _kind_line(report) -> str:
 
 
 def _reach_note(s) -> str:
+    if s.project_kind == "library":
+        return " (a library: its users run their own entry points, so figures are module level)"
     if s.reach == "partial":
         return f" ({s.call_sites_reached} of {s.call_sites} production call sites reached from entry points)"
     if s.reach == "unresolved":
@@ -103,7 +103,7 @@ def _skipped_lines(report, limit: int = 10) -> list:
     return lines
 
 
-def render_text(report, limit: int = TOP_FINDINGS, explain: bool = False) -> str:
+def render_text(report, limit: int = TOP_FINDINGS) -> str:
     out = []
     skipped = f"; {len(report.skipped)} skipped" if report.skipped else ""
     out.append(click.style(f"riskscan {__version__}", bold=True)
@@ -136,8 +136,4 @@ def render_text(report, limit: int = TOP_FINDINGS, explain: bool = False) -> str
             out.append(f"... {len(findings) - limit} more (all of them are in --format json, markdown or html)")
     if report.skipped:
         out += _skipped_lines(report)
-    if explain and report.exposure is not None and report.findings:
-        from ..explain import explain_text
-
-        out += ["", explain_text(report).rstrip("\n")]
     return "\n".join(out) + "\n"
