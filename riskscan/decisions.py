@@ -69,8 +69,11 @@ def _sites_at(report, places) -> list:
     return [i for i, f in enumerate(report.findings) if (f.path, f.line) in wanted and f.is_call_site]
 
 
-def _functions(report, indices) -> tuple:
-    names = dict.fromkeys(report.findings[i].function or "<module>" for i in indices)
+def _functions(report, indices, places=()) -> tuple:
+    """The enclosing functions of these sites, else of any finding at these places (a model named in settings)."""
+    wanted = set(places)
+    chosen = list(indices) or [i for i, f in enumerate(report.findings) if (f.path, f.line) in wanted]
+    names = dict.fromkeys(report.findings[i].function or "<module>" for i in chosen)
     return tuple(names)[:3]
 
 
@@ -124,13 +127,13 @@ def _retirements(report) -> list:
             decisions.append(Decision(
                 "retired", f"{name} has already switched off the model {model}: every call naming it fails.",
                 f"Move this code to a supported model now.", "Fix now", "now", URGENCY["retired"],
-                _exposure(report, indices), _functions(report, indices), _where(places)))
+                _exposure(report, indices), _functions(report, indices, places), _where(places)))
         else:
             decisions.append(Decision(
                 "retiring", f"{name} switches off the model {model} on {when.isoformat()}, in {days} days.",
                 f"Move this code to a supported model before {when.isoformat()}.", "Fix now" if days <= 90 else "Plan the move",
                 when.isoformat(), max(0.1, 1.0 - days / RETIREMENT_WINDOW), _exposure(report, indices),
-                _functions(report, indices), _where(places)))
+                _functions(report, indices, places), _where(places)))
     return decisions
 
 
@@ -147,8 +150,9 @@ def _outages(report) -> list:
         if scores.reach_unit == "entry_points":
             if not vendor.blast_radius:
                 continue
-            risk = (f"If {vendor.name} is unavailable, {len(vendor.unprotected_entry_points)} of "
-                    f"{scores.entry_point_count} user-facing functions stop.")
+            stopped = len(vendor.unprotected_entry_points)
+            risk = (f"If {vendor.name} is unavailable, {stopped} of {scores.entry_point_count} user-facing functions "
+                    f"{'stops' if stopped == 1 else 'stop'}.")
             exposed = len(vendor.unprotected_entry_points)
         else:
             risk = (f"Module level (reach not traced): {len(vendor.modules_stopped)} production modules run or import "

@@ -721,7 +721,7 @@ def _reach_reasons(scores: Scores, basis: _Basis) -> list:
     if basis.reach == "unresolved" and basis.kind != "library":
         if basis.entry_points:
             text = (f"Reach could not be traced from the entry points: none of the {basis.entry_points} entry points "
-                    f"reaches any of the {total} production AI call sites (a plugin registry, dependency injection or "
+                    f"reaches {_any_of(total)} (a plugin registry, dependency injection or "
                     "dynamic dispatch the call graph cannot follow), so outage figures are given by module.")
             figures = (("scores.entry_point_count", basis.entry_points), ("scores.call_sites", total))
         else:
@@ -743,7 +743,7 @@ def _confidence_reasons(basis: _Basis, unresolved_share: float) -> list:
     reasons = []
     total = len(basis.primary)
     if _grade_uncertain(basis):
-        found = (f"none of the {basis.entry_points} entry points reaches any of the {total} production AI call sites"
+        found = (f"none of the {basis.entry_points} entry points reaches {_any_of(total)}"
                  if basis.entry_points else f"no entry point was found for the {total} production AI call sites")
         reasons.append(f"reach could not be traced from the entry points: {found}; blast radius is unknown and "
                        "shares are counted by module")
@@ -753,6 +753,10 @@ def _confidence_reasons(basis: _Basis, unresolved_share: float) -> list:
     if unresolved_share > LOW_CONFIDENCE_SHARE:
         reasons.append(f"{100 * unresolved_share:.0f}% of AI call sites could not be tied to a supplier")
     return reasons
+
+
+def _any_of(total: int) -> str:
+    return "the 1 production AI call site" if total == 1 else f"any of the {total} production AI call sites"
 
 
 def _model_sentence(n: int, ending: str) -> str:

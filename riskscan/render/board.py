@@ -94,7 +94,7 @@ def headlines(data: dict, scores) -> list:
 
 def _unit(scores) -> str:
     if scores.project_kind == "library":
-        return "hard-wired AI call sites"
+        return "hard-wired AI use, counted by the production modules behind it"
     return "AI-dependent functions" if scores.reach_unit == "entry_points" else "AI-using production modules (module level)"
 
 
@@ -141,13 +141,17 @@ def _outage_sentence(data: dict, scores) -> str:
 def _plan_b_sentence(scores: dict) -> str:
     coverage = scores["fallback_coverage"]
     switchable = scores.get("call_sites_switchable", 0)
-    switch = (f" ({switchable} of {scores['call_sites']} production call sites only by a switch of configuration)"
-              if switchable else "")
+    if switchable:
+        bare, total = scores["call_sites_without_plan_b"], scores["call_sites"]
+        runtime = total - bare - switchable
+        return (f"Plan B coverage is {pct(coverage)} (a switch by configuration counts half): of {total} production AI "
+                f"call sites, {runtime} have a runtime plan B with another supplier, {switchable} can only be switched "
+                f"by configuration, and {bare} have none.")
     if coverage >= 1:
-        return f"Every AI call has a working plan B with another supplier{switch}."
+        return "Every AI call has a working plan B with another supplier."
     if coverage <= 0:
         return "None of our AI calls has a plan B with another supplier."
-    return f"Only {pct(coverage)} of our AI calls have a working plan B with another supplier{switch}."
+    return f"Only {pct(coverage)} of our AI calls have a working plan B with another supplier."
 
 
 def decisions(report) -> list:
