@@ -112,20 +112,22 @@ def _retirements(report) -> list:
     by_model: dict = {}
     for record in report.lifecycle or ():
         get = record.get if isinstance(record, dict) else (lambda key, default=None, r=record: getattr(r, key, default))
-        when = _date(get("retire_date"))
+        when = as_date(get("retire_date"))
         if when is None or (when - as_of).days > RETIREMENT_WINDOW:
             continue
-        key = (str(get("model") or ""), when, str(get("vendor") or get("operator") or ""))
+        certain = str(get("status") or "") != "at_risk" and str(get("date_kind") or "exact") == "exact"
+        key = (str(get("model") or ""), when, str(get("vendor") or get("operator") or ""), certain)
         if get("path"):
             by_model.setdefault(key, []).append((get("path"), get("line")))
     decisions = []
-    for (model, when, vendor), places in by_model.items():
+    for (model, when, vendor, certain), places in by_model.items():
         days = (when - as_of).days
         indices = _sites_at(report, places)
         name = report.vendors[vendor].name if vendor in report.vendors else vendor
         if days <= 0:
             decisions.append(Decision(
-                "retired", f"{name} has already switched off the model {model}: every call naming it fails.",
+                "retired", f"{name} has already switched off the model {model}: every call naming it fails." if certain else
+                f"{name} may already have switched off the model {model} (its earliest date has passed): calls naming it may fail.",
                 f"Move this code to a supported model now.", "Fix now", "now", URGENCY["retired"],
                 _exposure(report, indices), _functions(report, indices, places), _where(places)))
         else:
@@ -155,7 +157,8 @@ def _outages(report) -> list:
                     f"{'stops' if stopped == 1 else 'stop'}.")
             exposed = len(vendor.unprotected_entry_points)
         else:
-            risk = (f"Module level (reach not traced): {len(vendor.modules_stopped)} production modules run or import "
+            count = len(vendor.modules_stopped)
+            risk = (f"Module level (reach not traced): {count} production module{' runs or imports' if count == 1 else 's run or import'} "
                     f"code calling {vendor.name} with no runtime plan B.")
             exposed = len(vendor.modules_stopped)
         switch = f" Switching to {_or(report, vendor.switchable_to)} by configuration needs a redeploy." if vendor.switchable_to else ""
@@ -221,7 +224,8 @@ def _or(report, vendors) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
-def _date(value):
+def as_date(value):
+    """A date from a date or an ISO string (lifecycle records carry either); None when it is neither."""
     if isinstance(value, date):
         return value
     try:

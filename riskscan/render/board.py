@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..decisions import as_date
+
 ENTRY_KINDS = {
     "http": "web route", "cli": "command", "task": "background task", "lambda": "serverless function",
     "main": "script", "script": "installed command", "notebook": "notebook",
@@ -124,9 +126,11 @@ def _outage_sentence(data: dict, scores) -> str:
     s = data["scores"]
     if s["blast_radius_max"] is None:
         worst = max(data["vendors"], key=lambda v: (v.get("blast_radius_modules") or 0, v["call_sites"]))
+        stopped = worst.get("modules_stopped", 0)
+        verbs = "uses AI runs or imports" if s["module_count"] == 1 else "use AI run or import"
         return (f"Which user-facing functions stop if a supplier fails could not be traced from the entry points; "
-                f"at module level, {worst.get('modules_stopped', 0)} of {s['module_count']} production modules that use AI "
-                f"run or import code calling {worst['name']} with no runtime plan B.")
+                f"at module level, {stopped} of {s['module_count']} production module{'' if s['module_count'] == 1 else 's'} "
+                f"that {verbs} code calling {worst['name']} with no runtime plan B.")
     worst = max(data["vendors"], key=lambda v: (v.get("blast_radius") or 0, v.get("exposure") or 0))
     if not worst.get("blast_radius"):
         return "No single supplier outage would stop a user-facing function: each one has a plan B."
@@ -240,7 +244,9 @@ def gaps(report) -> list:
     """Call sites without a plan B, the ones most functions depend on first."""
     bare = [(f, s) for f, s in primary_sites(report) if not s.protected_after_switch]
     bare.sort(key=lambda pair: (-len(pair[1].reach), pair[0]["path"], pair[0]["line"]))
-    return [{"finding": f, "functions": len(s.reach), "vendor": name_of_rule(report, f["vendor"])} for f, s in bare[:GAP_ROWS]]
+    modules = getattr(scores_of(report), "reach_unit", "") == "modules"
+    return [{"finding": f, "functions": len(s.modules) if modules else len(s.reach), "vendor": name_of_rule(report, f["vendor"])}
+            for f, s in bare[:GAP_ROWS]]
 
 
 def name_of_rule(report, vendor_id: str) -> str:
@@ -276,7 +282,7 @@ def _lock_in_class(weight: float) -> int:
 
 def as_of(report) -> date:
     """The date the scan judged retirements by (lifecycle's --as-of), else today."""
-    return _as_date(report.as_of) or date.today()
+    return as_date(report.as_of) or date.today()
 
 
 def retirements(report, as_of: date) -> list:
@@ -297,7 +303,7 @@ def retirements(report, as_of: date) -> list:
 
 def _retirement(record, as_of: date):
     get = record.get if isinstance(record, dict) else (lambda key, default=None: getattr(record, key, default))
-    when = _as_date(get("retire_date"))
+    when = as_date(get("retire_date"))
     if when is None:
         return None
     where = f"{get('path')}:{get('line')}" if get("path") else ""
@@ -305,12 +311,3 @@ def _retirement(record, as_of: date):
             "retire_date": when.isoformat(), "days_left": (when - as_of).days,
             "status": str(get("status") or "").replace("_", " "), "date_kind": str(get("date_kind") or "exact"),
             "source_url": str(get("source_url") or ""), "read_date": str(get("read_date") or ""), "where": where}
-
-
-def _as_date(value):
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
