@@ -139,6 +139,9 @@ def _outage_sentence(data: dict, scores) -> str:
     if worst.get("switchable_to") and worst["entry_points_stopped_after_switch"] < worst["entry_points_stopped"]:
         text += (f"; switching to {_join([name_of(data, v) for v in worst['switchable_to']])} by configuration "
                  f"would bring back all but {worst['entry_points_stopped_after_switch']}")
+    if s["reach"] == "partial":
+        text += (f" (entry points reach only {s['call_sites_reached']} of {s['call_sites']} production AI call sites, "
+                 "so this may understate it)")
     return text + "."
 
 
