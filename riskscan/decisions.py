@@ -128,7 +128,7 @@ def _retirements(report) -> list:
             decisions.append(Decision(
                 "retired", f"{name} has already switched off the model {model}: every call naming it fails." if certain else
                 f"{name} may already have switched off the model {model} (its earliest date has passed): calls naming it may fail.",
-                f"Move this code to a supported model now.", "Fix now", "now", URGENCY["retired"],
+                "Move this code to a supported model now.", "Fix now", "now", URGENCY["retired"],
                 _exposure(report, indices), _functions(report, indices, places), _where(places)))
         else:
             decisions.append(Decision(

@@ -128,7 +128,7 @@ def _outage_sentence(data: dict, scores) -> str:
         worst = max(data["vendors"], key=lambda v: (v.get("blast_radius_modules") or 0, v["call_sites"]))
         stopped = worst.get("modules_stopped", 0)
         verbs = "uses AI runs or imports" if s["module_count"] == 1 else "use AI run or import"
-        return (f"Which user-facing functions stop if a supplier fails could not be traced from the entry points; "
+        return ("Which user-facing functions stop if a supplier fails could not be traced from the entry points; "
                 f"at module level, {stopped} of {s['module_count']} production module{'' if s['module_count'] == 1 else 's'} "
                 f"that {verbs} code calling {worst['name']} with no runtime plan B.")
     worst = max(data["vendors"], key=lambda v: (v.get("blast_radius") or 0, v.get("exposure") or 0))
