@@ -78,9 +78,10 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Day (YYYY-MM-DD) model retirements and API shutdowns are judged on; makes a report reproducible (default: today).")
 @click.option("--retiring-within", type=click.IntRange(min=0), default=DEFAULT_WINDOW, show_default=True, metavar="DAYS", help="Report models that retire within DAYS of --as-of.")
+@click.option("--explain-score", is_flag=True, help="After the text report, show each component of the grade with the call sites it came from.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, learn_env, no_gitignore, jobs, max_file_size, no_prefilter, cache_dir,
-                 no_cache, as_of, retiring_within, debug):
+                 no_cache, as_of, retiring_within, explain_score, debug):
     """Scan PATH (default: the current folder) for AI vendor touchpoints."""
     plan = _guarded(lambda: plan_outputs(output, fmt), debug)
     previous = _guarded(lambda: read_report(baseline), debug) if baseline else None
@@ -93,6 +94,10 @@ def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, learn_e
         report = _guarded(lambda: learned_scan(path, options, learn_env) if learn_env else scan(path, options), debug)
     warn_unresolved_entry_points(report)
     _guarded(lambda: _write_reports(report, plan, previous, quiet), debug)  # Ctrl-C while writing: 130 too
+    if explain_score:
+        from .explain import explain_text
+
+        click.echo(explain_text(report) if report.exposure is not None and report.findings else "No score to explain.\n", nl=False)
     sys.exit(EXIT_OK)
 
 
@@ -122,7 +127,7 @@ def graph_command(path, fmt, output, exclude, rule_dirs, jobs):
     """Export the module / function / entry point / vendor graph of PATH."""
     options = ScanOptions(excludes=exclude, rule_dirs=rule_dirs, jobs=jobs, **current_config().scan_fields())
     report = _guarded(lambda: scan(path, options), False)
-    text = render_graph(report.extra["graph"].graph, fmt)
+    text = render_graph(report.graph.graph, fmt)
     if output:
         _guarded(lambda: write_atomically(output, text), False)
     else:
