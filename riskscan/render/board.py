@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from .. import retirement_words as words
+from ..model import SITE_KINDS
+
 ENTRY_KINDS = {
     "http": "web route", "cli": "command", "task": "background task", "lambda": "serverless function",
     "main": "script", "script": "installed command", "notebook": "notebook",
@@ -45,7 +48,11 @@ CONSEQUENCES = {
     "batch": "changing supplier means rewriting the batch jobs",
     "realtime": "changing supplier means rewriting the real-time voice integration",
 }
-MATRIX_ROWS = 40
+KIND_WORDS = {"import": "imports", "call": "calls", "adapter": "adapters", "model_string": "model names",
+              "endpoint": "endpoints", "env_var": "settings", "secret": "keys", "manifest": "dependencies",
+              "legacy_api": "old APIs", "lifecycle": "model dates", "type": "SDK types"}
+MATRIX_ROWS = 20
+MATRIX_VENDORS = 6
 GAP_ROWS = 10
 
 
@@ -159,17 +166,23 @@ def _lock_in_decisions(scores) -> list:
 
 
 def _retirement_decisions(retirements: list) -> list:
+    """Models past or near their date, confirmed dates first: an unconfirmed one asks to verify before acting."""
     urgent = [r for r in retirements if r["days_left"] is not None and r["days_left"] <= 180]
-    return [{"risk": _retirement_risk(r), "decision": f"Move the code to a supported model before {r['retire_date']}.",
-             "recommended": "Fix now"} for r in urgent[:2]]
+    urgent.sort(key=lambda r: (not r["confirmed"], r["days_left"]))
+    return [_retirement_decision(r) for r in urgent[:2]]
+
+
+def _retirement_decision(row: dict) -> dict:
+    when = "now" if row["days_left"] < 0 else f"before {row['retire_date']}"
+    if not row["confirmed"]:
+        return {"risk": _retirement_risk(row), "recommended": "Verify, then fix",
+                "decision": f"Confirm the date with {row['vendor_name']}, then move the code to a supported model {when}."}
+    return {"risk": _retirement_risk(row), "decision": f"Move the code to a supported model {when}.", "recommended": "Fix now"}
 
 
 def _retirement_risk(row: dict) -> str:
-    if row["days_left"] < 0:
-        return f"The model {row['model']} was switched off on {row['retire_date']}."
-    if row["status"] == "at risk":
-        return f"The model name {row['model']} may stop working on {row['retire_date']}, when the version behind it is switched off."
-    return f"The model {row['model']} is switched off on {row['retire_date']}."
+    subject = "The model name" if row["state"] == "at_risk" else "The model"
+    return f"{subject} {row['model']} {row['fate']}."
 
 
 def _secret_decision(data: dict) -> list:
@@ -182,25 +195,51 @@ def _secret_decision(data: dict) -> list:
 
 # --- the supplier register and its tables ------------------------------------------------------
 
+def counts_functions(data: dict) -> bool:
+    """Whether the register counts user-facing functions per supplier, or (no function reaches one) call sites.
+
+    A library or a script collection has no web route or command that reaches a supplier, so
+    "functions: 0" for every supplier would say nothing; its call sites are the measure instead.
+    Issue 12's `scores.reach` ("unresolved") says the same where it is present.
+    """
+    if ((data.get("scores") or {}).get("reach")) == "unresolved":
+        return False
+    return any(e["vendors"] for e in prod_entries(data))
+
+
 def register(data: dict, scores, retirements: list) -> list:
-    """DORA-shaped rows (B_07.01): what each supplier does for us and how hard it is to replace."""
+    """DORA-shaped rows (B_07.01), one per supplier, the largest share first: what each does for us, how hard to replace.
+
+    `in_production` is False for a supplier the code only names (an import, a setting, a test):
+    the report folds those into one line.
+    """
     live = getattr(scores, "vendors", {}) or {}
+    by_functions = counts_functions(data)
     rows = []
     for vendor in ranked_vendors(data):
         own = [f for f in data["findings"] if f["vendor"] == vendor["id"] and f["scope"] == "prod"]
-        score = live.get(vendor["id"])
-        alternatives = [name_of(data, v) for v in getattr(score, "alternatives", ())]
-        nearest = min((r["retire_date"] for r in retirements if r["vendor"] == vendor["id"]), default=None)
+        sites = [f for f in own if f["kind"] in SITE_KINDS]
+        functions = [e for e in prod_entries(data) if vendor["id"] in e["vendors"]]
+        nearest = next((r for r in retirements if r["vendor"] == vendor["id"]), None)
         rows.append({
             "vendor": vendor, "kind": VENDOR_KINDS.get(vendor["kind"], vendor["kind"]),
-            "services": _services(own), "models": sorted({f["detail"] for f in own if f["kind"] == "model_string"}),
-            "functions": [e for e in prod_entries(data) if vendor["id"] in e["vendors"]],
+            "services": _services(own), "models": _models(own), "functions": functions,
+            "reach": len(functions) if by_functions else vendor.get("call_sites", len(sites)),
             "substitutability": vendor.get("substitutability"),
             "substitutability_text": SUBSTITUTABILITY.get(vendor.get("substitutability"), "not assessed"),
-            "alternatives": alternatives, "retirement": nearest,
-            "evidence": [f"{f['path']}:{f['line']}" for f in own if f["kind"] in ("call", "adapter", "model_string")][:3],
+            "alternatives": [name_of(data, v) for v in getattr(live.get(vendor["id"]), "alternatives", ())],
+            "retirement": nearest, "evidence": [f"{f['path']}:{f['line']}" for f in sites],
+            "in_production": bool(vendor.get("call_sites") or vendor.get("share") or functions),
+            "seen_as": sorted({KIND_WORDS.get(f["kind"], f["kind"]) for f in data["findings"] if f["vendor"] == vendor["id"]}),
         })
     return rows
+
+
+def _models(findings: list) -> list:
+    """Model names a supplier's production code gives: routed strings and the `model=` of calls."""
+    named = {f["detail"] for f in findings if f["kind"] == "model_string"}
+    named |= {f["model"] for f in findings if f["kind"] in ("call", "adapter") and f.get("model")}
+    return sorted(named)
 
 
 def _services(findings: list) -> list:
@@ -209,14 +248,24 @@ def _services(findings: list) -> list:
 
 
 def matrix(data: dict) -> dict:
-    """Entry points x vendors: "stops" when the function needs that vendor with no plan B."""
-    vendors = [v for v in ranked_vendors(data) if any(v["id"] in e["vendors"] for e in prod_entries(data))]
+    """Entry points x vendors: "stops" when the function needs that vendor with no plan B.
+
+    The grid keeps the MATRIX_VENDORS suppliers that stop the most functions and the MATRIX_ROWS
+    functions that depend on the most suppliers, so it fits a page; `fails` covers every supplier,
+    and those whose outage stops nothing are one line (`resilient`).
+    """
     using = [e for e in prod_entries(data) if e["vendors"]]
+    involved = [v for v in ranked_vendors(data) if any(v["id"] in e["vendors"] for e in using)]
+    stops = {v["id"]: [e for e in using if v["id"] in e["unprotected_vendors"]] for v in involved}
+    columns = sorted(involved, key=lambda v: -len(stops[v["id"]]))[:MATRIX_VENDORS]
+    ordered = sorted(using, key=lambda e: -len(e["unprotected_vendors"]))
     rows = [{"entry": e, "label": ENTRY_KINDS.get(e["kind"], e["kind"]),
-             "cells": [_cell(e, v["id"]) for v in vendors]} for e in using[:MATRIX_ROWS]]
-    fails = [{"vendor": v, "stops": [e for e in using if v["id"] in e["unprotected_vendors"]]} for v in vendors]
-    return {"vendors": vendors, "rows": rows, "more": max(0, len(using) - MATRIX_ROWS),
-            "without_ai": len(prod_entries(data)) - len(using), "fails": fails}
+             "cells": [_cell(e, v["id"]) for v in columns]} for e in ordered[:MATRIX_ROWS]]
+    fails = [{"vendor": v, "stops": stops[v["id"]]} for v in involved if stops[v["id"]]]
+    return {"vendors": columns, "rows": rows, "more": max(0, len(using) - MATRIX_ROWS),
+            "hidden_vendors": [v["name"] for v in involved if v not in columns],
+            "without_ai": len(prod_entries(data)) - len(using), "fails": fails,
+            "resilient": [v["name"] for v in involved if not stops[v["id"]]]}
 
 
 def _cell(entry: dict, vendor_id: str) -> str:
@@ -282,7 +331,9 @@ def retirements(report, as_of: date) -> list:
     """Lifecycle records from `report.extra["lifecycle"]` (riskscan/lifecycle.py), one row per model, nearest date first.
 
     Each record (a dict or an object) names `model`, `vendor`, `retire_date` and where it is used
-    (`path`, `line`), and may carry `status`, `date_kind`, `source_url` and `read_date`.
+    (`path`, `line`), and may carry `status` (lifecycle's state), `date_kind`, `confirmed`,
+    `source_url` and `read_date`. Each row says how sure its date is in retirement_words' terms
+    (`certain`, `label`, `fate`).
     """
     rows = {}
     for record in report.extra.get("lifecycle") or ():
@@ -300,9 +351,12 @@ def _retirement(record, as_of: date):
     if when is None:
         return None
     where = f"{get('path')}:{get('line')}" if get("path") else ""
+    state, kind, confirmed = str(get("status") or ""), str(get("date_kind") or "exact"), get("confirmed", True) is not False
+    days = (when - as_of).days
     return {"model": str(get("model") or ""), "vendor": str(get("vendor") or get("operator") or ""),
-            "retire_date": when.isoformat(), "days_left": (when - as_of).days,
-            "status": str(get("status") or "").replace("_", " "), "date_kind": str(get("date_kind") or "exact"),
+            "retire_date": when.isoformat(), "days_left": days, "state": state, "date_kind": kind,
+            "confirmed": confirmed, "certain": words.certain(kind, confirmed), "label": words.label(state, kind, confirmed),
+            "fate": words.fate(state, when.isoformat(), kind, confirmed, days),
             "source_url": str(get("source_url") or ""), "read_date": str(get("read_date") or ""), "where": where}
 
 
