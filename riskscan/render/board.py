@@ -51,9 +51,20 @@ CONSEQUENCES = {
 KIND_WORDS = {"import": "imports", "call": "calls", "adapter": "adapters", "model_string": "model names",
               "endpoint": "endpoints", "env_var": "settings", "secret": "keys", "manifest": "dependencies",
               "legacy_api": "old APIs", "lifecycle": "model dates", "type": "SDK types"}
-MATRIX_ROWS = 20
+MATRIX_ROWS = 10
 MATRIX_VENDORS = 6
-GAP_ROWS = 10
+GAP_ROWS = 8
+
+
+def short_path(where: str, keep: int = 2) -> str:
+    """"src/a/b/c/d.py:12" as "…/c/d.py:12": the board report names a place, the appendix gives it in full."""
+    parts = where.split("/")
+    return where if len(parts) <= keep + 1 else "…/" + "/".join(parts[-keep:])
+
+
+def source_host(url: str) -> str:
+    """The site a source URL is on ("docs.anthropic.com"): the board report's citation; the appendix gives the URL."""
+    return url.split("://", 1)[-1].split("/", 1)[0].split("@")[-1] or url
 
 
 def pct(value) -> str:
@@ -250,22 +261,49 @@ def _services(findings: list) -> list:
 def matrix(data: dict) -> dict:
     """Entry points x vendors: "stops" when the function needs that vendor with no plan B.
 
-    The grid keeps the MATRIX_VENDORS suppliers that stop the most functions and the MATRIX_ROWS
-    functions that depend on the most suppliers, so it fits a page; `fails` covers every supplier,
-    and those whose outage stops nothing are one line (`resilient`).
+    Functions that depend on the suppliers in the same way share one row ("18 functions"), so the
+    grid shows every distinct pattern, most common first, up to MATRIX_ROWS; its columns are the
+    MATRIX_VENDORS suppliers that stop the most functions. `fails` ranks every supplier by what
+    its outage stops, `resilient` names those whose outage stops nothing, and `all` is every
+    function for the appendix.
     """
     using = [e for e in prod_entries(data) if e["vendors"]]
     involved = [v for v in ranked_vendors(data) if any(v["id"] in e["vendors"] for e in using)]
     stops = {v["id"]: [e for e in using if v["id"] in e["unprotected_vendors"]] for v in involved}
-    columns = sorted(involved, key=lambda v: -len(stops[v["id"]]))[:MATRIX_VENDORS]
-    ordered = sorted(using, key=lambda e: -len(e["unprotected_vendors"]))
-    rows = [{"entry": e, "label": ENTRY_KINDS.get(e["kind"], e["kind"]),
-             "cells": [_cell(e, v["id"]) for v in columns]} for e in ordered[:MATRIX_ROWS]]
-    fails = [{"vendor": v, "stops": stops[v["id"]]} for v in involved if stops[v["id"]]]
-    return {"vendors": columns, "rows": rows, "more": max(0, len(using) - MATRIX_ROWS),
-            "hidden_vendors": [v["name"] for v in involved if v not in columns],
+    patterns = _patterns(using)[:MATRIX_ROWS]
+    shown = {v for group in patterns for v in group[0]["vendors"]}
+    columns = sorted((v for v in involved if v["id"] in shown), key=lambda v: -len(stops[v["id"]]))[:MATRIX_VENDORS]
+    rows = [{"entries": group, "label": _group_label(group), "cells": [_cell(group[0], v["id"]) for v in columns]}
+            for group in patterns]
+    rows = [row for row in rows if any(row["cells"])]
+    names = {v["id"]: v["name"] for v in involved}
+    every = [{"entry": e, "label": ENTRY_KINDS.get(e["kind"], e["kind"]),
+              "stops": [names[v] for v in e["unprotected_vendors"] if v in names],
+              "covered": [names[v] for v in e["vendors"] if v in names and v not in e["unprotected_vendors"]]} for e in using]
+    fails = sorted(({"vendor": v, "stops": stops[v["id"]]} for v in involved if stops[v["id"]]), key=lambda f: -len(f["stops"]))
+    return {"vendors": columns, "rows": rows, "more": len(using) - sum(len(r["entries"]) for r in rows),
+            "functions": len(using), "hidden_vendors": [v["name"] for v in involved if v not in columns], "all": every,
             "without_ai": len(prod_entries(data)) - len(using), "fails": fails,
             "resilient": [v["name"] for v in involved if not stops[v["id"]]]}
+
+
+def _patterns(entries: list) -> list:
+    """Entries grouped by how they depend on suppliers (which stop them, which have a plan B), largest group first."""
+    groups = {}
+    for e in entries:
+        key = (tuple(sorted(e["unprotected_vendors"])), tuple(sorted(set(e["vendors"]) - set(e["unprotected_vendors"]))))
+        groups.setdefault(key, []).append(e)
+    return sorted(groups.values(), key=lambda g: (-len(g), -len(g[0]["unprotected_vendors"]), g[0]["name"]))
+
+
+def _group_label(group: list) -> dict:
+    """A row's name: the function itself, or "N functions" with the kinds they are and the first names."""
+    if len(group) == 1:
+        e = group[0]
+        kind = ENTRY_KINDS.get(e["kind"], e["kind"])
+        return {"name": e["name"], "meta": f"{kind}: {e['detail']}" if e.get("detail") else kind}
+    kinds = sorted({ENTRY_KINDS.get(e["kind"], e["kind"]) for e in group})
+    return {"name": f"{len(group)} functions", "meta": f"{' and '.join(kinds)}s, e.g. {group[0]['name']}"}
 
 
 def _cell(entry: dict, vendor_id: str) -> str:

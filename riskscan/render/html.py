@@ -19,8 +19,8 @@ from .controls import controls
 from .json_report import report_dict
 
 FINDINGS_LIMIT = 500
-REGISTER_ROWS = 10
-CALENDAR_ROWS = 10
+REGISTER_ROWS = 8
+CALENDAR_ROWS = 8
 PRINT_PAGES = 8  # the board report's budget on A4; tests/test_report_browser.py holds it to that
 RISK_TERMS = (("concentration", "Concentration"), ("blast_radius", "Outage impact"),
               ("fallback_gap", "Missing plan B"), ("lock_in", "Switching cost"))
@@ -55,7 +55,7 @@ def context(report, baseline: dict | None = None, as_of: date | None = None) -> 
         "changes": compare(baseline, data) if baseline else None,
         "chart": _charts(report, data, previous.get("concentration_hhi"), retirements),
         "plan_b": _plan_b_view(register), "confidence": _confidence(data, scores), "findings": _evidence_rows(data),
-        "pct": board.pct, "plural": plural, "lock_in_classes": [label for _, label, _ in board.LOCK_IN_CLASSES],
+        "pct": board.pct, "plural": plural, "short": board.short_path, "host": board.source_host, "lock_in_classes": [label for _, label, _ in board.LOCK_IN_CLASSES],
         "unconfirmed_meaning": words.UNCONFIRMED_MEANING, "print_pages": PRINT_PAGES,
     }
 
