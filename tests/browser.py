@@ -210,7 +210,12 @@ class Chromium:
         path.write_bytes(base64.b64decode(data))
 
     def pdf(self, path: Path) -> int:
-        """Print the page as the browser would (A4 from the page's @page rule); returns the page count."""
+        """Print the page as the browser would (A4 from the page's @page rule); returns the page count.
+
+        Any screen emulation is lifted first: a forced viewport would change what prints.
+        """
+        self.send("Emulation.clearDeviceMetricsOverride")
+        self.send("Emulation.setEmulatedMedia", {"media": ""})
         data = base64.b64decode(self.send("Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True})["data"])
         path.write_bytes(data)
         return page_count(data)
