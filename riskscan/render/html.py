@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from .. import __version__
 from .. import retirement_words as words
-from . import board, charts
+from . import board, charts, plural
 from .changes import compare
 from .controls import controls
 from .json_report import report_dict
@@ -58,11 +58,6 @@ def context(report, baseline: dict | None = None, as_of: date | None = None) -> 
         "pct": board.pct, "plural": plural, "short": board.short_path, "host": board.source_host, "lock_in_classes": [label for _, label, _ in board.LOCK_IN_CLASSES],
         "unconfirmed_meaning": words.UNCONFIRMED_MEANING, "print_pages": PRINT_PAGES,
     }
-
-
-def plural(count: int, noun: str, many: str | None = None) -> str:
-    """"1 function", "3 functions": counts in sentences read as English."""
-    return f"{count:,} {noun if count == 1 else (many or noun + 's')}"
 
 
 def _register_view(rows: list, data: dict) -> dict:
