@@ -86,9 +86,16 @@ def _scan(root, options: ScanOptions, catalogue: Optional[Catalogue]) -> Report:
     return report
 
 
-def _run(files: list, catalogue: Catalogue, first_party: frozenset, options: ScanOptions) -> list:
+def analyse(files: list, catalogue: Catalogue, first_party: frozenset, options: ScanOptions, modules: dict) -> list:
+    """Per-file results of `files`, with the cache and the workers of a scan; `modules` (relpath ->
+    dotted name) names them where the layout says more than discovery can infer (`riskscan learn`
+    on site-packages, whose namespace packages discovery cannot tell from folders)."""
+    return _run(files, catalogue, first_party, options, modules)
+
+
+def _run(files: list, catalogue: Catalogue, first_party: frozenset, options: ScanOptions, modules: Optional[dict] = None) -> list:
     """Analyse every file: from the cache where the bytes are unchanged, else in worker processes."""
-    modules = module_names(files)
+    modules = modules or module_names(files)
     cache = Cache(options.cache_dir, catalogue.version) if options.cache_dir else None
     contexts: dict = {}
     results: dict = {}

@@ -12,6 +12,7 @@ from . import __version__
 from .api import ScanOptions, collecting_less, scan
 from .cache import default_cache_dir
 from .cli_gate import GATE_COMMANDS, config_option, current_config, warn_unresolved_entry_points
+from .cli_learn import learn_command, learned_scan, symbol_sources
 from .dependencies import load_tables
 from .diff import read_report
 from .errors import RiskscanError, UsageError
@@ -67,6 +68,8 @@ def cli() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, and no \"wrote FILE\" messages on stderr.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (gitignore syntax); repeatable.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path), help="Extra rule directory; repeatable.")
+@click.option("--learn-from-env", "learn_env", type=click.Path(exists=True, path_type=Path),
+              help="A virtualenv (folder or interpreter) or site-packages: learn the installed packages the code imports (cached).")
 @click.option("--no-gitignore", is_flag=True, help="Scan files that .gitignore excludes.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=5 * 1024 * 1024, show_default=True, help="Skip files larger than this many bytes.")
@@ -76,8 +79,8 @@ def cli() -> None:
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Day (YYYY-MM-DD) model retirements and API shutdowns are judged on; makes a report reproducible (default: today).")
 @click.option("--retiring-within", type=click.IntRange(min=0), default=DEFAULT_WINDOW, show_default=True, metavar="DAYS", help="Report models that retire within DAYS of --as-of.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
-def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, no_gitignore, jobs, max_file_size, no_prefilter, cache_dir, no_cache,
-                 as_of, retiring_within, debug):
+def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, learn_env, no_gitignore, jobs, max_file_size, no_prefilter, cache_dir,
+                 no_cache, as_of, retiring_within, debug):
     """Scan PATH (default: the current folder) for AI vendor touchpoints."""
     plan = _guarded(lambda: plan_outputs(output, fmt), debug)
     previous = _guarded(lambda: read_report(baseline), debug) if baseline else None
@@ -87,7 +90,7 @@ def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, no_giti
                           cache_dir=cache_location(cache_dir, no_cache), as_of=as_of.date() if as_of else None,
                           retiring_within=retiring_within, **current_config().scan_fields())
     with progress:
-        report = _guarded(lambda: scan(path, options), debug)
+        report = _guarded(lambda: learned_scan(path, options, learn_env) if learn_env else scan(path, options), debug)
     warn_unresolved_entry_points(report)
     _guarded(lambda: _write_reports(report, plan, previous, quiet), debug)  # Ctrl-C while writing: 130 too
     sys.exit(EXIT_OK)
@@ -141,8 +144,8 @@ def rules_command(rule_dirs, fmt, check_sources):
         import json
 
         rows = [vars(rule) for _, rule in sorted(catalogue.vendors.items())]
-        click.echo(json.dumps({"rules_version": catalogue.version, "vendors": rows,
-                               "routers": catalogue.routers}, indent=2, default=list))
+        click.echo(json.dumps({"rules_version": catalogue.version, "vendors": rows, "routers": catalogue.routers,
+                               "symbols_by_source": symbol_sources(catalogue)}, indent=2, default=list))
         return
     click.echo(f"{'id':<16} {'name':<26} {'kind':<14} company")
     for vendor_id, rule in sorted(catalogue.vendors.items()):
@@ -152,6 +155,8 @@ def rules_command(rule_dirs, fmt, check_sources):
     dated = len(lifecycle.exact) + sum(len(g) for g in lifecycle.globs.values())
     click.echo(f"{dated} model ids or patterns with retirement dates, {len(legacy.removals)} legacy API rules, "
                f"{len(lockin.rules)} lock-in rules")
+    for source, counts in symbol_sources(catalogue).items():
+        click.echo(f"{source}: {counts['hand-written']:,} hand-written and {counts['learned']:,} learned adapter and router symbols")
 
 
 def _print_sources(lifecycle, fmt: str) -> None:
@@ -201,7 +206,7 @@ def _guarded(action, debug: bool):
         sys.exit(130)
 
 
-for _command in GATE_COMMANDS:
+for _command in GATE_COMMANDS + (learn_command,):
     cli.add_command(_command)
 
 

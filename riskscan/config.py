@@ -45,6 +45,7 @@ ENTRY_POINT_SCHEMA = {
 CONFIG_SCHEMA = Table({
     "exclude": List(Str(allow_empty=False)),
     "rules": List(Str(allow_empty=False)),
+    "learn_env": Str(allow_empty=False),  # like --learn-from-env
     "gitignore": Bool(),
     "jobs": Number(minimum=1, integer=True),
     "max_file_size": Number(minimum=1, integer=True),
@@ -86,6 +87,8 @@ class Config:
                 defaults[key] = data[key]
         if "rules" in data:
             defaults["rule_dirs"] = [str(self.base / d) for d in data["rules"]]
+        if "learn_env" in data:
+            defaults["learn_env"] = str(self.base / data["learn_env"])
         if "gitignore" in data:
             defaults["no_gitignore"] = not data["gitignore"]
         if "baseline" in data and command == "check":
