@@ -16,7 +16,7 @@ label about a retirement is built here, so the formats cannot drift apart.
 from __future__ import annotations
 
 UNCONFIRMED = "unconfirmed"
-UNCONFIRMED_MEANING = "no operator page confirms this date, so it drives no gate: verify it with the supplier"
+UNCONFIRMED_MEANING = "no page of the supplier's own confirms it, so it drives no gate until someone verifies it with the supplier"
 # Short labels for a table's status column, one per (state, certain).
 _LABELS = {
     ("retired", True): "switched off", ("retired", False): "may be off",

@@ -51,6 +51,7 @@ CONSEQUENCES = {
 KIND_WORDS = {"import": "imports", "call": "calls", "adapter": "adapters", "model_string": "model names",
               "endpoint": "endpoints", "env_var": "settings", "secret": "keys", "manifest": "dependencies",
               "legacy_api": "old APIs", "lifecycle": "model dates", "type": "SDK types"}
+CODE_HOSTS = ("github.com", "gitlab.com", "raw.githubusercontent.com")
 MATRIX_ROWS = 10
 MATRIX_VENDORS = 6
 GAP_ROWS = 8
@@ -63,8 +64,15 @@ def short_path(where: str, keep: int = 2) -> str:
 
 
 def source_host(url: str) -> str:
-    """The site a source URL is on ("docs.anthropic.com"): the board report's citation; the appendix gives the URL."""
-    return url.split("://", 1)[-1].split("/", 1)[0].split("@")[-1] or url
+    """The site a source URL is on ("docs.anthropic.com", "github.com/openai"): the board report's citation.
+
+    On a code host the owner is part of the site: github.com/openai is OpenAI's, github.com/BerriAI
+    is not. The appendix gives the whole URL.
+    """
+    host, _, path = url.split("://", 1)[-1].partition("/")
+    host = host.split("@")[-1]
+    owner = path.split("/", 1)[0]
+    return f"{host}/{owner}" if host in CODE_HOSTS and owner else host or url
 
 
 def pct(value) -> str:

@@ -74,10 +74,15 @@ def _plan_b_view(rows: list) -> dict:
 
 
 def _calendar_view(retirements: list) -> dict:
-    """The calendar's nearest rows for the board report; the whole calendar goes to the appendix."""
-    return {"rows": retirements[:CALENDAR_ROWS], "more": len(retirements) - CALENDAR_ROWS,
-            "past": [r for r in retirements if r["days_left"] < 0],
-            "switched_off": sum(r["days_left"] < 0 and r["certain"] for r in retirements),
+    """The board's share of the calendar: up to half of it the models most recently past their date,
+    the rest the nearest ahead (more of either when the other runs short), in date order; the
+    whole calendar goes to the appendix."""
+    past = sorted((r for r in retirements if r["days_left"] < 0), key=lambda r: r["days_left"], reverse=True)
+    ahead = [r for r in retirements if r["days_left"] >= 0]
+    keep = max(CALENDAR_ROWS // 2, CALENDAR_ROWS - len(ahead))
+    chosen = past[:keep] + ahead[:CALENDAR_ROWS - len(past[:keep])]
+    return {"rows": sorted(chosen, key=lambda r: r["retire_date"]), "more": len(retirements) - len(chosen),
+            "past": past, "switched_off": sum(r["certain"] for r in past),
             "unconfirmed": sum(not r["confirmed"] for r in retirements)}
 
 
