@@ -137,10 +137,14 @@ def graph_command(path, fmt, output, exclude, rule_dirs, jobs):
 @cli.command("rules")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path), help="Extra rule directory; repeatable.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def rules_command(rule_dirs, fmt):
+@click.option("--check-sources", is_flag=True, help="List the model retirement rows whose source is not the operator's own documentation.")
+def rules_command(rule_dirs, fmt, check_sources):
     """List the vendor catalogue (and validate extra rule directories)."""
     catalogue = _guarded(lambda: load_catalogue(rule_dirs), False)
     lifecycle, legacy, lockin = _guarded(lambda: load_tables(rule_dirs, catalogue), False)
+    if check_sources:
+        _print_sources(lifecycle, fmt)
+        return
     if fmt == "json":
         import json
 
@@ -158,6 +162,32 @@ def rules_command(rule_dirs, fmt):
                f"{len(lockin.rules)} lock-in rules")
     for source, counts in symbol_sources(catalogue).items():
         click.echo(f"{source}: {counts['hand-written']:,} hand-written and {counts['learned']:,} learned adapter and router symbols")
+
+
+def _print_sources(lifecycle, fmt: str) -> None:
+    """`rules --check-sources`: rows citing a third party, which every report marks unconfirmed."""
+    from .lifecycle import unofficial_rows
+
+    rows = unofficial_rows(lifecycle)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps({"unconfirmed_sources": rows}, indent=2))
+        return
+    for row in rows:
+        ids = ", ".join(row["ids"][:3]) + (f" and {len(row['ids']) - 3} more" if len(row["ids"]) > 3 else "")
+        click.echo(printable_lines(f"{_shorter(row['where'])}: {row['operator']}: {ids} ({row['retire_date']}): {row['source_url']}"))
+    total = len(lifecycle.rows())
+    click.echo(f"{len(rows)} of {total} retirement rows cite a source outside their operator's domains: "
+               "every report marks them unconfirmed, and they drive no gate.")
+
+
+def _shorter(where: str) -> str:
+    """file:line relative to the current folder when it lies below it."""
+    try:
+        return str(Path(where).relative_to(Path.cwd()))
+    except ValueError:
+        return where
 
 
 def cache_location(cache_dir, no_cache: bool):

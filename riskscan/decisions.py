@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from . import retirement_words as words
+
 MAX_DECISIONS = 6
 RETIREMENT_WINDOW = 180  # days: the lifecycle window of the report
 URGENCY = {"secret": 1.0, "retired": 1.0, "outage": 0.5, "hard_wired": 0.4, "concentration": 0.3, "lock_in": 0.2}
@@ -107,7 +109,11 @@ def _secrets(report) -> list:
 
 
 def _retirements(report) -> list:
-    """One decision per retiring model, due now when it is already switched off."""
+    """One decision per retiring model, due now when it is (or may already be) switched off.
+
+    The wording of the date's certainty is retirement_words' (one vocabulary in every output); a
+    date no operator page confirms asks to verify it with the supplier before acting.
+    """
     as_of = report.as_of or date.today()
     by_model: dict = {}
     for record in report.lifecycle or ():
@@ -115,28 +121,34 @@ def _retirements(report) -> list:
         when = as_date(get("retire_date"))
         if when is None or (when - as_of).days > RETIREMENT_WINDOW:
             continue
-        certain = str(get("status") or "") != "at_risk" and str(get("date_kind") or "exact") == "exact"
-        key = (str(get("model") or ""), when, str(get("vendor") or get("operator") or ""), certain)
+        key = (str(get("model") or ""), when, str(get("vendor") or get("operator") or ""), str(get("status") or ""),
+               str(get("date_kind") or "exact"), get("confirmed", True) is not False)
         if get("path"):
             by_model.setdefault(key, []).append((get("path"), get("line")))
-    decisions = []
-    for (model, when, vendor, certain), places in by_model.items():
-        days = (when - as_of).days
-        indices = _sites_at(report, places)
-        name = report.vendors[vendor].name if vendor in report.vendors else vendor
-        if days <= 0:
-            decisions.append(Decision(
-                "retired", f"{name} has already switched off the model {model}: every call naming it fails." if certain else
-                f"{name} may already have switched off the model {model} (its earliest date has passed): calls naming it may fail.",
-                "Move this code to a supported model now.", "Fix now", "now", URGENCY["retired"],
-                _exposure(report, indices), _functions(report, indices, places), _where(places)))
-        else:
-            decisions.append(Decision(
-                "retiring", f"{name} switches off the model {model} on {when.isoformat()}, in {days} days.",
-                f"Move this code to a supported model before {when.isoformat()}.", "Fix now" if days <= 90 else "Plan the move",
-                when.isoformat(), max(0.1, 1.0 - days / RETIREMENT_WINDOW), _exposure(report, indices),
-                _functions(report, indices, places), _where(places)))
-    return decisions
+    return [_retirement(report, key, places, as_of) for key, places in by_model.items()]
+
+
+def _retirement(report, key: tuple, places: list, as_of: date) -> Decision:
+    model, when, vendor, state, date_kind, confirmed = key
+    days = (when - as_of).days
+    indices = _sites_at(report, places)
+    name = report.vendors[vendor].name if vendor in report.vendors else vendor
+    if days <= 0:
+        risk = words.switched_off_now(name, model, state, date_kind, confirmed)
+    else:
+        subject = "the model name" if state == "at_risk" else "the model"
+        risk = f"{name}: {subject} {model} {words.fate(state, when.isoformat(), date_kind, confirmed, days)}."
+    due = "now" if days <= 0 else when.isoformat()
+    move = "now" if days <= 0 else f"before {when.isoformat()}"
+    if confirmed:
+        decision = f"Move this code to a supported model {move}."
+        recommended = "Fix now" if days <= 90 else "Plan the move"
+    else:
+        decision = f"Confirm the date with {name}, then move this code to a supported model {move}."
+        recommended = "Verify, then fix"
+    urgency = URGENCY["retired"] if days <= 0 else max(0.1, 1.0 - days / RETIREMENT_WINDOW)
+    return Decision("retired" if days <= 0 else "retiring", risk, decision, recommended, due, urgency,
+                    _exposure(report, indices), _functions(report, indices, places), _where(places))
 
 
 def _outages(report) -> list:

@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Mapping, Optional
 
+from .retirement_words import gate_ending
+
 UNRESOLVED = "unresolved"  # operator unknown (env-only config): shown, kept out of the HHI
 WEIGHTS = {"concentration": 0.30, "blast_radius": 0.25, "fallback_gap": 0.25, "lock_in": 0.20}
 # DOMAIN.md 5.1: when blast radius is unknown (reach unresolved) or not the question (a library),
@@ -701,8 +703,8 @@ def _gate_reasons(scores: Scores, basis: _Basis, gates: Mapping) -> list:
         text = f"All AI use depends on {basis.name(vendor)}, and nothing takes over if it fails."
         lift = SINGLE_VENDOR_FLOOR - sum(scores.components.values())
         reasons.append(Reason(text, _evidence(basis.primary), lift, "gate"))
-    for key, ending in (("retired", "has already switched off"), ("retiring_90d", "switches off within three months")):
-        entries = list(gates.get(key) or ())
+    for key in ("retired", "retiring_90d"):
+        entries, ending = list(gates.get(key) or ()), gate_ending(key)  # one certainty vocabulary (retirement_words)
         if entries:
             reasons.append(Reason(_model_sentence(len(entries), ending), _gate_evidence(entries), 0.0, "gate",
                                   ((f"scores.gate_sites.{key}", len(entries)),)))

@@ -152,3 +152,17 @@ def test_graph_export_formats(capsys):
 def test_python_dash_m_entry_point():
     result = subprocess.run([sys.executable, "-m", "riskscan", "--version"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0 and "riskscan" in result.stdout
+
+
+def test_the_terminal_never_cuts_a_vendor_name_and_counts_in_english(tmp_path, capsys):
+    (tmp_path / "app.py").write_text(
+        "import litellm\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        '@app.post("/ask")\ndef ask(q: str):\n    return litellm.completion(model="dashscope/qwen-max", messages=[])\n')
+    assert main(["scan", str(tmp_path), "--no-cache", "--as-of", "2026-11-23"]) == 0
+    out = capsys.readouterr().out
+    table = out[out.index("\nvendor "):].splitlines()
+    name = "Alibaba Cloud Model Studio (DashScope)"  # the catalogue's longest vendor name
+    row = next(line for line in table if line.startswith(name))
+    assert row.split(name, 1)[1].split() == ["cloud_platform", "1", "1", "1", "1"]
+    assert table[1].index("kind") == len(name) + 1  # every column after the name is sized to it
+    assert "\n1 entry point:\n" in out and "1 entry points" not in out

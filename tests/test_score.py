@@ -163,7 +163,7 @@ def test_retired_model_caps_grade_at_d():
     scores = compute_scores(diversified(), E, gates={"retired": [("openai.py", 1, "gpt-3.5-turbo-0301")]})
     assert scores.risk == pytest.approx(9.5)  # the risk is unchanged; only the letter is capped
     assert scores.grade == "D" and scores.gates_applied == ("retired",)
-    assert scores.reasons[0].text == "1 place in the code uses a model its supplier has already switched off."
+    assert scores.reasons[0].text == "1 place in the code uses a model its supplier has switched off, or may already have."
     assert scores.reasons[0].evidence == (("openai.py", 1),)
 
 

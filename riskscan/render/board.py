@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from .. import retirement_words as words
 from ..decisions import as_date
+from ..model import SITE_KINDS
 
 ENTRY_KINDS = {
     "http": "web route", "cli": "command", "task": "background task", "lambda": "serverless function",
@@ -47,8 +49,31 @@ CONSEQUENCES = {
     "batch": "changing supplier means rewriting the batch jobs",
     "realtime": "changing supplier means rewriting the real-time voice integration",
 }
-MATRIX_ROWS = 40
-GAP_ROWS = 10
+KIND_WORDS = {"import": "imports", "call": "calls", "adapter": "adapters", "model_string": "model names",
+              "endpoint": "endpoints", "env_var": "settings", "secret": "keys", "manifest": "dependencies",
+              "legacy_api": "old APIs", "lifecycle": "model dates", "type": "SDK types"}
+CODE_HOSTS = ("github.com", "gitlab.com", "raw.githubusercontent.com")
+MATRIX_ROWS = 10
+MATRIX_VENDORS = 6
+GAP_ROWS = 8
+
+
+def short_path(where: str, keep: int = 2) -> str:
+    """"src/a/b/c/d.py:12" as "…/c/d.py:12": the board report names a place, the appendix gives it in full."""
+    parts = where.split("/")
+    return where if len(parts) <= keep + 1 else "…/" + "/".join(parts[-keep:])
+
+
+def source_host(url: str) -> str:
+    """The site a source URL is on ("docs.anthropic.com", "github.com/openai"): the board report's citation.
+
+    On a code host the owner is part of the site: github.com/openai is OpenAI's, github.com/BerriAI
+    is not. The appendix gives the whole URL.
+    """
+    host, _, path = url.split("://", 1)[-1].partition("/")
+    host = host.split("@")[-1]
+    owner = path.split("/", 1)[0]
+    return f"{host}/{owner}" if host in CODE_HOSTS and owner else host or url
 
 
 def pct(value) -> str:
@@ -175,25 +200,51 @@ def decisions(report) -> list:
 
 # --- the supplier register and its tables ------------------------------------------------------
 
+def counts_functions(data: dict) -> bool:
+    """Whether the register counts user-facing functions per supplier, or (no function reaches one) call sites.
+
+    A library or a script collection has no web route or command that reaches a supplier, so
+    "functions: 0" for every supplier would say nothing; its call sites are the measure instead.
+    Issue 12's `scores.reach` ("unresolved") says the same where it is present.
+    """
+    if ((data.get("scores") or {}).get("reach")) == "unresolved":
+        return False
+    return any(e["vendors"] for e in prod_entries(data))
+
+
 def register(data: dict, scores, retirements: list) -> list:
-    """DORA-shaped rows (B_07.01): what each supplier does for us and how hard it is to replace."""
+    """DORA-shaped rows (B_07.01), one per supplier, the largest share first: what each does for us, how hard to replace.
+
+    `in_production` is False for a supplier the code only names (an import, a setting, a test):
+    the report folds those into one line.
+    """
     live = getattr(scores, "vendors", {}) or {}
+    by_functions = counts_functions(data)
     rows = []
     for vendor in ranked_vendors(data):
         own = [f for f in data["findings"] if f["vendor"] == vendor["id"] and f["scope"] == "prod"]
-        score = live.get(vendor["id"])
-        alternatives = [name_of(data, v) for v in getattr(score, "alternatives", ())]
-        nearest = min((r["retire_date"] for r in retirements if r["vendor"] == vendor["id"]), default=None)
+        sites = [f for f in own if f["kind"] in SITE_KINDS]
+        functions = [e for e in prod_entries(data) if vendor["id"] in e["vendors"]]
+        nearest = next((r for r in retirements if r["vendor"] == vendor["id"]), None)
         rows.append({
             "vendor": vendor, "kind": VENDOR_KINDS.get(vendor["kind"], vendor["kind"]),
-            "services": _services(own), "models": sorted({f["detail"] for f in own if f["kind"] == "model_string"}),
-            "functions": [e for e in prod_entries(data) if vendor["id"] in e["vendors"]],
+            "services": _services(own), "models": _models(own), "functions": functions,
+            "reach": len(functions) if by_functions else vendor.get("call_sites", len(sites)),
             "substitutability": vendor.get("substitutability"),
             "substitutability_text": SUBSTITUTABILITY.get(vendor.get("substitutability"), "not assessed"),
-            "alternatives": alternatives, "retirement": nearest,
-            "evidence": [f"{f['path']}:{f['line']}" for f in own if f["kind"] in ("call", "adapter", "model_string")][:3],
+            "alternatives": [name_of(data, v) for v in getattr(live.get(vendor["id"]), "alternatives", ())],
+            "retirement": nearest, "evidence": [f"{f['path']}:{f['line']}" for f in sites],
+            "in_production": bool(vendor.get("call_sites") or vendor.get("share") or functions),
+            "seen_as": sorted({KIND_WORDS.get(f["kind"], f["kind"]) for f in data["findings"] if f["vendor"] == vendor["id"]}),
         })
     return rows
+
+
+def _models(findings: list) -> list:
+    """Model names a supplier's production code gives: routed strings and the `model=` of calls."""
+    named = {f["detail"] for f in findings if f["kind"] == "model_string"}
+    named |= {f["model"] for f in findings if f["kind"] in ("call", "adapter") and f.get("model")}
+    return sorted(named)
 
 
 def _services(findings: list) -> list:
@@ -202,14 +253,51 @@ def _services(findings: list) -> list:
 
 
 def matrix(data: dict) -> dict:
-    """Entry points x vendors: "stops" when the function needs that vendor with no plan B."""
-    vendors = [v for v in ranked_vendors(data) if any(v["id"] in e["vendors"] for e in prod_entries(data))]
+    """Entry points x vendors: "stops" when the function needs that vendor with no plan B.
+
+    Functions that depend on the suppliers in the same way share one row ("18 functions"), so the
+    grid shows every distinct pattern, most common first, up to MATRIX_ROWS; its columns are the
+    MATRIX_VENDORS suppliers that stop the most functions. `fails` ranks every supplier by what
+    its outage stops, `resilient` names those whose outage stops nothing, and `all` is every
+    function for the appendix.
+    """
     using = [e for e in prod_entries(data) if e["vendors"]]
-    rows = [{"entry": e, "label": ENTRY_KINDS.get(e["kind"], e["kind"]),
-             "cells": [_cell(e, v["id"]) for v in vendors]} for e in using[:MATRIX_ROWS]]
-    fails = [{"vendor": v, "stops": [e for e in using if v["id"] in e["unprotected_vendors"]]} for v in vendors]
-    return {"vendors": vendors, "rows": rows, "more": max(0, len(using) - MATRIX_ROWS),
-            "without_ai": len(prod_entries(data)) - len(using), "fails": fails}
+    involved = [v for v in ranked_vendors(data) if any(v["id"] in e["vendors"] for e in using)]
+    stops = {v["id"]: [e for e in using if v["id"] in e["unprotected_vendors"]] for v in involved}
+    patterns = _patterns(using)[:MATRIX_ROWS]
+    shown = {v for group in patterns for v in group[0]["vendors"]}
+    columns = sorted((v for v in involved if v["id"] in shown), key=lambda v: -len(stops[v["id"]]))[:MATRIX_VENDORS]
+    rows = [{"entries": group, "label": _group_label(group), "cells": [_cell(group[0], v["id"]) for v in columns]}
+            for group in patterns]
+    rows = [row for row in rows if any(row["cells"])]
+    names = {v["id"]: v["name"] for v in involved}
+    every = [{"entry": e, "label": ENTRY_KINDS.get(e["kind"], e["kind"]),
+              "stops": [names[v] for v in e["unprotected_vendors"] if v in names],
+              "covered": [names[v] for v in e["vendors"] if v in names and v not in e["unprotected_vendors"]]} for e in using]
+    fails = sorted(({"vendor": v, "stops": stops[v["id"]]} for v in involved if stops[v["id"]]), key=lambda f: -len(f["stops"]))
+    return {"vendors": columns, "rows": rows, "more": len(using) - sum(len(r["entries"]) for r in rows),
+            "functions": len(using), "hidden_vendors": [v["name"] for v in involved if v not in columns], "all": every,
+            "without_ai": len(prod_entries(data)) - len(using), "fails": fails,
+            "resilient": [v["name"] for v in involved if not stops[v["id"]]]}
+
+
+def _patterns(entries: list) -> list:
+    """Entries grouped by how they depend on suppliers (which stop them, which have a plan B), largest group first."""
+    groups = {}
+    for e in entries:
+        key = (tuple(sorted(e["unprotected_vendors"])), tuple(sorted(set(e["vendors"]) - set(e["unprotected_vendors"]))))
+        groups.setdefault(key, []).append(e)
+    return sorted(groups.values(), key=lambda g: (-len(g), -len(g[0]["unprotected_vendors"]), g[0]["name"]))
+
+
+def _group_label(group: list) -> dict:
+    """A row's name: the function itself, or "N functions" with the kinds they are and the first names."""
+    if len(group) == 1:
+        e = group[0]
+        kind = ENTRY_KINDS.get(e["kind"], e["kind"])
+        return {"name": e["name"], "meta": f"{kind}: {e['detail']}" if e.get("detail") else kind}
+    kinds = sorted({ENTRY_KINDS.get(e["kind"], e["kind"]) for e in group})
+    return {"name": f"{len(group)} functions", "meta": f"{' and '.join(kinds)}s, e.g. {group[0]['name']}"}
 
 
 def module_exposure(report) -> list:
@@ -292,7 +380,9 @@ def retirements(report, as_of: date) -> list:
     """Lifecycle records from `report.lifecycle` (riskscan/lifecycle.py), one row per model, nearest date first.
 
     Each record (a dict or an object) names `model`, `vendor`, `retire_date` and where it is used
-    (`path`, `line`), and may carry `status`, `date_kind`, `source_url` and `read_date`.
+    (`path`, `line`), and may carry `status` (lifecycle's state), `date_kind`, `confirmed`,
+    `source_url` and `read_date`. Each row says how sure its date is in retirement_words' terms
+    (`certain`, `label`, `fate`).
     """
     rows = {}
     for record in report.lifecycle or ():
@@ -310,7 +400,10 @@ def _retirement(record, as_of: date):
     if when is None:
         return None
     where = f"{get('path')}:{get('line')}" if get("path") else ""
+    state, kind, confirmed = str(get("status") or ""), str(get("date_kind") or "exact"), get("confirmed", True) is not False
+    days = (when - as_of).days
     return {"model": str(get("model") or ""), "vendor": str(get("vendor") or get("operator") or ""),
-            "retire_date": when.isoformat(), "days_left": (when - as_of).days,
-            "status": str(get("status") or "").replace("_", " "), "date_kind": str(get("date_kind") or "exact"),
+            "retire_date": when.isoformat(), "days_left": days, "state": state, "date_kind": kind,
+            "confirmed": confirmed, "certain": words.certain(kind, confirmed), "label": words.label(state, kind, confirmed),
+            "fate": words.fate(state, when.isoformat(), kind, confirmed, days),
             "source_url": str(get("source_url") or ""), "read_date": str(get("read_date") or ""), "where": where}

@@ -7,7 +7,7 @@ import click
 
 from .. import __version__
 from ..escape import printable
-from . import finding_message
+from . import finding_message, plural
 from .json_report import vendor_rows
 
 _SEVERITY_COLOUR = {"high": "red", "medium": "yellow", "low": "cyan", "info": None}
@@ -39,7 +39,7 @@ def _score_lines(report) -> list:
     entries = [e for e in exposure.entry_points if e.scope == "prod"]
     if entries:
         lines.append("")
-        lines.append(click.style(f"{len(entries)} entry points:", bold=True))
+        lines.append(click.style(f"{plural(len(entries), 'entry point')}:", bold=True))
         nothing = "no AI vendor" if s.reach == "resolved" else "no AI call traced"
         for e in entries:
             reached = ", ".join(v + _role(e, v) for v in e.vendors) or nothing
@@ -94,13 +94,30 @@ def _skipped_lines(report, limit: int = 10) -> list:
     """How many files were skipped and why: the reasons counted, then the first few files."""
     reasons = Counter(printable(item.reason.split(":")[0]) for item in report.skipped)
     why = "; ".join(f"{count} {reason}" for reason, count in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
-    lines = ["", click.style(f"Skipped {len(report.skipped)} file(s):", bold=True) + f" {why}"]
+    lines = ["", click.style(f"Skipped {plural(len(report.skipped), 'file')}:", bold=True) + f" {why}"]
     for item in report.skipped[:limit]:
         where = f":{item.line}" if item.line else ""
         lines.append(printable(f"  {item.path}{where}: {item.reason}"))
     if len(report.skipped) > limit:
         lines.append(f"  ... {len(report.skipped) - limit} more (all of them are in --format json)")
     return lines
+
+
+VENDOR_COLUMNS = (("kind", "kind", "<"), ("prod_files", "files", ">"), ("findings", "findings", ">"),
+                  ("call_sites", "call sites", ">"), ("call_sites_without_plan_b", "no plan B", ">"))
+
+
+def vendor_table(rows: list) -> list:
+    """The vendor table, each column as wide as its widest cell: a vendor's name is never cut."""
+    cells = [[printable(row["name"])] + [str(row[key]) for key, _, _ in VENDOR_COLUMNS] for row in rows]
+    header = ["vendor"] + [title for _, title, _ in VENDOR_COLUMNS]
+    widths = [max(len(line[i]) for line in cells + [header]) for i in range(len(header))]
+    aligns = ["<"] + [align for _, _, align in VENDOR_COLUMNS]
+
+    def line(values):
+        return " ".join(f"{value:{align}{width}}" for value, align, width in zip(values, aligns, widths)).rstrip()
+
+    return [click.style(line(header), bold=True)] + [line(values) for values in cells]
 
 
 def render_text(report, limit: int = TOP_FINDINGS) -> str:
@@ -116,17 +133,13 @@ def render_text(report, limit: int = TOP_FINDINGS) -> str:
         out.append("\nNo AI vendor touchpoints found.")
     else:
         out.append("")
-        header = f"{'vendor':<30} {'kind':<14} {'files':>5} {'findings':>8} {'call sites':>10} {'no plan B':>9}"
-        out.append(click.style(header, bold=True))
-        for row in rows:
-            out.append(f"{printable(row['name'][:30]):<30} {row['kind']:<14} {row['prod_files']:>5} {row['findings']:>8} "
-                       f"{row['call_sites']:>10} {row['call_sites_without_plan_b']:>9}")
+        out += vendor_table(rows)
         out.append("(call sites: production call sites in normal running; no plan B: neither a runtime fallback nor a switch by configuration)")
         out.append("")
         findings = top_findings(report.findings)
         shown = findings if not limit else findings[:limit]
         if limit and len(findings) > limit:
-            out.append(click.style(f"Top {limit} of {len(findings)} findings:", bold=True))
+            out.append(click.style(f"Top {limit} of {plural(len(findings), 'finding')}:", bold=True))
         for finding in shown:
             colour = _SEVERITY_COLOUR.get(finding.severity)
             tag = click.style(f"{finding.vendor}.{finding.kind}", fg=colour) if colour else f"{finding.vendor}.{finding.kind}"
