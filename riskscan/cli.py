@@ -79,9 +79,10 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Day (YYYY-MM-DD) model retirements and API shutdowns are judged on; makes a report reproducible (default: today).")
 @click.option("--retiring-within", type=click.IntRange(min=0), default=DEFAULT_WINDOW, show_default=True, metavar="DAYS", help="Report models that retire within DAYS of --as-of.")
+@click.option("--explain-score", is_flag=True, help="After the text report, show each component of the grade with the call sites it came from.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, learn_env, no_gitignore, jobs, max_file_size, no_prefilter, cache_dir,
-                 no_cache, as_of, retiring_within, debug):
+                 no_cache, as_of, retiring_within, explain_score, debug):
     """Scan PATH (default: the current folder) for AI vendor touchpoints."""
     plan = _guarded(lambda: plan_outputs(output, fmt), debug)
     previous = _guarded(lambda: read_report(baseline), debug) if baseline else None
@@ -94,6 +95,10 @@ def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, learn_e
         report = _guarded(lambda: learned_scan(path, options, learn_env) if learn_env else scan(path, options), debug)
     warn_unresolved_entry_points(report)
     _guarded(lambda: _write_reports(report, plan, previous, quiet), debug)  # Ctrl-C while writing: 130 too
+    if explain_score:
+        from .explain import explain_text
+
+        click.echo(explain_text(report) if report.exposure is not None and report.findings else "No score to explain.\n", nl=False)
     sys.exit(EXIT_OK)
 
 
@@ -123,7 +128,7 @@ def graph_command(path, fmt, output, exclude, rule_dirs, jobs):
     """Export the module / function / entry point / vendor graph of PATH."""
     options = ScanOptions(excludes=exclude, rule_dirs=rule_dirs, jobs=jobs, **current_config().scan_fields())
     report = _guarded(lambda: scan(path, options), False)
-    text = render_graph(report.extra["graph"].graph, fmt)
+    text = render_graph(report.graph.graph, fmt)
     if output:
         _guarded(lambda: write_atomically(output, text), False)
     else:
@@ -133,10 +138,14 @@ def graph_command(path, fmt, output, exclude, rule_dirs, jobs):
 @cli.command("rules")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path), help="Extra rule directory; repeatable.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def rules_command(rule_dirs, fmt):
+@click.option("--check-sources", is_flag=True, help="List the model retirement rows whose source is not the operator's own documentation.")
+def rules_command(rule_dirs, fmt, check_sources):
     """List the vendor catalogue (and validate extra rule directories)."""
     catalogue = _guarded(lambda: load_catalogue(rule_dirs), False)
     lifecycle, legacy, lockin = _guarded(lambda: load_tables(rule_dirs, catalogue), False)
+    if check_sources:
+        _print_sources(lifecycle, fmt)
+        return
     if fmt == "json":
         import json
 
@@ -154,6 +163,32 @@ def rules_command(rule_dirs, fmt):
                f"{len(lockin.rules)} lock-in rules")
     for source, counts in symbol_sources(catalogue).items():
         click.echo(f"{source}: {counts['hand-written']:,} hand-written and {counts['learned']:,} learned adapter and router symbols")
+
+
+def _print_sources(lifecycle, fmt: str) -> None:
+    """`rules --check-sources`: rows citing a third party, which every report marks unconfirmed."""
+    from .lifecycle import unofficial_rows
+
+    rows = unofficial_rows(lifecycle)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps({"unconfirmed_sources": rows}, indent=2))
+        return
+    for row in rows:
+        ids = ", ".join(row["ids"][:3]) + (f" and {len(row['ids']) - 3} more" if len(row["ids"]) > 3 else "")
+        click.echo(printable_lines(f"{_shorter(row['where'])}: {row['operator']}: {ids} ({row['retire_date']}): {row['source_url']}"))
+    total = len(lifecycle.rows())
+    click.echo(f"{len(rows)} of {total} retirement rows cite a source outside their operator's domains: "
+               "every report marks them unconfirmed, and they drive no gate.")
+
+
+def _shorter(where: str) -> str:
+    """file:line relative to the current folder when it lies below it."""
+    try:
+        return str(Path(where).relative_to(Path.cwd()))
+    except ValueError:
+        return where
 
 
 def cache_location(cache_dir, no_cache: bool):

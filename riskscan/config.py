@@ -97,7 +97,7 @@ class Config:
 
     def unresolved_entry_points(self, report) -> list:
         """Warnings for configured entry points whose target is no function of the scanned code."""
-        repo = report.extra.get("graph")
+        repo = report.graph
         if repo is None:
             return []
         resolved = {entry.detail for entry in repo.entry_points}

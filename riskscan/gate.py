@@ -9,7 +9,7 @@ from .api import ScanOptions, scan
 from .baseline import load_baseline, split_known
 from .config import Config
 from .errors import UsageError
-from .policy import Policy, apply_suppressions, evaluate
+from .policy import Policy, apply_suppressions, evaluate, unjudged
 from .ruleset import load_catalogue
 
 
@@ -52,12 +52,13 @@ def run_check(root: Path, files, config: Config, options: ScanOptions, baseline:
         options = replace(options, only=paths, cache_dir=None)
     report, policy, outcome = collect(root, config, options)
     violations = [v.focus(paths) for v in outcome.violations if v.touches(paths)] if paths is not None else outcome.violations
-    result = CheckResult(report, policy, violations, outcome.suppressed_counts(paths), files=paths)
+    result = CheckResult(report, policy, violations, outcome.suppressed_counts(paths), files=paths,
+                         note="; ".join(unjudged(report, policy)))
     if baseline is not None:
         known_baseline = load_baseline(baseline)
         result.violations, known = split_known(violations, known_baseline)
         result.known = len(known)
-        result.note = known_baseline.staleness(report.rules_version, policy.settings())
+        result.note = "; ".join(filter(None, [result.note, known_baseline.staleness(report.rules_version, policy.settings())]))
     return result
 
 

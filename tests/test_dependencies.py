@@ -61,9 +61,12 @@ def test_findings_carry_their_evidence_as_facts(capsys):
     assert unbounded["severity"] == "low" and unbounded["rule_id"] == "openai.manifest"
     breaking = by_check[("manifest", "below_breaking", 12)]
     assert breaking["facts"]["breaking_release"] == "1.0.0" and breaking["severity"] == "medium"
-    retired = by_check[("lifecycle", "retired", 17)]
-    assert retired["model"] == "claude-3-5-haiku-20241022" and retired["severity"] == "high"
-    assert retired["facts"]["retire_date"] == "2026-02-19" and retired["facts"]["source_url"].startswith("https://")
+    retired = by_check[("lifecycle", "retired", 22)]  # a date from Google's own page
+    assert retired["model"] == "gemini-2.5-flash" and retired["severity"] == "high" and retired["facts"]["confirmed"]
+    assert retired["facts"]["retire_date"] == "2026-06-17" and retired["facts"]["source_url"].startswith("https://ai.google.dev/")
+    unconfirmed = by_check[("lifecycle", "retired", 17)]  # a date only third parties give: never high, never a gate
+    assert unconfirmed["model"] == "claude-3-5-haiku-20241022" and unconfirmed["severity"] == "medium"
+    assert unconfirmed["facts"]["confirmed"] is False and "unconfirmed" in unconfirmed["message"]
     # ordinary findings keep their shape: check and facts only appear on the new kinds
     call = next(f for f in report["findings"] if f["kind"] == "call" and f["line"] == 12)
     assert "check" not in call and call["model"] == "gpt-4o-2024-08-06" and call["lock_in_class"] is None

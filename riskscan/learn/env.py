@@ -97,7 +97,7 @@ def _key(info: Path):
 
 def imported_roots(report) -> set:
     """Top-level modules the project imports that it does not define itself and Python does not ship."""
-    results = report.extra.get("results", ())
+    results = report.results
     own = {r.module.split(".")[0] for r in results if r.module}
     roots = {module.split(".")[0] for r in results for module, level, *_ in r.imports if module and not level}
     return roots - own - set(sys.stdlib_module_names)
