@@ -86,12 +86,13 @@ def test_if_a_supplier_fails(scanned):
     suppliers = {row["id"]: row for row in scanned["org"]["suppliers"]}
     table = markdown_table(EXPECTED, "If a supplier fails")
     assert [row[0] for row in table] == [row["id"] for row in scanned["org"]["suppliers"]]  # the order too
-    for vendor, sites, share, reach, share_reach, stop, repos, unknown, lock_in, sb in table:
+    for vendor, sites, share, reach, share_reach, stop, repos, down, repos_down, unknown, lock_in, sb in table:
         row, fails = suppliers[vendor], suppliers[vendor]["if_fails"]
         assert (row["call_sites"], row["share_call_sites"], row["reach"], row["share_entry_points"]) == \
             (int(sites), float(share), float(reach), float(share_reach)), vendor
-        assert fails["entry_points_stop"] == int(stop), vendor
-        assert fails["repositories_stop"] == _names(repos) and fails["repositories_not_resolved"] == _names(unknown), vendor
+        assert (fails["entry_points_stop"], fails["entry_points_down_after_switch"]) == (int(stop), int(down)), vendor
+        assert fails["repositories_stop"] == _names(repos) and fails["repositories_down_after_switch"] == _names(repos_down)
+        assert fails["repositories_not_resolved"] == _names(unknown), vendor
         assert (row["lock_in"], row["substitutability"]) == (float(lock_in), sb), vendor
 
 
@@ -123,6 +124,9 @@ def test_register_export_is_one_row_per_repository_and_supplier(scanned):
     assert helpdesk["evidence_link"].startswith("https://git.example.com/acme/helpdesk/blob/main/helpdesk/llm.py#L13")
     textkit = next(r for r in rows if (r["repository"], r["supplier_id"]) == ("textkit", "cohere"))
     assert textkit["impact_of_discontinuing"].startswith("not resolved")
+    pricing = next(r for r in rows if (r["repository"], r["supplier_id"]) == ("pricing", "mistral"))
+    assert (pricing["alternative_providers"], pricing["plan_b_config"]) == ("openai", "1")
+    assert pricing["impact_of_discontinuing"] == "2 of 2 functions stop; 0 stay down after switching by configuration"
 
 
 def test_html_and_markdown_say_the_same_figures(scanned):
@@ -133,7 +137,7 @@ def test_html_and_markdown_say_the_same_figures(scanned):
         assert phrase in page
     assert page.count('class="page"') >= 7  # one page per question when printed
     text = (scanned["dir"] / "p.md").read_text(encoding="utf-8")
-    assert "| 3,200 (high) | 3,400 (high) | 10% | 0% | 32/100 |" in text
+    assert "| 3,200 (high) | 3,400 (high) | 10% | 20% | 29/100 |" in text
 
 
 def test_aggregating_the_kept_reports_gives_the_same_figures(scanned, capsys):

@@ -4,12 +4,12 @@ from __future__ import annotations
 from .. import __version__
 from ..portfolio.aggregate import plan_b
 from ..portfolio.html import lines
-from ..render import html as charts
 from ..render.board import pct
+from ..render.html import environment
 
 
 def render_html(doc: dict) -> str:
-    return charts.environment().get_template("history.html.j2").render(**context(doc))
+    return environment().get_template("history.html.j2").render(**context(doc))
 
 
 def context(doc: dict) -> dict:

@@ -8,8 +8,9 @@ from __future__ import annotations
 from datetime import date
 
 from .. import __version__
-from ..render import html as charts
+from ..render import charts
 from ..render.board import pct
+from ..render.html import environment
 from . import words
 from .register import register_rows
 
@@ -18,7 +19,7 @@ LINE_HEIGHT = 160
 
 
 def render_html(org: dict, members: list) -> str:
-    return charts.environment().get_template("portfolio.html.j2").render(**context(org, members))
+    return environment().get_template("portfolio.html.j2").render(**context(org, members))
 
 
 def context(org: dict, members: list) -> dict:
@@ -35,7 +36,7 @@ def context(org: dict, members: list) -> dict:
             "shares_sites": charts.bars([(s["name"], s["share_call_sites"]) for s in suppliers if s["call_sites"]]),
             "shares_entries": charts.bars([(s["name"], s["share_entry_points"]) for s in suppliers if s["reach"]]),
             "plan_b": charts.stacked([(s["name"], _slots(s["plan_b"])) for s in suppliers if s["call_sites"]]),
-            "timeline": charts.timeline(_by_date(org["retirements"])),
+            "timeline": charts.timeline([r for r in org["retirements"] if r["days_left"] is not None]),
             "trend_hhi": lines(org["trend"], "hhi_call_sites", 10000),
             "trend_cover": lines(org["trend"], "runtime_share", 1.0),
         },
@@ -43,16 +44,6 @@ def context(org: dict, members: list) -> dict:
         "days": lambda r: "already off" if (r["days_left"] or 0) < 0 else r["days_left"],
         "as_of": as_of.isoformat(),
     }
-
-
-def _by_date(retirements: list) -> list:
-    """One timeline mark per date, naming every model that retires that day."""
-    days: dict = {}
-    for row in retirements:
-        if row["days_left"] is not None:
-            days.setdefault(row["retire_date"], []).append(row)
-    return [{"retire_date": day, "days_left": rows[0]["days_left"], "model": ", ".join(r["model"] for r in rows)}
-            for day, rows in sorted(days.items())]
 
 
 def _slots(plan_b: dict) -> list:
