@@ -13,7 +13,6 @@ from typing import Optional
 
 from .dependencies import review as review_dependencies
 from .discover import EXAMPLE_GLOBS, TEST_GLOBS, discover, first_party_names, module_names, scope_for, sibling_modules
-from .discover import is_package as _is_package, package_top as _package_top
 from .analyse import analyse_file
 from .config import entry_weights
 from .errors import UsageError
@@ -68,8 +67,6 @@ class Layout:
 
 
 def layout(root, options: ScanOptions, catalogue: Catalogue) -> Layout:
-    for remembered in (_is_package, _package_top, sibling_modules):
-        remembered.cache_clear()  # the tree may have changed since this process last looked (history, tests)
     files = list(discover(Path(root), options.excludes, options.test_globs, options.example_globs, options.use_gitignore))
     return layout_of(files, first_party_names(files), catalogue)
 

@@ -5,7 +5,9 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
+import sys
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -18,6 +20,7 @@ from riskscan.cli import main
 from riskscan.history.git import Commit, select
 from riskscan.history.run import history
 
+ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 AS_OF = "2026-11-23"
 
@@ -217,25 +220,29 @@ def test_portfolio_reads_histories_for_the_organisations_trend(steps, trend, tmp
     assert org["changes"][0]["suppliers_added"] == ["anthropic"]
 
 
-def test_a_module_added_to_a_folder_leaves_its_neighbours_cached(tmp_path, monkeypatch):
+def test_a_module_added_to_a_folder_leaves_its_neighbours_cached(tmp_path):
     """The cache key holds only the first-party names that shadow a vendor package: the only ones an
-    analysis reads. A new `util.py` beside `api.py` must not send `api.py` to be analysed again; a
-    new `openai.py` (which shadows the SDK for its neighbours) must send every neighbour."""
+    analysis reads. A new `util.py` beside `api.py` must not make a new entry for `api.py`; a new
+    `openai.py` (which shadows the SDK for its neighbours) must make one for every neighbour."""
     tree = tmp_path / "tree" / "app"
     tree.mkdir(parents=True)
     (tree / "api.py").write_text(ONE_VENDOR, encoding="utf-8")
-    analysed = []
-    original = api.analyse_file
-    monkeypatch.setattr(api, "analyse_file", lambda source, *a, **k: analysed.append(source.relpath) or original(source, *a, **k))
-    options = ScanOptions(jobs=1, cache_dir=tmp_path / "cache", as_of=date(2026, 11, 23))
-    api.scan(tree.parent, options)
+    cache = tmp_path / "cache"
+
+    def entries_after_a_scan() -> tuple:
+        # one process per scan, as a user runs them (a process remembers the folders it has listed)
+        done = subprocess.run([sys.executable, "-m", "riskscan", "scan", str(tree.parent), "--cache-dir", str(cache), "-q",
+                               "--format", "json", "--as-of", AS_OF], capture_output=True, text=True, cwd=ROOT, check=True)
+        return json.loads(done.stdout), sqlite3.connect(cache / "cache.sqlite3").execute(
+            "SELECT COUNT(*) FROM results").fetchone()[0]
+
+    assert entries_after_a_scan()[1] == 1
     (tree / "util.py").write_text("def clean(text):\n    return text.strip()\n", encoding="utf-8")
-    api.scan(tree.parent, options)
-    assert analysed == ["app/api.py", "app/util.py"]
+    assert entries_after_a_scan()[1] == 2  # util.py only
     (tree / "openai.py").write_text("def OpenAI():\n    return None\n", encoding="utf-8")
-    report = api.scan(tree.parent, options)
-    assert sorted(analysed[2:]) == ["app/api.py", "app/openai.py", "app/util.py"]
-    assert not [f for f in report.findings if f.vendor == "openai" and f.kind == "call"]  # now first-party
+    report, entries = entries_after_a_scan()
+    assert entries == 5  # openai.py, and api.py and util.py again
+    assert not [f for f in report["findings"] if f["vendor"] == "openai" and f["kind"] == "call"]  # now first-party
 
 
 def test_a_file_that_becomes_a_link_and_back(tmp_path, capsys):
