@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import UsageError
-from .escape import dump_json
+from .escape import dump_json, safe_document
 
 FORMAT = 1
 
@@ -34,7 +34,7 @@ def baseline_text(violations: list, rules_version: str, settings: dict) -> str:
         key=lambda e: (e["code"], e["path"], e["vendor"], e["detail"], e["fingerprint"]))
     document = {"riskscan_baseline": FORMAT, "riskscan_version": __version__, "rules_version": rules_version,
                 "settings": settings, "violations": entries}
-    return dump_json(document)
+    return safe_document(dump_json(document))
 
 
 @dataclass

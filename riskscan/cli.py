@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 
 import click
@@ -15,7 +16,7 @@ from .cli_gate import GATE_COMMANDS, config_option, current_config, warn_unresol
 from .dependencies import load_tables
 from .diff import read_report
 from .errors import RiskscanError, UsageError
-from .escape import printable_lines
+from .escape import dump_json, printable, printable_lines, safe_document
 from .redact import redact_message
 from .lifecycle import DEFAULT_WINDOW
 from .render import COMPARING, FORMATS, render
@@ -27,6 +28,7 @@ from .ruleset import load_catalogue
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -96,7 +98,7 @@ def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, no_giti
 def _write_reports(report, plan: list, baseline, quiet: bool) -> None:
     """Each planned report once; colour only on a terminal (click strips it from pipes, NO_COLOR too)."""
     if baseline is not None and not quiet and not any(fmt in COMPARING for _, fmt in plan):
-        click.echo("riskscan: note: --baseline changes only the html and markdown reports", err=True)
+        tell("riskscan: note: --baseline changes only the html and markdown reports")
     for target, fmt in plan:
         text = render(report, fmt, baseline)
         if target is None:
@@ -104,7 +106,7 @@ def _write_reports(report, plan: list, baseline, quiet: bool) -> None:
             continue
         write_atomically(target, click.unstyle(text) if fmt == "text" else text)
         if not quiet:
-            click.echo(f"wrote {target} ({fmt}; {len(report.findings)} findings, {len(report.skipped)} skipped)", err=True)
+            tell(f"wrote {target} ({fmt}; {len(report.findings)} findings, {len(report.skipped)} skipped)")
 
 
 @cli.command("graph")
@@ -134,20 +136,19 @@ def rules_command(rule_dirs, fmt):
     catalogue = _guarded(lambda: load_catalogue(rule_dirs), False)
     lifecycle, legacy, lockin = _guarded(lambda: load_tables(rule_dirs, catalogue), False)
     if fmt == "json":
-        import json
-
-        rows = [vars(rule) for _, rule in sorted(catalogue.vendors.items())]
-        click.echo(json.dumps({"rules_version": catalogue.version, "vendors": rows,
-                               "routers": catalogue.routers}, indent=2, default=list))
+        rows = [{k: list(v) if isinstance(v, (tuple, set)) else v for k, v in vars(rule).items()}
+                for _, rule in sorted(catalogue.vendors.items())]
+        click.echo(safe_document(dump_json({"rules_version": catalogue.version, "vendors": rows,
+                                            "routers": catalogue.routers})), nl=False)
         return
-    click.echo(f"{'id':<16} {'name':<26} {'kind':<14} company")
-    for vendor_id, rule in sorted(catalogue.vendors.items()):
-        click.echo(f"{vendor_id:<16} {rule.name[:26]:<26} {rule.kind:<14} {rule.company}")
-    click.echo(f"\n{len(catalogue.vendors)} vendors, {len(catalogue.routers)} model routers "
-               f"({', '.join(sorted(catalogue.routers))}); rules version {catalogue.version}")
+    lines = [f"{'id':<16} {'name':<26} {'kind':<14} company"]
+    lines += [f"{vendor_id:<16} {rule.name[:26]:<26} {rule.kind:<14} {rule.company}" for vendor_id, rule in sorted(catalogue.vendors.items())]
     dated = len(lifecycle.exact) + sum(len(g) for g in lifecycle.globs.values())
-    click.echo(f"{dated} model ids or patterns with retirement dates, {len(legacy.removals)} legacy API rules, "
-               f"{len(lockin.rules)} lock-in rules")
+    lines += ["", f"{len(catalogue.vendors)} vendors, {len(catalogue.routers)} model routers "
+              f"({', '.join(sorted(catalogue.routers))}); rules version {catalogue.version}",
+              f"{dated} model ids or patterns with retirement dates, {len(legacy.removals)} legacy API rules, "
+              f"{len(lockin.rules)} lock-in rules"]
+    click.echo(safe_document("\n".join(printable(line) for line in lines) + "\n"), nl=False)  # names come from rule files
 
 
 def cache_location(cache_dir, no_cache: bool):
@@ -157,18 +158,25 @@ def cache_location(cache_dir, no_cache: bool):
     return cache_dir or default_cache_dir()
 
 
+def tell(message: str) -> None:
+    """One message on stderr. Messages quote file names, config keys and values, parser errors:
+    all of it may come from the scanned tree, so it is redacted and shown with escapes."""
+    click.echo(printable_lines(redact_message(message)), err=True)
+
+
 def _guarded(action, debug: bool):
-    """Run `action`; a user error becomes a message and exit 2, never a traceback."""
+    """Run `action`; a user error becomes a message and exit 2, never a traceback (with --debug,
+    the traceback too, redacted)."""
     try:
         return action()
     except RiskscanError as exc:
         if debug:
-            raise
-        click.echo(f"riskscan: error: {printable_lines(redact_message(str(exc)))}", err=True)
+            tell(traceback.format_exc())
+        tell(f"riskscan: error: {exc}")
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
-        click.echo("riskscan: interrupted", err=True)
-        sys.exit(130)
+        tell("riskscan: interrupted")
+        sys.exit(EXIT_INTERRUPTED)
 
 
 for _command in GATE_COMMANDS:
@@ -176,9 +184,26 @@ for _command in GATE_COMMANDS:
 
 
 def main(argv=None) -> int:
+    """The exit code: 1 only ever means the verdict (violations, risk grew); anything that stops
+    a run is 2 (usage, input, an internal error) or 130 (interrupted), never a bare traceback."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
         with collecting_less():  # the reports are written from the same large heap the scan built
-            cli.main(args=argv, prog_name="riskscan", standalone_mode=True)
+            code = cli.main(args=argv, prog_name="riskscan", standalone_mode=False)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_ERROR)
-    return EXIT_OK
+    except click.ClickException as exc:  # usage errors: click's own message, exit 2
+        exc.show()
+        return EXIT_ERROR
+    except (click.Abort, KeyboardInterrupt):
+        tell("riskscan: interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`| head`): nothing left to say to anyone
+        return EXIT_ERROR
+    except Exception as exc:  # a bug or an input nobody foresaw: never exit 1, which means "violations"
+        if "--debug" in argv:
+            tell(traceback.format_exc())
+        tell(f"riskscan: internal error: {type(exc).__name__}: {exc}"
+             + ("" if "--debug" in argv else " (run with --debug for the traceback)"))
+        return EXIT_ERROR
+    return code if isinstance(code, int) else EXIT_OK

@@ -12,6 +12,7 @@ import click
 
 from .config import Config, find_config, load_config
 from .errors import RiskscanError
+from .escape import dump_json, safe_document
 
 _META = "riskscan.config"
 DEFAULT_BASELINE = "riskscan-baseline.json"
@@ -36,7 +37,7 @@ def _load_config(ctx: click.Context, param, value):
     try:
         config = load_config(value or find_config(Path(start)))
     except RiskscanError as exc:
-        click.echo(f"riskscan: error: {exc}", err=True)
+        _cli().tell(f"riskscan: error: {exc}")
         ctx.exit(_cli().EXIT_ERROR)
     ctx.default_map = {**(ctx.default_map or {}), **config.default_map(ctx.command.name)}
     ctx.meta[_META] = config
@@ -83,7 +84,7 @@ def build_options(exclude, rule_dirs, no_gitignore, jobs, max_file_size, cache_d
 
 def warn_unresolved_entry_points(report) -> None:
     for warning in current_config().unresolved_entry_points(report):
-        click.echo(f"riskscan: warning: {warning}", err=True)
+        _cli().tell(f"riskscan: warning: {warning}")
 
 
 # ------------------------------------------------------------------ commands
@@ -106,7 +107,7 @@ def check_command(files, root, fmt, baseline, exit_zero, debug, **scan):
     result = cli._guarded(lambda: run_check(root, files, current_config(), options, baseline), debug)
     warn_unresolved_entry_points(result.report)
     if result.note:
-        click.echo(f"riskscan: note: {result.note}", err=True)
+        cli.tell(f"riskscan: note: {result.note}")
     click.echo(render_check_json(result) if fmt == "json" else render_check_text(result), nl=False)
     sys.exit(cli.EXIT_FINDINGS if result.violations and not exit_zero else cli.EXIT_OK)
 
@@ -127,7 +128,7 @@ def baseline_command(path, output, debug, **scan):
     report, policy, outcome = cli._guarded(lambda: collect(path, config, build_options(**scan)), debug)
     target = output or Path(config.default_map("check").get("baseline", DEFAULT_BASELINE))
     cli.write_atomically(target, baseline_text(outcome.violations, report.rules_version, policy.settings()))
-    click.echo(f"wrote {target} ({len(outcome.violations)} violation(s))", err=True)
+    cli.tell(f"wrote {target} ({len(outcome.violations)} violation(s))")
     sys.exit(cli.EXIT_OK)
 
 
@@ -137,13 +138,11 @@ def baseline_command(path, output, debug, **scan):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def diff_command(old, new, fmt):
     """Compare two JSON reports (riskscan scan --format json). Exit 1 when the risk grew."""
-    import json
-
     from .diff import diff_dict, diff_reports, read_report, render_diff_text
 
     cli = _cli()
     result = cli._guarded(lambda: diff_reports(read_report(old), read_report(new)), False)
-    click.echo(json.dumps(diff_dict(result), indent=2) + "\n" if fmt == "json" else render_diff_text(result), nl=False)
+    click.echo(safe_document(dump_json(diff_dict(result))) if fmt == "json" else render_diff_text(result), nl=False)
     sys.exit(cli.EXIT_FINDINGS if result.risk_grew else cli.EXIT_OK)
 
 

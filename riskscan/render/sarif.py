@@ -107,7 +107,7 @@ def _location(path: str, line=None, column=None, snippet: str = "") -> dict:
             region["startColumn"] = column + 1
         if snippet:
             region["snippet"] = {"text": snippet}
-    physical = {"artifactLocation": {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}}
+    physical = {"artifactLocation": {"uri": quote(path, safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}}
     if region:
         physical["region"] = region
     return {"physicalLocation": physical}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from .. import __version__
-from ..escape import dump_json, printable
+from ..escape import dump_json, printable, safe_document
 from ..baseline import fingerprint
 from .text import location
 
@@ -30,7 +30,7 @@ def render_check_json(result) -> str:
                 "summary": summary(result), "policy": result.policy.settings(), "violations": rows}
     if result.note:
         document["note"] = result.note
-    return dump_json(document)
+    return safe_document(dump_json(document))
 
 
 def render_check_text(result) -> str:
@@ -46,4 +46,4 @@ def render_check_text(result) -> str:
     if data["files_skipped"]:
         parts.append(f"{data['files_skipped']} file(s) could not be analysed")
     lines.append("riskscan check: " + "; ".join(parts))
-    return "\n".join(lines) + "\n"
+    return safe_document("\n".join(lines) + "\n")
