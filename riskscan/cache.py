@@ -18,7 +18,7 @@ from typing import Optional
 
 from . import __version__
 from .model import FileResult, Finding, Skipped
-from .redact import holds_key
+from .redact import unstorable
 from .structure import EntryFact, FunctionInfo, ModuleStructure
 
 _SCHEMA = 2  # 2: findings carry the model and keyword names of vendor calls
@@ -116,7 +116,7 @@ def encode(result: FileResult) -> Optional[bytes]:
         "structure": _structure_dict(result.structure) if result.structure else None,
     }
     text = json.dumps(data, separators=(",", ":"))
-    return None if holds_key(text) else zlib.compress(text.encode("utf-8", "surrogateescape"), 1)
+    return None if unstorable(text, result.path) else zlib.compress(text.encode("utf-8", "surrogateescape"), 1)
 
 
 def decode(blob: bytes) -> FileResult:

@@ -215,11 +215,12 @@ def _line_of(view: str, key: str) -> Optional[int]:
     line = locate(view, key)
     if line is not None:
         return line
-    # locate() finds assignments; a misspelt key may be a table header of its own
+    # locate() finds bare assignments; a misspelt key may be a table header of its own, or quoted
     name = re.sub(r"\[\d+\]", "", key)
+    quoted = re.compile(rf"""^\s*["']{re.escape(name.rsplit(".", 1)[-1])}["']\s*=""")
     for number, text in enumerate(view.splitlines(), 1):
         header = _HEADER.match(text)
-        if header and header.group(2) == name:
+        if (header and header.group(2) == name) or quoted.match(text):
             return number
     return None
 

@@ -32,7 +32,7 @@ _FINAL_RUN = re.compile(r"[A-Za-z0-9_\-+/=]+\Z")
 # (a digit, or both cases), so `token_usage_for_streaming_responses` stays readable.
 _GENERIC = re.compile(r"(?<![A-Za-z0-9])(?:sk|pk|rk|api|key|token|secret)[-_]([A-Za-z0-9_\-]{24,})", re.IGNORECASE)
 _LONG_RUN = re.compile(r"[A-Za-z0-9_\-]{27,}")
-_GENERIC_PREFIXES = ("sk-", "sk_", "pk-", "pk_", "rk-", "rk_")
+_GENERIC_PREFIXES = tuple(f"{word}{sep}" for word in ("sk", "pk", "rk", "api", "key", "token", "secret") for sep in "-_")
 _USERINFO = re.compile(r"://([A-Za-z0-9._~%!$&'()*+,;=:\-]+)@")
 _URL_PARAM = re.compile(r"[?&;](?:api[_-]?key|apikey|key|token|access[_-]?token|auth|secret|password|passwd|pwd|sig|signature)"
                         r"=([A-Za-z0-9._~%+/=\-]+)", re.IGNORECASE)
@@ -230,9 +230,11 @@ def redact_document(text: str) -> str:
     return builtin_redactor()(text, code=False) if isinstance(text, str) else text
 
 
-def holds_key(text: str) -> bool:
-    """Whether a text (a cache row) still holds a key of a built-in format, in a file name or an identifier."""
-    return builtin_redactor().holds_key(text)
+def unstorable(row: str, path: str) -> bool:
+    """Whether a cache row still names a key (in its file name, or an identifier of a built-in
+    format): such a row is never written. Everything else in a row was redacted at the boundary."""
+    redactor = builtin_redactor()
+    return redactor(path, code=False) != path or redactor.holds_key(row)
 
 
 # ---------------------------------------------------------------------- the analysis boundary

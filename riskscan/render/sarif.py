@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..escape import dump_json
+from ..redact import redact_document
 from ..diff import identity
 from .json_report import report_dict
 
@@ -107,7 +108,8 @@ def _location(path: str, line=None, column=None, snippet: str = "") -> dict:
             region["startColumn"] = column + 1
         if snippet:
             region["snippet"] = {"text": snippet}
-    physical = {"artifactLocation": {"uri": quote(path, safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}}
+    # redacted before quoting: percent-encoding a key's `+` or `=` would hide it from the last pass
+    physical = {"artifactLocation": {"uri": quote(redact_document(path), safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}}
     if region:
         physical["region"] = region
     return {"physicalLocation": physical}
