@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 import traceback
@@ -32,17 +33,27 @@ EXIT_INTERRUPTED = 130
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so an interrupted run never leaves half a report.
+    """Write a report so that it is whole or absent, never half-written, and never replaces what
+    the name stood for: through a symlink to its target, straight into a FIFO or device.
 
+    A regular file is written via a temporary file and a rename, with the mode an existing report
+    had, else the one the user's umask gives (mkstemp's 0600 would hide a report from its readers).
     A target that cannot be written is a user error (exit 2 with the reason), not a traceback.
     """
-    path = Path(path)
+    path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    try:
+        existing = os.stat(path)
+    except OSError:
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        return _write_special(path, text, existing)
     directory = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
+        os.chmod(tmp, stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
@@ -51,6 +62,23 @@ def write_atomically(path: Path, text: str) -> None:
         if isinstance(exc, OSError):
             raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
+
+
+def _write_special(path: Path, text: str, info) -> None:
+    """A FIFO or a device (`-o /dev/stdout`) is written into, never renamed over; a folder is an error."""
+    if stat.S_ISDIR(info.st_mode):
+        raise UsageError(f"cannot write {path}: it is a folder")
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,12 +105,19 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Day (YYYY-MM-DD) model retirements and API shutdowns are judged on; makes a report reproducible (default: today).")
 @click.option("--retiring-within", type=click.IntRange(min=0), default=DEFAULT_WINDOW, show_default=True, metavar="DAYS", help="Report models that retire within DAYS of --as-of.")
+@click.option("--fail-on", type=click.Choice(["A", "B", "C", "D", "F", "policy"], case_sensitive=False),
+              help="Exit 1 when the grade is this letter or worse, or with `policy` when `riskscan check` would report violations.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, no_gitignore, jobs, max_file_size, no_prefilter, cache_dir, no_cache,
-                 as_of, retiring_within, debug):
-    """Scan PATH (default: the current folder) for AI vendor touchpoints."""
+                 as_of, retiring_within, fail_on, debug):
+    """Scan PATH (default: the current folder) for AI vendor touchpoints. Exit 0, or 1 with --fail-on."""
+    from .gate import failed_gate
+    from .policy import Policy
+
     plan = _guarded(lambda: plan_outputs(output, fmt), debug)
-    previous = _guarded(lambda: read_report(baseline), debug) if baseline else None
+    if fail_on and fail_on.lower() == "policy":  # a typo in a provider id must stop the run before the scan
+        _guarded(lambda: Policy.from_config(current_config()).validate(current_config(), load_catalogue(rule_dirs)), debug)
+    previous = _guarded(lambda: read_report(baseline, graded=True), debug) if baseline else None
     progress = ProgressBar(enabled=False if quiet else None)
     options = ScanOptions(excludes=exclude, rule_dirs=rule_dirs, use_gitignore=not no_gitignore,
                           max_bytes=max_file_size, jobs=jobs, prefilter=not no_prefilter, progress=progress,
@@ -92,7 +127,10 @@ def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, no_giti
         report = _guarded(lambda: scan(path, options), debug)
     warn_unresolved_entry_points(report)
     _guarded(lambda: _write_reports(report, plan, previous, quiet), debug)  # Ctrl-C while writing: 130 too
-    sys.exit(EXIT_OK)
+    failed = _guarded(lambda: failed_gate(report, fail_on, path, current_config()), debug) if fail_on else ""
+    if failed:
+        tell(f"riskscan: --fail-on {fail_on}: {failed}")
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
 def _write_reports(report, plan: list, baseline, quiet: bool) -> None:

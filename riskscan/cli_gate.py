@@ -93,14 +93,14 @@ def warn_unresolved_entry_points(report) -> None:
 @click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".", is_eager=True,
               help="The repository to scan (default: the current folder).")
 @config_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Report only violations not recorded in this baseline file.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are violations (report only).")
 @scan_options
 def check_command(files, root, fmt, baseline, exit_zero, debug, **scan):
     """Check the policy; report violations touching FILES (default: all). Exit 0 clean, 1 violations, 2 error."""
     from .gate import run_check
-    from .render.violations import render_check_json, render_check_text
+    from .render.violations import render_check_json, render_check_sarif, render_check_text
 
     cli = _cli()
     options = build_options(**scan)
@@ -108,7 +108,8 @@ def check_command(files, root, fmt, baseline, exit_zero, debug, **scan):
     warn_unresolved_entry_points(result.report)
     if result.note:
         cli.tell(f"riskscan: note: {result.note}")
-    click.echo(render_check_json(result) if fmt == "json" else render_check_text(result), nl=False)
+    renderer = {"json": render_check_json, "sarif": render_check_sarif}.get(fmt, render_check_text)
+    click.echo(renderer(result), nl=False)
     sys.exit(cli.EXIT_FINDINGS if result.violations and not exit_zero else cli.EXIT_OK)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterator, Optional
 
 from . import globs
+from .errors import UsageError
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
 # Folders that hold someone else's code or generated output, never the project's own.
@@ -70,6 +71,9 @@ def discover(root: Path, excludes=(), test_globs=TEST_GLOBS, example_globs=EXAMP
     """
     root = root.resolve()
     if root.is_file():
+        if not root.name.endswith(SOURCE_SUFFIXES) and not _python_script(root):
+            raise UsageError(f"{root.name} is not a Python file: riskscan reads *.py files and the code cells of "
+                             "*.ipynb notebooks (give a folder to scan a whole repository)")
         yield SourceFile(root, root.name, scope_for(root.name, test_globs, example_globs))
         return
     exclude = globs.spec(excludes) if excludes else None
@@ -107,6 +111,16 @@ def discover(root: Path, excludes=(), test_globs=TEST_GLOBS, example_globs=EXAMP
                              "symlink to a file outside the scanned folder (not followed)" if outside else "")
     for error in unlisted:
         yield _unlisted_folder(error, root, test_globs, example_globs)
+
+
+def _python_script(path: Path) -> bool:
+    """An executable script without a suffix (`bin/tool`) whose first line runs Python."""
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(200)
+    except OSError:
+        return True  # reading it will report why it cannot be read
+    return first.startswith(b"#!") and b"python" in first
 
 
 def _unlisted_folder(error: OSError, root: Path, test_globs, example_globs) -> SourceFile:

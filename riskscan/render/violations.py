@@ -47,3 +47,25 @@ def render_check_text(result) -> str:
         parts.append(f"{data['files_skipped']} file(s) could not be analysed")
     lines.append("riskscan check: " + "; ".join(parts))
     return safe_document("\n".join(lines) + "\n")
+
+
+def render_check_sarif(result) -> str:
+    """SARIF 2.1.0 of the gate: one rule per RS code, one result per violation (a repository-wide
+    limit has no line of its own and points at its first evidence)."""
+    from ..checks import BY_CODE
+    from .sarif import SCHEMA_URI, SRCROOT, _location
+
+    codes = sorted({v.code for v in result.violations})
+    rules = [{"id": code, "name": BY_CODE[code].slug, "shortDescription": {"text": BY_CODE[code].title},
+              "fullDescription": {"text": BY_CODE[code].what},
+              "help": {"text": f"{BY_CODE[code].why}\nWhat to do: {BY_CODE[code].fix}"},
+              "defaultConfiguration": {"level": "error"}} for code in codes]
+    results = [{"ruleId": v.code, "ruleIndex": codes.index(v.code), "level": "error", "message": {"text": v.message},
+                "locations": [_location(v.path, v.line or None, v.column, "" if v.cell else v.snippet)] if v.path else [],
+                "partialFingerprints": {"riskscan/check/v1": fingerprint(v)}, "properties": {"vendor": v.vendor}}
+               for v in result.violations]
+    run = {"tool": {"driver": {"name": "riskscan", "version": __version__, "semanticVersion": __version__,
+                               "rules": rules}},
+           "originalUriBaseIds": {SRCROOT: {"description": {"text": "The checked repository."}}},
+           "columnKind": "unicodeCodePoints", "results": results, "properties": {"summary": summary(result)}}
+    return safe_document(dump_json({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}))
