@@ -70,7 +70,7 @@ def _analyse_unit(unit: Unit, source: SourceFile, catalogue, first_party, prefil
         module = cst.parse_module(unit.source)
     except cst.ParserSyntaxError as exc:
         hint = " (Python 2 code?)" if _PYTHON2.search(unit.source) else ""
-        cell, line = unit.locate(exc.raw_line)
+        cell, line = unit.locate_error(exc.raw_line)
         where = f" in cell {cell}" if cell else ""
         return Skipped(source.relpath, f"syntax error{where}{hint}: {_short(exc.message)}", line, exc.raw_column)
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as exc:

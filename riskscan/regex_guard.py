@@ -49,10 +49,11 @@ def rule_file_problems(data: dict) -> list:
 def untrusted_pattern_problem(pattern: str) -> Optional[str]:
     """Why `pattern` may take more than linear time to search, or None when it cannot."""
     try:
-        items = list(parser.parse(pattern))
-    except (re.error, RecursionError, OverflowError):
+        parsed = parser.parse(pattern)
+        items, empty = list(parsed), parsed.getwidth()[0] == 0
+    except (re.error, RecursionError, OverflowError, IndexError):
         return None  # not a valid pattern at all: the schema says so
-    if parser.SubPattern(parser.State(), items).getwidth()[0] == 0:
+    if empty:
         return "it can match empty text (it would match every string)"
     shape = _Shape()
     _walk(items, shape, top=True)

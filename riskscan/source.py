@@ -44,6 +44,34 @@ class Unit:
             cell, start = number, first
         return cell, line - start + 1
 
+    def locate_error(self, line: int) -> tuple:
+        """(cell, line in cell) of a syntax error libcst reported at `line`. libcst reports an error
+        at the next token, which may be the next cell's first line: in a notebook, the cell the
+        stdlib parser refuses says where it is (near libcst's line when several do)."""
+        if not self.cells:
+            return self.locate(line)
+        lines = self.source.decode("utf-8", "surrogatepass").split("\n")
+        bounds = list(self.cells) + [(len(lines) + 1, None)]
+        refused = {}
+        for (first, number), (after, _) in zip(bounds, bounds[1:]):
+            if not _parses("\n".join(lines[first - 1:after - 1])):
+                refused[number] = first
+        reported, _ = self.locate(line)
+        for cell in (reported, (reported or 1) - 1, *refused):
+            if cell in refused:
+                return cell, self._error_line(lines, refused[cell], bounds)
+        return self.locate(line)
+
+    def _error_line(self, lines: list, first: int, bounds: list) -> int:
+        after = next(start for start, _ in bounds if start > first)
+        try:
+            ast.parse("\n".join(lines[first - 1:after - 1]))
+        except SyntaxError as exc:
+            return exc.lineno or 1
+        except (ValueError, RecursionError, MemoryError):
+            pass
+        return 1
+
 
 @dataclass(frozen=True)
 class Unreadable:
