@@ -25,7 +25,7 @@ def linear_engine() -> bool:
     try:
         pathspec.GitIgnoreSpec.from_lines(["*.py"], backend="re2").match_file("x.py")
         return True
-    except Exception:  # not installed, or a build that cannot load: the fallback below holds
+    except Exception:  # not installed, a build that cannot load, a pathspec without backends: the fallback holds
         return False
 
 
@@ -34,7 +34,11 @@ def spec(lines) -> pathspec.PathSpec:
     lines = list(lines)
     if linear_engine():
         return pathspec.GitIgnoreSpec.from_lines(lines, backend="re2")
-    return pathspec.GitIgnoreSpec.from_lines([line for line in lines if not backtracks(line)], backend="simple")
+    kept = [line for line in lines if not backtracks(line)]
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(kept, backend="simple")
+    except TypeError:  # pathspec before 1.0 has one engine, Python's, and no backend argument
+        return pathspec.GitIgnoreSpec.from_lines(kept)
 
 
 def backtracks(line: str) -> bool:
