@@ -69,7 +69,7 @@ def _scan(root, options: ScanOptions, catalogue: Optional[Catalogue]) -> Report:
     lines = sum(r.lines for r in results)
     review = review_dependencies(root, results, findings, catalogue, options.rule_dirs, options.as_of, options.retiring_within,
                                  lambda path: scope_for(path, options.test_globs, options.example_globs))
-    findings = redact_findings(review.findings, catalogue)  # made from whole files and manifests, after the analysis
+    findings = redact_findings(review.findings, catalogue, results)  # made from whole files and manifests, after the analysis
     skipped.sort(key=lambda s: s.path)
     vendors = {f.vendor: catalogue.vendors[f.vendor] for f in findings if f.vendor in catalogue.vendors}
     report = Report(

@@ -272,7 +272,8 @@ def _pep508(raw: str, rel: str, line: int, found: Manifests, **extra) -> Optiona
     except InvalidRequirement as exc:
         found.problems.append((rel, line, redact_message(f"requirement not understood, ignored: {raw!r} ({exc})")))
         return None
-    return Declaration(canonicalize_name(req.name), redact_message(raw), str(req.specifier), rel, line,
+    shown = redact_message(raw) if "://" in raw or "@" in raw else raw  # credentials live in direct references
+    return Declaration(canonicalize_name(req.name), shown, str(req.specifier), rel, line,
                        marker=str(req.marker or ""), direct=req.url is not None, **extra)
 
 

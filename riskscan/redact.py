@@ -31,12 +31,11 @@ _FINAL_RUN = re.compile(r"[A-Za-z0-9_\-+/=]+\Z")
 # Generic shapes: the key of a provider the catalogue does not know. The tail must look random
 # (a digit, or both cases), so `token_usage_for_streaming_responses` stays readable.
 _GENERIC = re.compile(r"(?<![A-Za-z0-9])(?:sk|pk|rk|api|key|token|secret)[-_]([A-Za-z0-9_\-]{24,})", re.IGNORECASE)
-_LONG_RUN = re.compile(r"[A-Za-z0-9_\-]{27,}")
 _GENERIC_PREFIXES = tuple(f"{word}{sep}" for word in ("sk", "pk", "rk", "api", "key", "token", "secret") for sep in "-_")
 _USERINFO = re.compile(r"://([A-Za-z0-9._~%!$&'()*+,;=:\-]+)@")
 _URL_PARAM = re.compile(r"[?&;](?:api[_-]?key|apikey|key|token|access[_-]?token|auth|secret|password|passwd|pwd|sig|signature)"
                         r"=([A-Za-z0-9._~%+/=\-]+)", re.IGNORECASE)
-_BEARER = re.compile(r"\b[Bb]earer\s+([A-Za-z0-9._~+/\-]{16,}=*)")
+_BEARER = re.compile(r"[Bb]earer[ \t]+([A-Za-z0-9._~+/\-]{16,}=*)")
 # How Python spells a character in a literal, and where two literals meet (`"a" "b"` is "ab").
 _JOINT_TEXT = r"[\"']\s*[rRuUfFbB]{0,2}[\"']"
 _JOINT = re.compile(_JOINT_TEXT)
@@ -84,9 +83,7 @@ class Redactor:
         for pattern, literal in self.formats:
             if literal is None or literal in view:
                 spans += [m.span() for m in pattern.finditer(view) if m.end() > m.start()]
-        for run in _LONG_RUN.finditer(view):  # a class scan first: the generic shape is slow to search for
-            spans += [(run.start() + m.start(), run.start() + m.end()) for m in _GENERIC.finditer(run.group())
-                      if _random_tail(m.group(1))]
+        spans += _generic_spans(view)
         for shape, needle in ((_USERINFO, "://"), (_URL_PARAM, "="), (_BEARER, "earer")):
             if needle in view:
                 spans += [m.span(1) for m in shape.finditer(view)]
@@ -109,6 +106,20 @@ class Redactor:
             if at >= 0 and len(run.group()) - at - len(literal) >= 4:
                 return [(run.start() + at, len(view))]
         return []
+
+
+def _generic_spans(view: str) -> list:
+    """The generic shapes, found from their prefixes (`token_`, `sk-`): searching the pattern itself,
+    case-insensitive with a look-behind, costs a regex step at every character of a report."""
+    lowered, spans = view.lower(), []
+    for prefix in _GENERIC_PREFIXES:
+        at = lowered.find(prefix)
+        while at != -1:
+            match = _GENERIC.match(view, at)
+            if match and _random_tail(match.group(1)):
+                spans.append(match.span())
+            at = lowered.find(prefix, at + 1)
+    return spans
 
 
 def _grams(known: tuple, literals: tuple) -> frozenset:
@@ -190,18 +201,32 @@ def _redactor(version: str, formats: tuple) -> Redactor:
     return Redactor(formats)
 
 
+_FLOOR: list = []  # the built-in redactor, once known
+
+
 def redactor_for(catalogue=None) -> Redactor:
     """The catalogue's key formats (built-in plus any rule folder's) and the generic shapes;
     without a catalogue, the built-in formats."""
     if catalogue is None:
         return builtin_redactor()
+    if not _FLOOR:  # the catalogue holds the built-in formats already: no need to read the files again
+        from .ruleset import builtin_rules_dir
+
+        shipped = str(builtin_rules_dir())
+        _FLOOR.append(Redactor(p for p, vendor, _ in catalogue.secrets
+                               if str(getattr(catalogue.vendors.get(vendor), "source", "")).startswith(shipped)))
     return _redactor(catalogue.version, tuple(p for p, _, _ in catalogue.secrets))
 
 
-@lru_cache(maxsize=1)
 def builtin_redactor() -> Redactor:
     """The floor no rule folder can lower: the shipped key formats, read from the shipped rule
-    files alone (errors can come before any catalogue loads, and from a broken one)."""
+    files alone when no catalogue was loaded (errors can come before one, and from a broken one)."""
+    if not _FLOOR:
+        _FLOOR.append(_read_builtin())
+    return _FLOOR[0]
+
+
+def _read_builtin() -> Redactor:
     try:
         from .ruleset import builtin_rules_dir, rule_files, tomllib
 
@@ -260,10 +285,12 @@ def redact_result(result, catalogue):
     return result
 
 
-def redact_findings(findings: list, catalogue=None) -> list:
-    """Findings made from whole files or manifests after the analysis, redacted the same way."""
+def redact_findings(findings: list, catalogue=None, results=()) -> list:
+    """Findings made from whole files or manifests after the analysis, redacted the same way; the
+    ones that came through redact_result unchanged (`results`) are not read twice."""
     redactor = redactor_for(catalogue)
-    return [_finding(f, redactor, ()) for f in findings]
+    done = {id(f) for result in results for f in result.findings}
+    return [f if id(f) in done else _finding(f, redactor, ()) for f in findings]
 
 
 def _finding(finding, redactor: Redactor, known: tuple):
