@@ -160,14 +160,24 @@ def test_a_configuration_the_parser_or_the_limits_refuse_is_exit_2(tmp_path, cap
         assert code == 2 and "riskscan.toml" in err and out == "", err
 
 
-def test_nan_and_infinite_limits_name_file_line_and_key(tmp_path, capsys):
+CONFIG_MESSAGES = {  # (pyproject.toml, messages): class 9 (nan/inf limits) and class 10 (a key in the wrong table)
+    "limits": ("[tool.riskscan.policy]\nrequire_fallback = true\nmax_hhi = nan\nmax_blast_radius = inf\n",
+               ["pyproject.toml:3: tool.riskscan.policy.max_hhi: nan is not a finite number",
+                "pyproject.toml:4: tool.riskscan.policy.max_blast_radius: inf is not a finite number"]),
+    "tables": ("[tool.riskscan]\nmax_hhi = 5000\n[tool.riskscan.policy]\nexclude = ['x/']\n",
+               ["pyproject.toml:2: tool.riskscan.max_hhi: unknown key; did you mean [tool.riskscan.policy]?",
+                "pyproject.toml:4: tool.riskscan.policy.exclude: unknown key; did you mean [tool.riskscan]?"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONFIG_MESSAGES))
+def test_configuration_messages_name_file_line_key_and_where_a_key_belongs(tmp_path, capsys, case):
+    text, messages = CONFIG_MESSAGES[case]
     repo = tmp_path / "repo"
     write(repo / "app.py", "import openai\n")
-    write(repo / "pyproject.toml", "[tool.riskscan.policy]\nrequire_fallback = true\nmax_hhi = nan\nmax_blast_radius = inf\n")
+    write(repo / "pyproject.toml", text)
     code, _, err = run(["check", "--root", repo, "--no-cache"], capsys)
-    assert code == 2
-    assert "pyproject.toml:3: tool.riskscan.policy.max_hhi: nan is not a finite number" in err
-    assert "pyproject.toml:4: tool.riskscan.policy.max_blast_radius: inf is not a finite number" in err
+    assert code == 2 and all(message in err for message in messages), err
 
 
 def test_baselines_and_reports_of_the_wrong_shape_are_exit_2(tmp_path, capsys):
@@ -334,16 +344,6 @@ def test_scanning_a_file_that_is_not_python_says_so(tmp_path, capsys):
     assert code == 2 and "README.md is not a Python file" in err
     write(tmp_path / "tool", "#!/usr/bin/env python3\nimport openai\n")
     assert run(["scan", tmp_path / "tool", "--no-cache", "-q"], capsys)[0] == 0
-
-
-def test_a_key_in_the_wrong_table_gets_a_did_you_mean(tmp_path, capsys):
-    repo = tmp_path / "repo"
-    write(repo / "app.py", "import openai\n")
-    write(repo / "pyproject.toml", "[tool.riskscan]\nmax_hhi = 5000\n[tool.riskscan.policy]\nexclude = ['x/']\n")
-    code, _, err = run(["check", "--root", repo, "--no-cache"], capsys)
-    assert code == 2
-    assert "pyproject.toml:2: tool.riskscan.max_hhi: unknown key; did you mean [tool.riskscan.policy]?" in err
-    assert "pyproject.toml:4: tool.riskscan.policy.exclude: unknown key; did you mean [tool.riskscan]?" in err
 
 
 def test_check_writes_sarif_that_the_schema_accepts(capsys, monkeypatch):
