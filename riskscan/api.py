@@ -16,9 +16,12 @@ from .discover import EXAMPLE_GLOBS, TEST_GLOBS, discover, first_party_names, mo
 from .analyse import analyse_file
 from .config import entry_weights
 from .errors import UsageError
-from .exposure import assess
+from .exposure import assess, count_call_sites
 from .attribution import attribute
 from .graph import build_graph
+from .decisions import decide
+from .project import project_kind
+from .switches import find_switches
 from .cache import Cache, content_key
 from .model import FileResult, Report, Skipped
 from .redact import redact_findings
@@ -75,21 +78,35 @@ def _scan(root, options: ScanOptions, catalogue: Optional[Catalogue]) -> Report:
     report = Report(
         root=root.resolve().name, findings=findings, skipped=skipped,
         files_scanned=len(results) - len(skipped), lines_scanned=lines, vendors=vendors,
-        rules_version=catalogue.version,
+        rules_version=catalogue.version, results=results, dependencies=review, lifecycle=review.calendar,
+        as_of=review.as_of, counts=count_call_sites(findings),
     )
-    report.extra["results"] = results
-    report.extra.update(dependencies=review, lifecycle=review.calendar, as_of=review.as_of)
     if options.exposure:
-        repo = build_graph(report, results, root, options.entry_points, scopes)
-        report.extra["graph"] = repo
-        crit = entry_weights(repo.entry_points, options.entry_points, options.criticality)
-        report.extra["exposure"] = assess(report, repo, catalogue, crit=crit, gates=review.gates)
+        _assess(report, root, catalogue, options, scopes)
     return report
 
 
-def _run(files: list, catalogue: Catalogue, first_party: frozenset, options: ScanOptions) -> list:
+def _assess(report: Report, root: Path, catalogue: Catalogue, options: ScanOptions, scopes: dict) -> None:
+    """Graph, configuration switches, project kind, scores and decisions: the typed fields renderers read."""
+    report.graph = build_graph(report, report.results, root, options.entry_points, scopes)
+    switches = find_switches(report, report.graph, scopes)
+    report.project = project_kind(report, root, switches)
+    crit = entry_weights(report.graph.entry_points, options.entry_points, options.criticality)
+    report.exposure = assess(report, report.graph, catalogue, crit=crit, gates=report.dependencies.gates,
+                             switches=switches, project=report.project, scopes=scopes)
+    report.decisions = decide(report)
+
+
+def analyse(files: list, catalogue: Catalogue, first_party: frozenset, options: ScanOptions, modules: dict) -> list:
+    """Per-file results of `files`, with the cache and the workers of a scan; `modules` (relpath ->
+    dotted name) names them where the layout says more than discovery can infer (`riskscan learn`
+    on site-packages, whose namespace packages discovery cannot tell from folders)."""
+    return _run(files, catalogue, first_party, options, modules)
+
+
+def _run(files: list, catalogue: Catalogue, first_party: frozenset, options: ScanOptions, modules: Optional[dict] = None) -> list:
     """Analyse every file: from the cache where the bytes are unchanged, else in worker processes."""
-    modules = module_names(files)
+    modules = modules or module_names(files)
     cache = Cache(options.cache_dir, catalogue.version) if options.cache_dir else None
     contexts: dict = {}
     results: dict = {}

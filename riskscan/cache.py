@@ -20,6 +20,7 @@ from . import __version__
 from .model import FileResult, Finding, Skipped
 from .redact import unstorable
 from .structure import EntryFact, FunctionInfo, ModuleStructure
+from .switch_facts import SwitchFact, SwitchOption
 
 _SCHEMA = 2  # 2: findings carry the model and keyword names of vendor calls
 
@@ -151,6 +152,7 @@ def _structure_dict(structure: ModuleStructure) -> dict:
         "entries": [asdict(e) for e in structure.entries],
         "imports": [list(i) for i in structure.imports],
         "url_views": [list(v) for v in structure.url_views],
+        "switches": [asdict(s) for s in structure.switches],
     }
 
 
@@ -161,4 +163,10 @@ def _structure_from(data: dict) -> ModuleStructure:
         entries=[EntryFact(**e) for e in data["entries"]],
         imports=[(m, level, tuple(names), line, type_only) for m, level, names, line, type_only in data["imports"]],
         url_views=[tuple(v) for v in data["url_views"]],
+        switches=[_switch_from(s) for s in data.get("switches", ())],
     )
+
+
+def _switch_from(data: dict) -> SwitchFact:
+    options = tuple(SwitchOption(o["label"], o["start"], o["end"], tuple(o["refs"])) for o in data["options"])
+    return SwitchFact(data["kind"], data["line"], data["owner"], options)

@@ -14,6 +14,7 @@ from . import __version__
 from .api import ScanOptions, collecting_less, scan
 from .cache import default_cache_dir
 from .cli_gate import GATE_COMMANDS, config_option, current_config, warn_unresolved_entry_points
+from .cli_learn import learn_command, learned_scan, symbol_sources
 from .dependencies import load_tables
 from .diff import read_report
 from .errors import RiskscanError, UsageError
@@ -97,6 +98,8 @@ def cli() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, and no \"wrote FILE\" messages on stderr.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (gitignore syntax); repeatable.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path), help="Extra rule directory; repeatable.")
+@click.option("--learn-from-env", "learn_env", type=click.Path(exists=True, path_type=Path),
+              help="A virtualenv (folder or interpreter) or site-packages: learn the installed packages the code imports (cached).")
 @click.option("--no-gitignore", is_flag=True, help="Scan files that .gitignore excludes.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=5 * 1024 * 1024, show_default=True, help="Skip files larger than this many bytes.")
@@ -105,11 +108,12 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Day (YYYY-MM-DD) model retirements and API shutdowns are judged on; makes a report reproducible (default: today).")
 @click.option("--retiring-within", type=click.IntRange(min=0), default=DEFAULT_WINDOW, show_default=True, metavar="DAYS", help="Report models that retire within DAYS of --as-of.")
+@click.option("--explain-score", is_flag=True, help="After the text report, show each component of the grade with the call sites it came from.")
 @click.option("--fail-on", type=click.Choice(["A", "B", "C", "D", "F", "policy"], case_sensitive=False),
               help="Exit 1 when the grade is this letter or worse, or with `policy` when `riskscan check` would report violations.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
-def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, no_gitignore, jobs, max_file_size, no_prefilter, cache_dir, no_cache,
-                 as_of, retiring_within, fail_on, debug):
+def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, learn_env, no_gitignore, jobs, max_file_size, no_prefilter, cache_dir,
+                 no_cache, as_of, retiring_within, explain_score, fail_on, debug):
     """Scan PATH (default: the current folder) for AI vendor touchpoints. Exit 0, or 1 with --fail-on."""
     from .gate import failed_gate
     from .policy import Policy
@@ -124,9 +128,14 @@ def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, no_giti
                           cache_dir=cache_location(cache_dir, no_cache), as_of=as_of.date() if as_of else None,
                           retiring_within=retiring_within, **current_config().scan_fields())
     with progress:
-        report = _guarded(lambda: scan(path, options), debug)
+        report = _guarded(lambda: learned_scan(path, options, learn_env) if learn_env else scan(path, options), debug)
     warn_unresolved_entry_points(report)
     _guarded(lambda: _write_reports(report, plan, previous, quiet), debug)  # Ctrl-C while writing: 130 too
+    if explain_score:
+        from .explain import explain_text
+
+        click.echo(safe_document(explain_text(report) if report.exposure is not None and report.findings
+                                 else "No score to explain.\n", colours=True), nl=False)
     failed = _guarded(lambda: failed_gate(report, fail_on, path, current_config()), debug) if fail_on else ""
     if failed:
         tell(f"riskscan: --fail-on {fail_on}: {failed}")
@@ -159,7 +168,7 @@ def graph_command(path, fmt, output, exclude, rule_dirs, jobs):
     """Export the module / function / entry point / vendor graph of PATH."""
     options = ScanOptions(excludes=exclude, rule_dirs=rule_dirs, jobs=jobs, **current_config().scan_fields())
     report = _guarded(lambda: scan(path, options), False)
-    text = render_graph(report.extra["graph"].graph, fmt)
+    text = render_graph(report.graph.graph, fmt)
     if output:
         _guarded(lambda: write_atomically(output, text), False)
     else:
@@ -176,8 +185,8 @@ def rules_command(rule_dirs, fmt):
     if fmt == "json":
         rows = [{k: list(v) if isinstance(v, (tuple, set)) else v for k, v in vars(rule).items()}
                 for _, rule in sorted(catalogue.vendors.items())]
-        click.echo(safe_document(dump_json({"rules_version": catalogue.version, "vendors": rows,
-                                            "routers": catalogue.routers})), nl=False)
+        click.echo(safe_document(dump_json({"rules_version": catalogue.version, "vendors": rows, "routers": catalogue.routers,
+                                            "symbols_by_source": symbol_sources(catalogue)})), nl=False)
         return
     lines = [f"{'id':<16} {'name':<26} {'kind':<14} company"]
     lines += [f"{vendor_id:<16} {rule.name[:26]:<26} {rule.kind:<14} {rule.company}" for vendor_id, rule in sorted(catalogue.vendors.items())]
@@ -186,6 +195,8 @@ def rules_command(rule_dirs, fmt):
               f"({', '.join(sorted(catalogue.routers))}); rules version {catalogue.version}",
               f"{dated} model ids or patterns with retirement dates, {len(legacy.removals)} legacy API rules, "
               f"{len(lockin.rules)} lock-in rules"]
+    lines += [f"{source}: {counts['hand-written']:,} hand-written and {counts['learned']:,} learned adapter and router symbols"
+              for source, counts in symbol_sources(catalogue).items()]
     click.echo(safe_document("\n".join(printable(line) for line in lines) + "\n"), nl=False)  # names come from rule files
 
 
@@ -217,7 +228,7 @@ def _guarded(action, debug: bool):
         sys.exit(EXIT_INTERRUPTED)
 
 
-for _command in GATE_COMMANDS:
+for _command in GATE_COMMANDS + (learn_command,):
     cli.add_command(_command)
 
 

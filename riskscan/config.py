@@ -47,6 +47,7 @@ ENTRY_POINT_SCHEMA = {
 CONFIG_SCHEMA = Table({
     "exclude": List(Str(allow_empty=False)),
     "rules": List(Str(allow_empty=False)),
+    "learn_env": Str(allow_empty=False),  # like --learn-from-env
     "gitignore": Bool(),
     "jobs": Number(minimum=1, maximum=100_000, integer=True),
     "max_file_size": Number(minimum=1, maximum=2**40, integer=True),
@@ -88,6 +89,8 @@ class Config:
                 defaults[key] = data[key]
         if "rules" in data:
             defaults["rule_dirs"] = [str(self.base / d) for d in data["rules"]]
+        if "learn_env" in data:
+            defaults["learn_env"] = str(self.base / data["learn_env"])
         if "gitignore" in data:
             defaults["no_gitignore"] = not data["gitignore"]
         if "baseline" in data and command == "check":
@@ -96,7 +99,7 @@ class Config:
 
     def unresolved_entry_points(self, report) -> list:
         """Warnings for configured entry points whose target is no function of the scanned code."""
-        repo = report.extra.get("graph")
+        repo = report.graph
         if repo is None:
             return []
         resolved = {entry.detail for entry in repo.entry_points}

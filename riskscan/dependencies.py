@@ -24,11 +24,11 @@ from .model import Finding
 
 @dataclass
 class Review:
-    """What review() adds to a scan; api.scan stores it in report.extra["dependencies"]."""
+    """What review() adds to a scan; api.scan stores it in report.dependencies."""
 
     findings: list  # every finding of the scan, the added ones included, sorted
     gates: dict  # score.compute_scores(gates=...)
-    calendar: list  # production lifecycle records, nearest date first (report.extra["lifecycle"])
+    calendar: list  # production lifecycle records, nearest date first (report.lifecycle)
     manifests: Manifests = field(default_factory=Manifests)
     sdks: list = field(default_factory=list)  # declared AI SDKs, for the report's dependency list
     as_of: Optional[date] = None
@@ -310,7 +310,7 @@ def _lifecycle_text(finding: Finding, facts: dict, name: str) -> str:
 
 def report_sections(report) -> dict:
     """The JSON report's `lifecycle` and `dependencies` sections (additive to schema 1.0)."""
-    found = report.extra.get("dependencies")
+    found = report.dependencies
     if found is None:
         return {}
     from .lifecycle import retirement_calendar

@@ -10,7 +10,7 @@ from .api import ScanOptions, scan
 from .baseline import load_baseline, split_known
 from .config import Config
 from .errors import UsageError
-from .policy import Policy, apply_suppressions, evaluate
+from .policy import Policy, apply_suppressions, evaluate, unjudged
 from .ruleset import load_catalogue
 
 
@@ -49,8 +49,7 @@ def failed_gate(report, fail_on: str, root: Path, config: Config) -> str:
         if violations and config.data.get("baseline"):
             violations, _ = split_known(violations, load_baseline(Path(config.default_map("check")["baseline"])))
         return f"{len(violations)} policy violation(s); `riskscan check` lists them" if violations else ""
-    exposure = report.extra.get("exposure")
-    grade = getattr(getattr(exposure, "scores", None), "grade", None)
+    grade = getattr(getattr(report.exposure, "scores", None), "grade", None)
     if grade in GRADES and GRADES.index(grade) >= GRADES.index(fail_on.upper()):
         return f"the grade is {grade}, {fail_on.upper()} or worse"
     return ""
@@ -72,12 +71,13 @@ def run_check(root: Path, files, config: Config, options: ScanOptions, baseline:
         options = replace(options, only=paths, cache_dir=None)
     report, policy, outcome = collect(root, config, options)
     violations = [v.focus(paths) for v in outcome.violations if v.touches(paths)] if paths is not None else outcome.violations
-    result = CheckResult(report, policy, violations, outcome.suppressed_counts(paths), files=paths)
+    result = CheckResult(report, policy, violations, outcome.suppressed_counts(paths), files=paths,
+                         note="; ".join(unjudged(report, policy)))
     if baseline is not None:
         known_baseline = load_baseline(baseline)
         result.violations, known = split_known(violations, known_baseline)
         result.known = len(known)
-        result.note = known_baseline.staleness(report.rules_version, policy.settings())
+        result.note = "; ".join(filter(None, [result.note, known_baseline.staleness(report.rules_version, policy.settings())]))
     return result
 
 

@@ -197,7 +197,7 @@ class Use:
     days: int
 
     def record(self) -> dict:
-        """The calendar record (report.extra["lifecycle"]): one per place a dated model is used."""
+        """The calendar record (report.lifecycle): one per place a dated model is used."""
         r, f = self.retirement, self.finding
         return {
             "model": self.model, "vendor": f.vendor, "operator": self.operator, "retire_date": r.retire_date,
@@ -263,7 +263,7 @@ def lifecycle_gates(uses: Iterable, scopes=("prod",)) -> dict:
 
 
 def calendar_records(uses: Iterable, scopes=("prod",)) -> list:
-    """One record per production place a dated model is used, nearest date first (report.extra["lifecycle"])."""
+    """One record per production place a dated model is used, nearest date first (report.lifecycle)."""
     records = [use.record() for use in uses if use.finding.scope in scopes]
     return sorted(records, key=lambda r: (r["retire_date"], r["model"], r["path"], r["line"]))
 
@@ -271,11 +271,11 @@ def calendar_records(uses: Iterable, scopes=("prod",)) -> list:
 def retirement_calendar(report, horizon_days: Optional[int] = None) -> list:
     """Calendar rows for a report: one per (operator, model), with every place it is used.
 
-    Reads the records the scan stored in `report.extra["lifecycle"]`; `horizon_days` keeps the
+    Reads the records the scan stored in `report.lifecycle`; `horizon_days` keeps the
     rows due within that many days of the scan's as-of date (overdue ones always stay).
     """
     rows = {}
-    for record in report.extra.get("lifecycle") or ():
+    for record in report.lifecycle or ():
         if horizon_days is not None and record["days_left"] > horizon_days:
             continue
         key = (record["retire_date"], record["operator"], record["model"])

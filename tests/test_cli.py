@@ -96,7 +96,9 @@ def test_example_app_end_to_end(capsys):
     assert vendors == {"openai", "anthropic", "google", "ollama"}
     entries = {e["name"]: e for e in report["entry_points"]}
     assert entries["health"]["vendors"] == []  # the /health route calls no AI vendor
-    assert entries["chat"]["vendors"] == ["openai"] and entries["chat"]["unprotected_vendors"] == []
+    # /chat calls OpenAI and falls back to Anthropic: it reaches both, and neither stops it (issue 12)
+    assert entries["chat"]["vendors"] == ["anthropic", "openai"] and entries["chat"]["unprotected_vendors"] == []
+    assert entries["chat"]["fallback_vendors"] == ["anthropic"]
     assert entries["summarize"]["unprotected_vendors"] == ["openai"]
     assert entries["translate_reply"]["vendors"] == ["google"]
     assert entries["draft_reply"]["vendors"] == ["ollama"]

@@ -55,7 +55,7 @@ def test_a_finding_names_its_operator_and_model(catalogue):
 
 def scores_on(day: str, catalogue):
     report = scan(FIXTURES / "repos" / "worked_example", ScanOptions(jobs=1, as_of=date.fromisoformat(day)), catalogue)
-    return report, report.extra["exposure"].scores
+    return report, report.exposure.scores
 
 
 def test_the_worked_example_gates_move_with_the_as_of_date(catalogue):
@@ -84,8 +84,8 @@ def test_the_calendar_lists_models_in_use_nearest_first(catalogue):
     assert claude["where"] == ["app/chat.py:12", "app/classify.py:7"] and claude["days_left"] == 7
     assert claude["source_url"].startswith("https://") and claude["read_date"] == "2026-11-23"
     assert [r["model"] for r in retirement_calendar(report, horizon_days=30)] == ["claude-sonnet-4-5-20250929"]
-    assert report.extra["as_of"] == date(2026, 11, 23)
-    records = report.extra["lifecycle"]  # what the HTML report reads: one record per place
+    assert report.as_of == date(2026, 11, 23)
+    records = report.lifecycle  # what the HTML report reads: one record per place
     assert {(r["path"], r["line"]) for r in records} >= {("app/chat.py", 12), ("app/classify.py", 7)}
 
 

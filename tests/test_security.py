@@ -76,7 +76,7 @@ def test_every_report_format_escapes_what_it_shows(hostile, fmt):
 
 @pytest.mark.parametrize("fmt", GRAPH_FORMATS)
 def test_every_graph_format_escapes_what_it_shows(hostile, fmt):
-    text = render_graph(hostile.extra["graph"].graph, fmt)
+    text = render_graph(hostile.graph.graph, fmt)
     _check_escaped(text, fmt)
     if fmt == "graphml":
         ET.fromstring(text.encode("utf-8"))  # well-formed XML: no control characters XML 1.0 forbids
@@ -232,7 +232,7 @@ def test_secrets_are_redacted_in_every_format_and_the_cache(tmp_path, catalogue)
     for fmt in FORMATS:
         _no_key(render(report, fmt), fmt)
     for fmt in GRAPH_FORMATS:
-        _no_key(render_graph(report.extra["graph"].graph, fmt), f"graph {fmt}")
+        _no_key(render_graph(report.graph.graph, fmt), f"graph {fmt}")
     rows = sqlite3.connect(tmp_path / "cache.sqlite3").execute("SELECT value FROM results").fetchall()
     assert rows
     for (blob,) in rows:

@@ -52,7 +52,8 @@ def context(report, baseline: dict | None = None, as_of: date | None = None) -> 
     previous = (baseline.get("scores") or {}) if baseline else {}
     return {
         "data": data, "s": data["scores"], "version": __version__, "as_of": as_of.isoformat(),
-        "headlines": board.headlines(data, scores), "decisions": board.decisions(data, scores, retirements),
+        "headlines": board.headlines(data, scores), "decisions": board.decisions(report),
+        "module_exposure": board.module_exposure(report),
         "register": board.register(data, scores, retirements), "matrix": board.matrix(data),
         "gaps": board.gaps(report), "lock_in_top": board.lock_in_top(report, scores),
         "retirements": retirements, "controls": controls(data, retirements),
@@ -129,12 +130,14 @@ def timeline(retirements: list, days: int = 365) -> dict:
 
 def _confidence(data: dict, scores) -> dict:
     entries = board.prod_entries(data)
+    s = data["scores"] or {}
     return {
         "skipped": len(data["skipped"]), "entry_points": len(entries),
         "approximate": sum(bool(e.get("approximate")) for e in entries),
         "unresolved": getattr(scores, "unresolved_share", 0.0),
-        "low": bool((data["scores"] or {}).get("low_confidence")),
-        "pseudo": bool(getattr(scores, "reach_from_call_sites", False)),
+        "low": bool(s.get("low_confidence")), "reasons": list(s.get("low_confidence_reasons") or ()),
+        "reach": s.get("reach", "resolved"), "modules": s.get("reach_unit") == "modules",
+        "reached": s.get("call_sites_reached", 0), "call_sites": s.get("call_sites", 0),
     }
 
 

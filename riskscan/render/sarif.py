@@ -69,10 +69,21 @@ def render_sarif(report) -> str:
         "originalUriBaseIds": {SRCROOT: {"description": {"text": f"The scanned folder ({data['root']})."}}},
         "columnKind": "unicodeCodePoints",
         "results": [_result(f, index, print_) for f, print_ in zip(data["findings"], _fingerprints(data["findings"]))],
-        "properties": {"scores": data["scores"], "rulesVersion": data["tool"]["rules_version"]},
+        "properties": {"scores": data["scores"], "rulesVersion": data["tool"]["rules_version"], **_exposure_level(data)},
     }
     sarif = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return dump_json(sarif)
+
+
+def _exposure_level(data: dict) -> dict:
+    """How far the scores could be traced: entry points, or module level when reach was not
+    traced (or the project is a library), so a viewer never reads a module figure as a function figure."""
+    scores = data["scores"] or {}
+    if not scores:
+        return {}
+    level = "entry_point" if scores.get("reach_unit") == "entry_points" else "module"
+    return {"reach": scores.get("reach"), "exposureLevel": level, "projectKind": data["summary"].get("project_kind"),
+            "lowConfidence": scores.get("low_confidence"), "lowConfidenceReasons": scores.get("low_confidence_reasons")}
 
 
 def _rules(data: dict, vendors: dict) -> list:
@@ -145,7 +156,8 @@ def _result(finding: dict, index: dict, print_: str) -> dict:
         location["logicalLocations"] = [{"fullyQualifiedName": finding["function"], "kind": "function"}]
     cell = f" (notebook cell {finding['cell']}, line {finding['line']})" if finding.get("cell") else ""
     scope = "" if finding["scope"] == "prod" else f" [{finding['scope']} code]"
-    properties = {k: finding[k] for k in ("vendor", "kind", "scope", "severity", "feature", "has_fallback", "fallback_to")}
+    properties = {k: finding[k] for k in ("vendor", "kind", "scope", "severity", "feature", "has_fallback", "fallback_to",
+                                          "fallback_kind", "switchable_to")}
     if finding.get("cell"):
         properties["cell"] = finding["cell"]
     return {
