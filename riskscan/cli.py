@@ -241,8 +241,11 @@ def main(argv=None) -> int:
             code = cli.main(args=argv, prog_name="riskscan", standalone_mode=False)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_ERROR)
-    except click.ClickException as exc:  # usage errors: click's own message, exit 2
-        exc.show()
+    except click.ClickException as exc:  # usage errors: click's message (it quotes arguments: escaped), exit 2
+        context = getattr(exc, "ctx", None)
+        if context is not None:
+            click.echo(f"{context.get_usage()}\nTry '{context.command_path} --help' for help.\n", err=True)
+        tell(f"Error: {exc.format_message()}")
         return EXIT_ERROR
     except (click.Abort, KeyboardInterrupt):
         tell("riskscan: interrupted")

@@ -279,6 +279,8 @@ def test_messages_escape_what_configs_rule_files_and_paths_say(tmp_path, capsys)
     for fmt in ("text", "json"):
         code, out, err = run(["rules", "--rules", rules.parent, "--format", fmt], capsys)
         assert code == 0 and unsafe_characters(out + err) == [], fmt
+    code, out, err = run(["diff", tmp_path / f"old{OSC}.json", tmp_path / "new.json"], capsys)  # click's own usage error
+    assert code == 2 and unsafe_characters(err) == [] and "old\\x1b]0;pwned\\x07.json" in err
 
 
 def test_an_osc_sequence_in_a_file_name_reaches_no_report_file(tmp_path, capsys):
