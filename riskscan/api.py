@@ -24,6 +24,7 @@ from .project import project_kind
 from .switches import find_switches
 from .cache import Cache, content_key
 from .model import FileResult, Report, Skipped
+from .redact import redact_findings
 from .ruleset import Catalogue, load_catalogue
 from .lifecycle import DEFAULT_WINDOW
 from .source import DEFAULT_MAX_BYTES, read_source
@@ -103,7 +104,7 @@ def _scan(root, options: ScanOptions, catalogue: Optional[Catalogue]) -> Report:
     lines = sum(r.lines for r in results)
     review = review_dependencies(root, results, findings, catalogue, options.rule_dirs, options.as_of, options.retiring_within,
                                  lambda path: scope_for(path, options.test_globs, options.example_globs))
-    findings = review.findings
+    findings = redact_findings(review.findings, catalogue, results)  # made from whole files and manifests, after the analysis
     skipped.sort(key=lambda s: s.path)
     vendors = {f.vendor: catalogue.vendors[f.vendor] for f in findings if f.vendor in catalogue.vendors}
     report = Report(

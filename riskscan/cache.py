@@ -18,6 +18,7 @@ from typing import Optional
 
 from . import __version__
 from .model import FileResult, Finding, Skipped
+from .redact import unstorable
 from .structure import EntryFact, FunctionInfo, ModuleStructure
 from .switch_facts import SwitchFact, SwitchOption
 
@@ -48,7 +49,7 @@ class Cache:
     def _open(self) -> Optional[sqlite3.Connection]:
         """A connection, or None: a cache that cannot be used slows a scan down, it never stops it."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the rows hold code: only for its owner
             return self._connect()
         except sqlite3.OperationalError:
             return None  # locked by a concurrent run, or unwritable: run without the cache
@@ -84,10 +85,11 @@ class Cache:
         return result
 
     def put(self, key: str, result: FileResult) -> None:
-        if self.db is None:
+        blob = encode(result)
+        if self.db is None or blob is None:
             return
         try:
-            self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", (key, self.namespace, encode(result)))
+            self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", (key, self.namespace, blob))
         except sqlite3.Error:
             pass
 
@@ -105,7 +107,8 @@ class Cache:
 
 
 # ---------------------------------------------------------------------- JSON codec
-def encode(result: FileResult) -> bytes:
+def encode(result: FileResult) -> Optional[bytes]:
+    """None for a result that names a key where redaction does not reach (a file name, an identifier): never stored."""
     data = {
         "path": result.path, "module": result.module, "lines": result.lines,
         "imports": [list(i) for i in result.imports],
@@ -113,7 +116,8 @@ def encode(result: FileResult) -> bytes:
         "findings": [_finding_dict(f) for f in result.findings],
         "structure": _structure_dict(result.structure) if result.structure else None,
     }
-    return zlib.compress(json.dumps(data, separators=(",", ":")).encode("utf-8", "surrogateescape"), 1)
+    text = json.dumps(data, separators=(",", ":"))
+    return None if unstorable(text, result.path) else zlib.compress(text.encode("utf-8", "surrogateescape"), 1)
 
 
 def decode(blob: bytes) -> FileResult:

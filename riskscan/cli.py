@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 
 import click
@@ -17,7 +19,7 @@ from .cli_portfolio import COMMANDS as PORTFOLIO_COMMANDS
 from .dependencies import load_tables
 from .diff import read_report
 from .errors import RiskscanError, UsageError
-from .escape import printable_lines
+from .escape import dump_json, printable, printable_lines, safe_document
 from .redact import redact_message
 from .lifecycle import DEFAULT_WINDOW
 from .render import COMPARING, FORMATS, render
@@ -29,20 +31,31 @@ from .ruleset import load_catalogue
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so an interrupted run never leaves half a report.
+    """Write a report so that it is whole or absent, never half-written, and never replaces what
+    the name stood for: through a symlink to its target, straight into a FIFO or device.
 
+    A regular file is written via a temporary file and a rename, with the mode an existing report
+    had, else the one the user's umask gives (mkstemp's 0600 would hide a report from its readers).
     A target that cannot be written is a user error (exit 2 with the reason), not a traceback.
     """
-    path = Path(path)
+    path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    try:
+        existing = os.stat(path)
+    except OSError:
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        return _write_special(path, text, existing)
     directory = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
+        os.chmod(tmp, stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
@@ -51,6 +64,23 @@ def write_atomically(path: Path, text: str) -> None:
         if isinstance(exc, OSError):
             raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
+
+
+def _write_special(path: Path, text: str, info) -> None:
+    """A FIFO or a device (`-o /dev/stdout`) is written into, never renamed over; a folder is an error."""
+    if stat.S_ISDIR(info.st_mode):
+        raise UsageError(f"cannot write {path}: it is a folder")
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,12 +110,19 @@ def cli() -> None:
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Day (YYYY-MM-DD) model retirements and API shutdowns are judged on; makes a report reproducible (default: today).")
 @click.option("--retiring-within", type=click.IntRange(min=0), default=DEFAULT_WINDOW, show_default=True, metavar="DAYS", help="Report models that retire within DAYS of --as-of.")
 @click.option("--explain-score", is_flag=True, help="After the text report, show each component of the grade with the call sites it came from.")
+@click.option("--fail-on", type=click.Choice(["A", "B", "C", "D", "F", "policy"], case_sensitive=False),
+              help="Exit 1 when the grade is this letter or worse, or with `policy` when `riskscan check` would report violations.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, learn_env, no_gitignore, jobs, max_file_size, no_prefilter, cache_dir,
-                 no_cache, as_of, retiring_within, explain_score, debug):
-    """Scan PATH (default: the current folder) for AI vendor touchpoints."""
+                 no_cache, as_of, retiring_within, explain_score, fail_on, debug):
+    """Scan PATH (default: the current folder) for AI vendor touchpoints. Exit 0, or 1 with --fail-on."""
+    from .gate import failed_gate
+    from .policy import Policy
+
     plan = _guarded(lambda: plan_outputs(output, fmt), debug)
-    previous = _guarded(lambda: read_report(baseline), debug) if baseline else None
+    if fail_on and fail_on.lower() == "policy":  # a typo in a provider id must stop the run before the scan
+        _guarded(lambda: Policy.from_config(current_config()).validate(current_config(), load_catalogue(rule_dirs)), debug)
+    previous = _guarded(lambda: read_report(baseline, graded=True), debug) if baseline else None
     progress = ProgressBar(enabled=False if quiet else None)
     options = ScanOptions(excludes=exclude, rule_dirs=rule_dirs, use_gitignore=not no_gitignore,
                           max_bytes=max_file_size, jobs=jobs, prefilter=not no_prefilter, progress=progress,
@@ -98,14 +135,18 @@ def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, learn_e
     if explain_score:
         from .explain import explain_text
 
-        click.echo(explain_text(report) if report.exposure is not None and report.findings else "No score to explain.\n", nl=False)
-    sys.exit(EXIT_OK)
+        click.echo(safe_document(explain_text(report) if report.exposure is not None and report.findings
+                                 else "No score to explain.\n", colours=True), nl=False)
+    failed = _guarded(lambda: failed_gate(report, fail_on, path, current_config()), debug) if fail_on else ""
+    if failed:
+        tell(f"riskscan: --fail-on {fail_on}: {failed}")
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
 def _write_reports(report, plan: list, baseline, quiet: bool) -> None:
     """Each planned report once; colour only on a terminal (click strips it from pipes, NO_COLOR too)."""
     if baseline is not None and not quiet and not any(fmt in COMPARING for _, fmt in plan):
-        click.echo("riskscan: note: --baseline changes only the html and markdown reports", err=True)
+        tell("riskscan: note: --baseline changes only the html and markdown reports")
     for target, fmt in plan:
         text = render(report, fmt, baseline)
         if target is None:
@@ -113,7 +154,7 @@ def _write_reports(report, plan: list, baseline, quiet: bool) -> None:
             continue
         write_atomically(target, click.unstyle(text) if fmt == "text" else text)
         if not quiet:
-            click.echo(f"wrote {target} ({fmt}; {len(report.findings)} findings, {len(report.skipped)} skipped)", err=True)
+            tell(f"wrote {target} ({fmt}; {len(report.findings)} findings, {len(report.skipped)} skipped)")
 
 
 @cli.command("graph")
@@ -147,22 +188,21 @@ def rules_command(rule_dirs, fmt, check_sources):
         _print_sources(lifecycle, fmt)
         return
     if fmt == "json":
-        import json
-
-        rows = [vars(rule) for _, rule in sorted(catalogue.vendors.items())]
-        click.echo(json.dumps({"rules_version": catalogue.version, "vendors": rows, "routers": catalogue.routers,
-                               "symbols_by_source": symbol_sources(catalogue)}, indent=2, default=list))
+        rows = [{k: list(v) if isinstance(v, (tuple, set)) else v for k, v in vars(rule).items()}
+                for _, rule in sorted(catalogue.vendors.items())]
+        click.echo(safe_document(dump_json({"rules_version": catalogue.version, "vendors": rows, "routers": catalogue.routers,
+                                            "symbols_by_source": symbol_sources(catalogue)})), nl=False)
         return
-    click.echo(f"{'id':<16} {'name':<26} {'kind':<14} company")
-    for vendor_id, rule in sorted(catalogue.vendors.items()):
-        click.echo(f"{vendor_id:<16} {rule.name[:26]:<26} {rule.kind:<14} {rule.company}")
-    click.echo(f"\n{len(catalogue.vendors)} vendors, {len(catalogue.routers)} model routers "
-               f"({', '.join(sorted(catalogue.routers))}); rules version {catalogue.version}")
+    lines = [f"{'id':<16} {'name':<26} {'kind':<14} company"]
+    lines += [f"{vendor_id:<16} {rule.name[:26]:<26} {rule.kind:<14} {rule.company}" for vendor_id, rule in sorted(catalogue.vendors.items())]
     dated = len(lifecycle.exact) + sum(len(g) for g in lifecycle.globs.values())
-    click.echo(f"{dated} model ids or patterns with retirement dates, {len(legacy.removals)} legacy API rules, "
-               f"{len(lockin.rules)} lock-in rules")
-    for source, counts in symbol_sources(catalogue).items():
-        click.echo(f"{source}: {counts['hand-written']:,} hand-written and {counts['learned']:,} learned adapter and router symbols")
+    lines += ["", f"{len(catalogue.vendors)} vendors, {len(catalogue.routers)} model routers "
+              f"({', '.join(sorted(catalogue.routers))}); rules version {catalogue.version}",
+              f"{dated} model ids or patterns with retirement dates, {len(legacy.removals)} legacy API rules, "
+              f"{len(lockin.rules)} lock-in rules"]
+    lines += [f"{source}: {counts['hand-written']:,} hand-written and {counts['learned']:,} learned adapter and router symbols"
+              for source, counts in symbol_sources(catalogue).items()]
+    click.echo(safe_document("\n".join(printable(line) for line in lines) + "\n"), nl=False)  # names come from rule files
 
 
 def _print_sources(lifecycle, fmt: str) -> None:
@@ -198,18 +238,25 @@ def cache_location(cache_dir, no_cache: bool):
     return cache_dir or default_cache_dir()
 
 
+def tell(message: str) -> None:
+    """One message on stderr. Messages quote file names, config keys and values, parser errors:
+    all of it may come from the scanned tree, so it is redacted and shown with escapes."""
+    click.echo(printable_lines(redact_message(message)), err=True)
+
+
 def _guarded(action, debug: bool):
-    """Run `action`; a user error becomes a message and exit 2, never a traceback."""
+    """Run `action`; a user error becomes a message and exit 2, never a traceback (with --debug,
+    the traceback too, redacted)."""
     try:
         return action()
     except RiskscanError as exc:
         if debug:
-            raise
-        click.echo(f"riskscan: error: {printable_lines(redact_message(str(exc)))}", err=True)
+            tell(traceback.format_exc())
+        tell(f"riskscan: error: {exc}")
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
-        click.echo("riskscan: interrupted", err=True)
-        sys.exit(130)
+        tell("riskscan: interrupted")
+        sys.exit(EXIT_INTERRUPTED)
 
 
 for _command in GATE_COMMANDS + (learn_command,) + PORTFOLIO_COMMANDS:
@@ -217,9 +264,29 @@ for _command in GATE_COMMANDS + (learn_command,) + PORTFOLIO_COMMANDS:
 
 
 def main(argv=None) -> int:
+    """The exit code: 1 only ever means the verdict (violations, risk grew); anything that stops
+    a run is 2 (usage, input, an internal error) or 130 (interrupted), never a bare traceback."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
         with collecting_less():  # the reports are written from the same large heap the scan built
-            cli.main(args=argv, prog_name="riskscan", standalone_mode=True)
+            code = cli.main(args=argv, prog_name="riskscan", standalone_mode=False)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_ERROR)
-    return EXIT_OK
+    except click.ClickException as exc:  # usage errors: click's message (it quotes arguments: escaped), exit 2
+        context = getattr(exc, "ctx", None)
+        if context is not None:
+            click.echo(f"{context.get_usage()}\nTry '{context.command_path} --help' for help.\n", err=True)
+        tell(f"Error: {exc.format_message()}")
+        return EXIT_ERROR
+    except (click.Abort, KeyboardInterrupt):
+        tell("riskscan: interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`| head`): nothing left to say to anyone
+        return EXIT_ERROR
+    except Exception as exc:  # a bug or an input nobody foresaw: never exit 1, which means "violations"
+        if "--debug" in argv:
+            tell(traceback.format_exc())
+        tell(f"riskscan: internal error: {type(exc).__name__}: {exc}"
+             + ("" if "--debug" in argv else " (run with --debug for the traceback)"))
+        return EXIT_ERROR
+    return code if isinstance(code, int) else EXIT_OK

@@ -1,6 +1,7 @@
 """The CI gate behind `riskscan check` and `riskscan baseline`: scan, apply the policy, suppressions and baseline."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional
@@ -34,6 +35,24 @@ def collect(root: Path, config: Config, options: ScanOptions) -> tuple:
     report = scan(root, replace(options, exposure=policy.needs_scores), catalogue)
     violations = evaluate(report, policy, retired_lookup(report))
     return report, policy, apply_suppressions(violations, root)
+
+
+GRADES = ("A", "B", "C", "D", "F")
+
+
+def failed_gate(report, fail_on: str, root: Path, config: Config) -> str:
+    """Why `scan --fail-on` fails the run ("" when it passes): the grade is `fail_on` or worse, or,
+    with `policy`, the repository has the violations `riskscan check` would report."""
+    if fail_on.lower() == "policy":
+        policy = Policy.from_config(config)
+        violations = apply_suppressions(evaluate(report, policy, retired_lookup(report)), Path(root)).violations
+        if violations and config.data.get("baseline"):
+            violations, _ = split_known(violations, load_baseline(Path(config.default_map("check")["baseline"])))
+        return f"{len(violations)} policy violation(s); `riskscan check` lists them" if violations else ""
+    grade = getattr(getattr(report.exposure, "scores", None), "grade", None)
+    if grade in GRADES and GRADES.index(grade) >= GRADES.index(fail_on.upper()):
+        return f"the grade is {grade}, {fail_on.upper()} or worse"
+    return ""
 
 
 def run_check(root: Path, files, config: Config, options: ScanOptions, baseline: Optional[Path] = None) -> CheckResult:
@@ -70,18 +89,40 @@ def _directory(root: Path) -> Path:
 
 
 def relative_paths(root: Path, files, strict: bool = True) -> Optional[frozenset]:
-    """FILES as POSIX paths relative to the scanned root (pre-commit passes them relative to the repository)."""
+    """FILES as POSIX paths relative to the scanned root (pre-commit passes them relative to the repository).
+
+    A folder stands for every file under it. A name that does not exist is a usage error: a gate
+    that answered "no violations" about a file it never saw would pass anything.
+    """
     if not files:
         return None
     base = root.resolve()
     paths = set()
     for name in files:
+        target = Path.cwd() / name
+        if strict and not target.exists():
+            raise UsageError(f"{name}: no such file")
         try:
-            paths.add((Path.cwd() / name).resolve().relative_to(base).as_posix())
+            relative = target.resolve().relative_to(base).as_posix()
         except ValueError:
             if strict:
                 raise UsageError(f"{name} is outside the checked folder {root}") from None
+            continue
+        if strict and target.is_dir():
+            if relative == ".":
+                return None  # the whole repository
+            paths.update(_files_under(target, base))
+            continue
+        paths.add(relative)
     return frozenset(paths)
+
+
+def _files_under(folder: Path, base: Path) -> set:
+    found = set()
+    for current, _, names in os.walk(folder):
+        here = Path(current).resolve()
+        found.update((here / name).relative_to(base).as_posix() for name in names)
+    return found
 
 
 def retired_lookup(report):

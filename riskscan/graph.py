@@ -307,10 +307,10 @@ def _console_scripts(root: Path, resolver: _Resolver, modules: dict) -> list:
         return []
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return []
-    scripts = dict(data.get("project", {}).get("scripts", {}) or {})
-    scripts.update(data.get("tool", {}).get("poetry", {}).get("scripts", {}) or {})
+        scripts = dict(data.get("project", {}).get("scripts", {}) or {})
+        scripts.update(data.get("tool", {}).get("poetry", {}).get("scripts", {}) or {})
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError, RecursionError):
+        return []  # bad TOML, huge integers, deep nesting, odd shapes: the manifest review reports the file
     entries = []
     for script, spec in sorted(scripts.items()):
         if not isinstance(spec, str) or ":" not in spec:

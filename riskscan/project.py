@@ -83,7 +83,7 @@ def _package_name(root: Path) -> str:
         name = data.get("project", {}).get("name") or data.get("tool", {}).get("poetry", {}).get("name")
         if isinstance(name, str) and name:
             return f"{name} (pyproject.toml)"
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError, RecursionError):  # bad TOML, huge numbers, deep nesting
         pass
     parser = configparser.ConfigParser(interpolation=None)
     try:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from .errors import RuleFileError
+from .regex_guard import rule_file_problems
 from .schema import Bool, Int, List, OneOf, Problem, Regex, Str, Table, Tables, locate
 
 if sys.version_info >= (3, 11):
@@ -329,6 +330,8 @@ def load_catalogue(extra_dirs: Iterable = ()) -> Catalogue:
             found = [Problem(str(path), locate(text, key), key, _hint(key, message, schema)) for key, message in schema.check(data, "")]
             if not found and data["id"] != path.stem:
                 found.append(Problem(str(path), locate(text, "id"), "id", f"{data['id']!r} must equal the file name {path.stem!r}"))
+            if not found and directory != directories[0]:  # a rule folder of one's own, maybe the scanned repository's
+                found += [Problem(str(path), locate(text, key), key, message) for key, message in rule_file_problems(data)]
             problems += found
             if not found:
                 documents.append((kind, path, text, data, _source_label(directory, directories)))
@@ -381,10 +384,18 @@ def read_toml(path: Path, problems: list):
         return None, ""
     try:
         return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # TOMLDecodeError, a 5,000-digit integer, 100,000 nested arrays
         line = re.search(r"line (\d+)", str(exc))
-        problems.append(Problem(str(path), int(line.group(1)) if line else None, "", f"invalid TOML: {exc}"))
+        message = f"invalid TOML: {exc}" if isinstance(exc, tomllib.TOMLDecodeError) else f"cannot read TOML: {_reason(exc)}"
+        problems.append(Problem(str(path), int(line.group(1)) if line else None, "", message))
         return None, text
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a parser gave up on input it could not take, in a line."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).split(";")[0]
 
 
 def _claim(table: dict, key: str, value, path: Path, text: str, where: str, problems: list):

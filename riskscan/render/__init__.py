@@ -72,4 +72,4 @@ def render(report, fmt: str, baseline: dict | None = None) -> str:
     module, function = _RENDERERS[fmt]
     renderer = getattr(import_module(f"{__name__}.{module}"), function)
     # Each renderer escapes for its own syntax; this catches what one lets through (see escape.py).
-    return safe_document(renderer(report, baseline=baseline) if fmt in COMPARING else renderer(report))
+    return safe_document(renderer(report, baseline=baseline) if fmt in COMPARING else renderer(report), colours=fmt == "text")

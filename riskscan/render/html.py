@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from .. import __version__
 from .. import retirement_words as words
+from ..escape import printable
 from . import board, charts, plural
 from .changes import compare
 from .controls import controls
@@ -30,8 +31,14 @@ RISK_TERMS = (("concentration", "Concentration"), ("blast_radius", "Outage impac
 def environment():
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    return Environment(loader=PackageLoader("riskscan.render", "templates"), autoescape=True,
+    return Environment(loader=PackageLoader("riskscan.render", "templates"), autoescape=True, finalize=_shown,
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def _shown(value):
+    """Every value the template prints: control characters (a newline in a file name) as escapes;
+    the charts, rendered from their own templates (Markup), are already escaped."""
+    return printable(value) if isinstance(value, str) and not hasattr(value, "__html__") else value
 
 
 def render_html(report, baseline: dict | None = None, as_of: date | None = None) -> str:

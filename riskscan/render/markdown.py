@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import re
 
+from ..redact import redact_document
 from . import board
 from .changes import compare
 from .json_report import finding_dict, report_dict
@@ -15,8 +16,9 @@ _ARROWS = {"better": "▲ better", "worse": "▼ worse", "same": "no change", "n
 
 
 def md(text) -> str:
-    """Inert Markdown for any string from the scanned tree: no HTML, links, emphasis or table breaks."""
-    text = html.escape(" ".join(str(text).split()), quote=False)
+    """Inert Markdown for any string from the scanned tree: no HTML, links, emphasis or table breaks;
+    redacted first (a file name can hold a key, and escaping its `_` would hide it from the last pass)."""
+    text = html.escape(" ".join(redact_document(str(text)).split()), quote=False)
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
