@@ -9,13 +9,13 @@ helpers, URL rewrites) still applies to clones.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Optional
 
 from .errors import UsageError
+from .redact import redact_message
 
 _ENV = {
     "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "GIT_PAGER": "cat", "GIT_LFS_SKIP_SMUDGE": "1",
@@ -23,7 +23,6 @@ _ENV = {
 }
 # Settings that could make a read run a program the repository names.
 _SAFE = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "protocol.ext.allow=never")
-_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
 
 
 def git_env() -> dict:
@@ -60,9 +59,4 @@ def popen(args: list, cwd: Path) -> subprocess.Popen:
 
 def last_words(stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    return hide_credentials(lines[-1] if lines else "no message")
-
-
-def hide_credentials(text: str) -> str:
-    """`https://user:token@host/x.git` -> `https://***@host/x.git`: a URL's secret never reaches a report."""
-    return _CREDENTIALS.sub("***@", text)
+    return redact_message(lines[-1] if lines else "no message")  # git quotes URLs, and their credentials

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import UsageError
-from ..gitcmd import git, hide_credentials
+from ..gitcmd import git
+from ..redact import redact_message
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^[\w.-]+@[\w.-]+:")  # scheme://... or scp-like user@host:path
 CLONE_TIMEOUT = 900.0  # seconds
@@ -29,7 +30,8 @@ def name_of(source: str) -> str:
 
 
 def display(source: str) -> str:
-    return hide_credentials(source)
+    """A source as reports show it: `https://user:token@host/x.git` keeps no usable credential."""
+    return redact_message(source)
 
 
 def file_name(name: str) -> str:
