@@ -15,6 +15,7 @@ from .api import ScanOptions, collecting_less, scan
 from .cache import default_cache_dir
 from .cli_gate import GATE_COMMANDS, config_option, current_config, warn_unresolved_entry_points
 from .cli_learn import learn_command, learned_scan, symbol_sources
+from .cli_portfolio import COMMANDS as PORTFOLIO_COMMANDS
 from .dependencies import load_tables
 from .diff import read_report
 from .errors import RiskscanError, UsageError
@@ -258,7 +259,7 @@ def _guarded(action, debug: bool):
         sys.exit(EXIT_INTERRUPTED)
 
 
-for _command in GATE_COMMANDS + (learn_command,):
+for _command in GATE_COMMANDS + (learn_command,) + PORTFOLIO_COMMANDS:
     cli.add_command(_command)
 
 

@@ -14,7 +14,7 @@ from riskscan.cli import main
 from riskscan.manifests import pinned_below, poetry_specifier, read_manifests, upper_bound
 from riskscan.model import DERIVED_KINDS
 
-from conftest import FIXTURES
+from conftest import FIXTURES, markdown_table
 
 REPOS = FIXTURES / "repos"
 AS_OF = "2026-11-23"  # the read date of the lifecycle data: EXPECTED.md files are written for it
@@ -30,10 +30,7 @@ def run(path, *extra, capsys):
 
 def expected_rows(scenario: str, heading: str) -> list:
     """The rows of one table in a scenario's EXPECTED.md, as lists of cells (backticks dropped)."""
-    text = (REPOS / scenario / "EXPECTED.md").read_text(encoding="utf-8")
-    section = text.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
-    rows = [line.strip().strip("|").split("|") for line in section.splitlines() if line.startswith("| ")]
-    return [[cell.strip().strip("`") for cell in row] for row in rows[1:] if not set(row[0].strip()) <= {"-"}]
+    return markdown_table(REPOS / scenario / "EXPECTED.md", heading)
 
 
 def test_every_manifest_scenario_has_an_expected_file():
