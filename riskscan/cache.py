@@ -18,7 +18,9 @@ from typing import Optional
 
 from . import __version__
 from .model import FileResult, Finding, Skipped
+from .redact import unstorable
 from .structure import EntryFact, FunctionInfo, ModuleStructure
+from .switch_facts import SwitchFact, SwitchOption
 
 _SCHEMA = 2  # 2: findings carry the model and keyword names of vendor calls
 
@@ -47,7 +49,7 @@ class Cache:
     def _open(self) -> Optional[sqlite3.Connection]:
         """A connection, or None: a cache that cannot be used slows a scan down, it never stops it."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the rows hold code: only for its owner
             return self._connect()
         except sqlite3.OperationalError:
             return None  # locked by a concurrent run, or unwritable: run without the cache
@@ -83,10 +85,11 @@ class Cache:
         return result
 
     def put(self, key: str, result: FileResult) -> None:
-        if self.db is None:
+        blob = encode(result)
+        if self.db is None or blob is None:
             return
         try:
-            self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", (key, self.namespace, encode(result)))
+            self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", (key, self.namespace, blob))
         except sqlite3.Error:
             pass
 
@@ -104,7 +107,8 @@ class Cache:
 
 
 # ---------------------------------------------------------------------- JSON codec
-def encode(result: FileResult) -> bytes:
+def encode(result: FileResult) -> Optional[bytes]:
+    """None for a result that names a key where redaction does not reach (a file name, an identifier): never stored."""
     data = {
         "path": result.path, "module": result.module, "lines": result.lines,
         "imports": [list(i) for i in result.imports],
@@ -112,7 +116,8 @@ def encode(result: FileResult) -> bytes:
         "findings": [_finding_dict(f) for f in result.findings],
         "structure": _structure_dict(result.structure) if result.structure else None,
     }
-    return zlib.compress(json.dumps(data, separators=(",", ":")).encode("utf-8", "surrogateescape"), 1)
+    text = json.dumps(data, separators=(",", ":"))
+    return None if unstorable(text, result.path) else zlib.compress(text.encode("utf-8", "surrogateescape"), 1)
 
 
 def decode(blob: bytes) -> FileResult:
@@ -147,6 +152,7 @@ def _structure_dict(structure: ModuleStructure) -> dict:
         "entries": [asdict(e) for e in structure.entries],
         "imports": [list(i) for i in structure.imports],
         "url_views": [list(v) for v in structure.url_views],
+        "switches": [asdict(s) for s in structure.switches],
     }
 
 
@@ -157,4 +163,10 @@ def _structure_from(data: dict) -> ModuleStructure:
         entries=[EntryFact(**e) for e in data["entries"]],
         imports=[(m, level, tuple(names), line, type_only) for m, level, names, line, type_only in data["imports"]],
         url_views=[tuple(v) for v in data["url_views"]],
+        switches=[_switch_from(s) for s in data.get("switches", ())],
     )
+
+
+def _switch_from(data: dict) -> SwitchFact:
+    options = tuple(SwitchOption(o["label"], o["start"], o["end"], tuple(o["refs"])) for o in data["options"])
+    return SwitchFact(data["kind"], data["line"], data["owner"], options)

@@ -42,7 +42,7 @@ class CallsMixin:
         handled = self._call(node)
         if self.prose:
             return
-        self.setting_arguments(node, handled)
+        self.setting_arguments(node)
         callee = cst.helpers.get_full_name_for_node(node.func) or ""
         if not handled and not NOT_ROUTING.search(callee):
             # a call we cannot resolve may be a router of the project's own (a wrapper around LiteLLM)
@@ -113,6 +113,7 @@ class CallsMixin:
             kind = "adapter" if entry.kind == "adapter" else "call"
             index = self.add(node, vendor, kind, path, feature=entry.feature or ("client" if kind == "call" else None), framework=entry.framework,
                              service=self._service(path, vendor), **self._call_facts(node), **_retry_flag(_has_retries(node)))
+            self.mark_fallback(index, entry.fallback_to)  # a learned wrapper's own plan B
             self._derive(func, vendor)
             self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=entry.kind, feature=entry.feature)
         elif func.vendor is not None and configuring:
@@ -131,8 +132,9 @@ class CallsMixin:
         """A method of a client or adapter: `client.chat.completions.create(...)`."""
         feature = self._feature(path, func)
         inherited = func.site is not None and self.findings[func.site].retry  # a client built with max_retries=
-        self.add(node, func.vendor, "call", path, feature=feature, service=self._service(path, func.vendor),
-                 **self._call_facts(node), **_retry_flag(inherited or _has_retries(node)))
+        index = self.add(node, func.vendor, "call", path, feature=feature, service=self._service(path, func.vendor),
+                         **self._call_facts(node), **_retry_flag(inherited or _has_retries(node)))
+        self.mark_fallback(index, self._own_fallbacks(path))
         self._derive(func, func.vendor)
         self.call_values[id(node)] = replace(func, path=f"{path}()", text=None, node=None, result=True)
 
@@ -173,6 +175,11 @@ class CallsMixin:
                 if tail[:len(prefix)] == prefix:
                     return service
         return None
+
+    def _own_fallbacks(self, path: str) -> tuple:
+        """Providers a learned wrapper falls back to by itself: `acme_llm.Chat().ask` has Chat's."""
+        entry = self.cat.entry_for(path.split("()", 1)[0]) if "()" in path else None
+        return entry.fallback_to if entry is not None else ()
 
     def _call_facts(self, node: cst.Call) -> dict:
         """What dependencies.py needs from a vendor call: its model literal (for the retirement

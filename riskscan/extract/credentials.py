@@ -60,18 +60,16 @@ class CredentialsMixin:
             text = f"{owner}_{text}" if owner else None
         self.setting(node, text)
 
-    def setting_arguments(self, node: cst.Call, vendor_call: bool) -> None:
+    def setting_arguments(self, node: cst.Call) -> None:
         """Names of provider variables given to a call: `settings.get("ANTHROPIC.KEY")`,
-        `AliasChoices("JINA_API_KEY")`, `Field(alias="VOYAGE_API_KEY")`, `Model(openai_api_key=...)`.
-        A vendor's own call names its parameters after its SDK (`ChatOpenAI(openai_api_key=...)`
-        also talks to other providers): there only the values count."""
+        `AliasChoices("JINA_API_KEY")`, `Field(alias="VOYAGE_API_KEY")`, `monkeypatch.setenv(...)`.
+        A keyword's own name is not one (`ChatOpenAI(openai_api_key=...)` also talks to other
+        providers; `Settings(openai_api_key=...)` repeats the field the class declares)."""
         if self.prose or self.in_assert:
             return
         found = []
         for arg in node.args:
             keyword = arg.keyword.value if arg.keyword is not None else None
-            if keyword is not None and not vendor_call and keyword.lower().endswith(_ENDINGS) and keyword.lower() not in _BARE:
-                found.append((node, keyword, None))
             value = arg.value
             if (keyword is None or keyword in _NAMING_KEYWORDS) and type(value) is cst.SimpleString and id(value) not in self.skip_strings:
                 text = string_value(value)
