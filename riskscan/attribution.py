@@ -47,14 +47,28 @@ def hosted_models(findings: list, catalogue) -> list:
 
     A bare model name in configuration names its maker; when the file reaches no API of that
     maker but exactly one platform that hosts other makers' models (Bedrock, Azure OpenAI,
-    Vertex), the platform is the provider that must be up.
+    Vertex), the platform is the provider that must be up. So does a hosted model's id that
+    starts with its maker's name (`zai/GLM-5.2`, `mistralai/Mistral-7B-Instruct` on Together).
     """
     evidence = {f.vendor for f in findings if not (f.kind == "model_string" and f.feature == "config")}
-    hosts = [v for v in evidence if v in catalogue.vendors and catalogue.vendors[v].kind != "gateway"
-             and (catalogue.vendors[v].kind == "cloud_platform" or v in catalogue.hosts)]
-    if len(hosts) != 1:
-        return findings
-    return [replace(f, vendor=hosts[0]) if _bare_config_model(f) and f.vendor not in evidence else f for f in findings]
+    served = [v for v in evidence if v in catalogue.vendors and catalogue.vendors[v].kind != "gateway"]
+    hosts = [v for v in served if catalogue.vendors[v].kind == "cloud_platform" or v in catalogue.hosts]
+    # a maker's own prefix also runs at a provider that makes no models (Together, Fireworks, a local server)
+    runners = [v for v in served if v in hosts or v not in catalogue.makers]
+    moved = []
+    for f in findings:
+        if f.vendor not in evidence and _bare_config_model(f) and len(hosts) == 1:
+            f = replace(f, vendor=hosts[0])
+        elif f.vendor not in evidence and _maker_config_model(f, catalogue) and len(runners) == 1:
+            f = replace(f, vendor=runners[0])
+        moved.append(f)
+    return moved
+
+
+def _maker_config_model(finding, catalogue) -> bool:
+    """A configured `maker/model` id whose prefix names a maker that hosts no one else's models."""
+    return (finding.kind == "model_string" and finding.feature == "config" and "/" in finding.detail
+            and finding.vendor in catalogue.makers and finding.vendor not in catalogue.hosts)
 
 
 def _bare_config_model(finding) -> bool:

@@ -385,3 +385,17 @@ def test_retries_on_the_same_provider_are_recorded_not_credited(tmp_path):
     calls = {f.line: f for f in report.findings if f.kind in ("call", "model_string")}
     assert calls[5].retry and calls[8].retry and calls[11].retry and calls[15].retry
     assert not any(f.has_fallback for f in report.findings)
+
+
+def test_a_makers_model_id_configured_for_a_host_is_the_hosts(tmp_path):
+    """`zai/glm-4.5` set for an OpenAI-compatible client of Together runs at Together; the same
+    id in a file that reaches no host stays Zhipu's (Z.ai's)."""
+    report = run(tmp_path, {"hosted.py": """
+        from openai import OpenAI
+        MODEL = "zai/glm-4.5"
+        client = OpenAI(base_url="https://api.together.xyz/v1")
+    """, "routed.py": """
+        MODEL = "zai/glm-4.5"
+    """})
+    assert (3, "together", "model_string") in facts(report, "hosted.py")
+    assert facts(report, "routed.py") == {(2, "zhipu", "model_string")}
