@@ -27,6 +27,7 @@ _CLIENT_ARGS = {"client", "async_client", "openai_client", "sync_client"}
 # Calls that read or set one environment variable, named by their first argument.
 _ENV_ACCESS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb", "os.putenv", "decouple.config", "environ.Env.str"}
 _IMPORTERS = {"importlib.import_module", "importlib.__import__"}
+_CASTS = {"typing.cast", "typing_extensions.cast"}
 _MODEL_KEYWORDS = ("model", "model_name", "model_id", "modelId", "engine")  # where a vendor call takes its model
 _RETRY_KEYWORDS = ("max_retries", "num_retries", "retries", "max_attempts")
 
@@ -78,6 +79,11 @@ class CallsMixin:
             self.call_values[id(node)] = self.module_class_call(path)
             return self.call_values[id(node)].vendor is not None
         clean = path.replace("()", "")
+        if clean in _CASTS:  # `cast("genai.Client", self._client)`: the declared type, else the value
+            declared, value = first_arg(node, 0, "typ"), first_arg(node, 1, "val")
+            self.call_values[id(node)] = ((self.annotation_value(declared) if declared is not None else None)
+                                          or (self.value_of(value) if value is not None else None) or Value())
+            return self.call_values[id(node)].vendor is not None
         if clean in _IMPORTERS:
             text = self.arg_text(node, 0, "name")
             if text:
