@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -19,11 +20,12 @@ from .errors import UsageError
 from .exposure import assess
 from .attribution import attribute
 from .graph import build_graph
-from .cache import Cache, content_key
+from .cache import Cache, content_key, digest_of
 from .model import FileResult, Report, Skipped
 from .ruleset import Catalogue, load_catalogue
 from .lifecycle import DEFAULT_WINDOW
 from .source import DEFAULT_MAX_BYTES, read_source
+from .stages import stage
 
 
 
@@ -93,22 +95,25 @@ def _run(files: list, catalogue: Catalogue, first_party: frozenset, options: Sca
     contexts: dict = {}
     results: dict = {}
     pending = []
+    now = time.time()
     try:
-        for source in files:
-            names = contexts.setdefault(source.path.parent, first_party | sibling_modules(source.path.parent))
-            task = (source, names, modules[source.relpath], source.relpath.endswith("__init__.py"))
-            key = _cache_key(source, task, options) if cache else None
-            cached = cache.get(key) if key else None
-            if cached is not None:
-                results[source.relpath] = cached
-            elif options.only is None or source.relpath in options.only:
-                pending.append((task, key))
+        with stage("cache look-up"):
+            for source in files:
+                names = contexts.setdefault(source.path.parent, first_party | sibling_modules(source.path.parent))
+                task = _Task(source, names, modules[source.relpath], source.relpath.endswith("__init__.py"))
+                key = _cache_key(task, options, cache, now) if cache else None
+                cached = cache.get(key) if key else None
+                if cached is not None:
+                    results[source.relpath] = cached
+                elif options.only is None or source.relpath in options.only:
+                    pending.append((task, _read_for_analysis(task, key, options)))
         done = len(results)
         _progress(options, done, len(files))
         for (task, key), result in zip(pending, _analyse_all([t for t, _ in pending], catalogue, options)):
-            results[task[0].relpath] = result
+            results[task.source.relpath] = result
             if cache and key:
-                cache.put(key, result)
+                with stage("cache store"):
+                    cache.put(key, result)
             done += 1
             _progress(options, done, len(files))
     finally:
@@ -117,14 +122,62 @@ def _run(files: list, catalogue: Catalogue, first_party: frozenset, options: Sca
     return [results[f.relpath] for f in files if f.relpath in results]
 
 
-def _cache_key(source, task, options: ScanOptions):
-    """None for a file that cannot be read now: analysis will report why."""
-    data = read_source(source.path, options.max_bytes) if not source.problem else None
-    if not isinstance(data, bytes):
+class _Task:
+    """One file to analyse, with what its result depends on; `data` holds its bytes once read
+    (then the analysis does not read the file again, and analyses what the cache key names)."""
+
+    __slots__ = ("source", "names", "module", "is_package", "data", "digest", "context")
+
+    def __init__(self, source, names: frozenset, module: str, is_package: bool):
+        self.source, self.names, self.module, self.is_package, self.data = source, names, module, is_package, None
+        self.digest = self.context = ""
+
+    def __getstate__(self):
+        return self.source, self.names, self.module, self.is_package, self.data
+
+    def __setstate__(self, state):
+        self.source, self.names, self.module, self.is_package, self.data = state
+
+    def analyse(self, catalogue: Catalogue, max_bytes: int, prefilter: bool) -> FileResult:
+        return analyse_file(self.source, catalogue, self.names, max_bytes, prefilter, self.module, self.is_package, self.data)
+
+
+def _cache_key(task: _Task, options: ScanOptions, cache: Cache, now: float) -> Optional[str]:
+    """The key of a file's result: the digest of its bytes (from the stat index when the file is
+    unchanged, so it is not even read) and everything else the result depends on. None for a file
+    that cannot be read now: the analysis will report why."""
+    source = task.source
+    if source.problem:
         return None
-    _, names, module, is_package = task
-    context = "|".join([source.relpath, source.scope, module, str(is_package), str(options.max_bytes), ",".join(sorted(names))])
-    return content_key(data, context) if data else None
+    try:
+        info = os.stat(source.path)
+    except OSError:
+        return None
+    digest = cache.known_digest(str(source.path), info)
+    if digest is None:
+        data = read_source(source.path, options.max_bytes)
+        if not isinstance(data, bytes) or not data:
+            return None
+        digest = digest_of(data)
+        cache.record_digest(str(source.path), info, digest, now)
+        task.data = data
+    task.digest = digest
+    task.context = "|".join([source.relpath, source.scope, task.module, str(task.is_package), str(options.max_bytes),
+                             str(options.prefilter), ",".join(sorted(task.names))])
+    return content_key(digest, task.context)
+
+
+def _read_for_analysis(task: _Task, key: Optional[str], options: ScanOptions) -> Optional[str]:
+    """A file to analyse whose digest came from the stat index is read now, and its key follows
+    what was read: a file that changed since its stat cannot store its result under old bytes."""
+    if key is None or task.data is not None:
+        return key
+    data = read_source(task.source.path, options.max_bytes)
+    if not isinstance(data, bytes) or not data:
+        return None
+    task.data = data
+    digest = digest_of(data)
+    return key if digest == task.digest else content_key(digest, task.context)
 
 
 def _analyse_all(tasks: list, catalogue: Catalogue, options: ScanOptions):
@@ -133,8 +186,8 @@ def _analyse_all(tasks: list, catalogue: Catalogue, options: ScanOptions):
     # A project's config may set jobs, and the project may be hostile: never thousands of processes.
     jobs = min(options.jobs or cores, max(4, 2 * cores))
     if jobs <= 1 or len(tasks) < options.parallel_from:
-        for source, names, module, is_package in tasks:
-            yield analyse_file(source, catalogue, names, options.max_bytes, options.prefilter, module, is_package)
+        for task in tasks:
+            yield task.analyse(catalogue, options.max_bytes, options.prefilter)
         return
     chunk = max(1, min(64, len(tasks) // (jobs * 8) or 1))
     init = (catalogue, options.max_bytes, options.prefilter)
@@ -159,8 +212,8 @@ def _isolated(task, init) -> FileResult:
         with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=init) as pool:
             return pool.submit(_work, task).result()
     except BrokenProcessPool:
-        source = task[0]
-        return FileResult(source.relpath, skipped=Skipped(source.relpath, "the analysis crashed on this file"), module=task[2])
+        source = task.source
+        return FileResult(source.relpath, skipped=Skipped(source.relpath, "the analysis crashed on this file"), module=task.module)
 
 
 _WORKER: dict = {}
@@ -194,9 +247,8 @@ def collecting_less():
             gc.unfreeze()
 
 
-def _work(task) -> FileResult:
-    source, names, module, is_package = task
-    return analyse_file(source, _WORKER["catalogue"], names, _WORKER["max_bytes"], _WORKER["prefilter"], module, is_package)
+def _work(task: _Task) -> FileResult:
+    return task.analyse(_WORKER["catalogue"], _WORKER["max_bytes"], _WORKER["prefilter"])
 
 
 def _progress(options: ScanOptions, done: int, total: int) -> None:

@@ -1,9 +1,22 @@
-"""Persistent per-file cache: a file's analysis is reused while its bytes, the rules and riskscan stay the same.
+"""Persistent cache: a file's analysis is reused while its bytes, the rules and riskscan stay the same.
 
 One SQLite database (stdlib, transactional: an interrupted run leaves the last committed state,
-never a torn file) in the user's cache folder, never inside the scanned tree unless asked.
+never a torn file) in the user's cache folder, never inside the scanned tree unless asked. It
+holds three tables:
+
+- `results`: one FileResult per file, keyed by the file's bytes and everything else its analysis
+  depends on (see api._cache_key);
+- `digests`: the SHA-256 of a file's bytes by its stat signature (size, times, inode), so that a
+  warm scan need not read unchanged files, as git's index does. A file changed within the last
+  seconds is not recorded (its timestamps may not have moved yet);
+- `memo`: whole results of earlier runs (rendered reports, parsed lock files), by the digest of
+  everything they were computed from (see memo.py).
+
 Values are JSON, not pickle: a cache file is data, and loading it can never run code. Anything
-unreadable is treated as a miss, and a database that cannot be opened is moved aside and rebuilt.
+unreadable or of the wrong shape is treated as a miss, and a database that cannot be opened is
+moved aside and rebuilt. Every entry belongs to a namespace: the schema, riskscan's version and
+the signature of its own files (so that an edited install never reads results of other code),
+and the rules.
 """
 from __future__ import annotations
 
@@ -11,8 +24,10 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 import zlib
 from dataclasses import asdict, fields
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
@@ -20,7 +35,8 @@ from . import __version__
 from .model import FileResult, Finding, Skipped
 from .structure import EntryFact, FunctionInfo, ModuleStructure
 
-_SCHEMA = 2  # 2: findings carry the model and keyword names of vendor calls
+_SCHEMA = 3  # 3: keys from digests, the stat index, the memo; strict decoding
+RACY_SECONDS = 2.0  # a file changed this recently may change again without its timestamps moving
 
 
 def default_cache_dir() -> Path:
@@ -28,18 +44,47 @@ def default_cache_dir() -> Path:
     return Path(base) / "riskscan"
 
 
-def content_key(data: bytes, context: str) -> str:
-    """Identity of one analysis: the file's bytes plus everything else its result depends on."""
-    digest = hashlib.sha256(data)
-    digest.update(b"\0" + context.encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
+def digest_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def content_key(digest: str, context: str) -> str:
+    """Identity of one analysis: the digest of the file's bytes plus everything else its result depends on."""
+    return hashlib.sha256(f"{digest}\0{context}".encode("utf-8", "surrogateescape")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_signature() -> str:
+    """riskscan's version and the size and times of every file of its package (code, templates,
+    bundled rules): a cache written by other code, an edited checkout included, is not read."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"{_SCHEMA}:{__version__}".encode())
+    for current, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            try:
+                info = os.stat(os.path.join(current, name))
+            except OSError:
+                continue
+            digest.update(f"{os.path.relpath(current, package)}/{name}:{info.st_size}:{info.st_mtime_ns}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def stat_signature(info: os.stat_result) -> str:
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_dev}"
+
+
+def is_racy(info: os.stat_result, now: Optional[float] = None) -> bool:
+    """Changed so recently that a change now might leave size and times as they are."""
+    newest = max(info.st_mtime_ns, info.st_ctime_ns) / 1e9
+    return newest >= (time.time() if now is None else now) - RACY_SECONDS
 
 
 class Cache:
-    """get/put FileResults by key; `close()` commits. Safe to use from one process at a time."""
+    """FileResults, file digests and memo entries; `close()` commits. One process at a time."""
 
     def __init__(self, directory: Path, rules_version: str):
-        self.namespace = f"{_SCHEMA}:{__version__}:{rules_version}"
+        self.namespace = f"{code_signature()}:{rules_version}"
         self.path = Path(directory) / "cache.sqlite3"
         self.db = self._open()
         self.hits = self.misses = 0
@@ -64,18 +109,16 @@ class Cache:
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=10)
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, namespace TEXT, value BLOB)")
-        db.execute("DELETE FROM results WHERE namespace != ?", (self.namespace,))
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a power cut may lose the last run
+        for table in ("results", "memo"):
+            db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, namespace TEXT, value BLOB)")
+            db.execute(f"DELETE FROM {table} WHERE namespace != ?", (self.namespace,))
+        db.execute("CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, signature TEXT, digest TEXT)")
         return db
 
+    # ------------------------------------------------------------------ per-file results
     def get(self, key: str) -> Optional[FileResult]:
-        if self.db is None:
-            return None
-        try:
-            row = self.db.execute("SELECT value FROM results WHERE key = ? AND namespace = ?", (key, self.namespace)).fetchone()
-            result = decode(row[0]) if row else None
-        except (sqlite3.Error, ValueError, KeyError, TypeError, zlib.error):
-            result = None
+        result = _decoded(self._value("results", key), decode)
         if result is None:
             self.misses += 1
         else:
@@ -83,10 +126,50 @@ class Cache:
         return result
 
     def put(self, key: str, result: FileResult) -> None:
+        self._store("results", key, encode(result))
+
+    # ------------------------------------------------------------------ digests by stat signature
+    def known_digest(self, path: str, info: os.stat_result) -> Optional[str]:
+        """The digest recorded for a file whose stat signature is unchanged, else None."""
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute("SELECT signature, digest FROM digests WHERE path = ?", (path,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return row[1] if row and row[0] == stat_signature(info) and isinstance(row[1], str) else None
+
+    def record_digest(self, path: str, info: os.stat_result, digest: str, now: Optional[float] = None) -> None:
+        if self.db is None or is_racy(info, now):
+            return
+        try:
+            self.db.execute("INSERT OR REPLACE INTO digests VALUES (?, ?, ?)", (path, stat_signature(info), digest))
+        except sqlite3.Error:
+            pass
+
+    # ------------------------------------------------------------------ memo of whole results
+    def memo_get(self, key: str) -> Optional[dict]:
+        """A JSON object stored by memo_put, or None."""
+        return _decoded(self._value("memo", key), _decode_object)
+
+    def memo_put(self, key: str, value: dict) -> None:
+        self._store("memo", key, _compress(value))
+
+    # ------------------------------------------------------------------ plumbing
+    def _value(self, table: str, key: str) -> Optional[bytes]:
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute(f"SELECT value FROM {table} WHERE key = ? AND namespace = ?", (key, self.namespace)).fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row and isinstance(row[0], bytes) else None
+
+    def _store(self, table: str, key: str, value: bytes) -> None:
         if self.db is None:
             return
         try:
-            self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", (key, self.namespace, encode(result)))
+            self.db.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?)", (key, self.namespace, value))
         except sqlite3.Error:
             pass
 
@@ -103,41 +186,116 @@ class Cache:
             self.db = None
 
 
-# ---------------------------------------------------------------------- JSON codec
+def _decoded(blob: Optional[bytes], decoder):
+    """decoder(blob), or None for a missing or damaged value: a cache can lose, never mislead."""
+    if blob is None:
+        return None
+    try:
+        return decoder(blob)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, zlib.error):
+        return None
+
+
+def _compress(value) -> bytes:
+    return zlib.compress(json.dumps(value, separators=(",", ":")).encode("utf-8", "surrogateescape"), 1)
+
+
+def _decode_object(blob: bytes) -> dict:
+    value = json.loads(zlib.decompress(blob).decode("utf-8", "surrogateescape"))
+    if type(value) is not dict:
+        raise ValueError("not an object")
+    return value
+
+
+# ---------------------------------------------------------------------- FileResult as JSON
 def encode(result: FileResult) -> bytes:
-    data = {
+    return _compress({
         "path": result.path, "module": result.module, "lines": result.lines,
         "imports": [list(i) for i in result.imports],
         "skipped": asdict(result.skipped) if result.skipped else None,
         "findings": [_finding_dict(f) for f in result.findings],
         "structure": _structure_dict(result.structure) if result.structure else None,
-    }
-    return zlib.compress(json.dumps(data, separators=(",", ":")).encode("utf-8", "surrogateescape"), 1)
+    })
 
 
 def decode(blob: bytes) -> FileResult:
-    data = json.loads(zlib.decompress(blob).decode("utf-8", "surrogateescape"))
+    """The FileResult `encode` stored; ValueError (or TypeError...) for anything of another shape."""
+    data = _decode_object(blob)
+    skipped = data["skipped"]
     return FileResult(
-        path=data["path"], module=data["module"], lines=data["lines"],
-        imports=[(m, level, tuple(names), line, type_only) for m, level, names, line, type_only in data["imports"]],
-        skipped=Skipped(**data["skipped"]) if data["skipped"] else None,
-        findings=[_finding_from(f) for f in data["findings"]],
-        structure=_structure_from(data["structure"]) if data["structure"] else None,
+        path=_text(data["path"]), module=_text(data["module"]), lines=_number(data["lines"]),
+        imports=[_import(i) for i in _items(data["imports"])],
+        skipped=Skipped(_text(skipped["path"]), _text(skipped["reason"]), _maybe(_number)(skipped["line"]),
+                        _maybe(_number)(skipped["column"])) if skipped is not None else None,
+        findings=[_finding_from(f) for f in _items(data["findings"])],
+        structure=_structure_from(data["structure"]) if data["structure"] is not None else None,
     )
 
 
-_FINDING_FIELDS = {f.name for f in fields(Finding)}
+def _text(value) -> str:
+    if type(value) is not str:
+        raise TypeError("expected a string")
+    return value
+
+
+def _number(value) -> int:
+    if type(value) is not int:
+        raise TypeError("expected an integer")
+    return value
+
+
+def _flag(value) -> bool:
+    if type(value) is not bool:
+        raise TypeError("expected true or false")
+    return value
+
+
+def _items(value) -> list:
+    if type(value) is not list:
+        raise TypeError("expected a list")
+    return value
+
+
+def _texts(value) -> tuple:
+    return tuple(_text(v) for v in _items(value))
+
+
+def _maybe(check):
+    return lambda value: None if value is None else check(value)
+
+
+def _scalars(value) -> tuple:
+    """A tuple field of another shape (pairs of facts): nested lists of JSON scalars, as tuples."""
+    return tuple(_scalars(v) if type(v) is list else _scalar(v) for v in _items(value))
+
+
+def _scalar(value):
+    if value is not None and type(value) not in (str, int, float, bool):
+        raise TypeError("expected a scalar")
+    return value
+
+
+def _import(value) -> tuple:
+    module, level, names, line, type_only = _items(value)
+    return _text(module), _number(level), _texts(names), _number(line), _flag(type_only)
+
+
+# A checker per Finding field, from its annotation; a field added later with another annotation
+# takes any JSON scalar, or a tuple of them.
+_CHECKS = {"str": _text, "int": _number, "bool": _flag, "Optional[str]": _maybe(_text), "Optional[int]": _maybe(_number)}
+_FINDING_FIELDS = {f.name: _CHECKS.get(str(f.type), _scalars if str(f.type) == "tuple" else _scalar) for f in fields(Finding)}
+for _name in ("fallback_to", "arguments"):
+    _FINDING_FIELDS[_name] = _texts
 
 
 def _finding_dict(finding: Finding) -> dict:
     return {name: getattr(finding, name) for name in _FINDING_FIELDS}
 
 
-def _finding_from(data: dict) -> Finding:
-    data = {k: v for k, v in data.items() if k in _FINDING_FIELDS}
-    data["fallback_to"] = tuple(data.get("fallback_to", ()))
-    data["arguments"] = tuple(data.get("arguments", ()))
-    return Finding(**data)
+def _finding_from(data) -> Finding:
+    if type(data) is not dict:
+        raise TypeError("a finding is an object")
+    return Finding(**{name: check(data[name]) for name, check in _FINDING_FIELDS.items() if name in data})
 
 
 def _structure_dict(structure: ModuleStructure) -> dict:
@@ -150,11 +308,32 @@ def _structure_dict(structure: ModuleStructure) -> dict:
     }
 
 
-def _structure_from(data: dict) -> ModuleStructure:
+def _structure_from(data) -> ModuleStructure:
+    functions = {}
+    for qualname, row in _mapping(data["functions"]).items():
+        line, calls, is_class = _items(row)
+        functions[qualname] = FunctionInfo(qualname, _number(line), set(_texts(calls)), _flag(is_class))
     return ModuleStructure(
-        functions={q: FunctionInfo(q, line, set(calls), is_class) for q, (line, calls, is_class) in data["functions"].items()},
-        names=data["names"],
-        entries=[EntryFact(**e) for e in data["entries"]],
-        imports=[(m, level, tuple(names), line, type_only) for m, level, names, line, type_only in data["imports"]],
-        url_views=[tuple(v) for v in data["url_views"]],
+        functions=functions,
+        names={name: _maybe(_text)(target) for name, target in _mapping(data["names"]).items()},
+        entries=[_entry(e) for e in _items(data["entries"])],
+        imports=[_import(i) for i in _items(data["imports"])],
+        url_views=[_url_view(v) for v in _items(data["url_views"])],
     )
+
+
+def _mapping(value) -> dict:
+    if type(value) is not dict:
+        raise TypeError("expected an object")
+    return value
+
+
+def _entry(value) -> EntryFact:
+    value = _mapping(value)
+    return EntryFact(_text(value["name"]), _text(value["kind"]), _number(value["line"]), _text(value["function"]),
+                     _text(value["detail"]))
+
+
+def _url_view(value) -> tuple:
+    view, line, route = _items(value)
+    return _text(view), _number(line), _text(route)
