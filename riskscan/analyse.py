@@ -62,9 +62,9 @@ def _analyse_unit(unit: Unit, source: SourceFile, catalogue, first_party, prefil
         hit = not prefilter or tree is None or catalogue.trigger.search(unit.source)
     if not hit:
         return None  # nothing here can name a vendor: the structure is all the graph needs
-    with stage("positions and nesting budget"):
+    with stage("import libcst"):
         from .extract.positions import StdlibTables  # imported on first use: a cached scan never loads libcst
-
+    with stage("positions and nesting budget"):
         numbered = StdlibTables(tree) if tree is not None else None
         too_deep = nesting_problem(unit.source, tree, numbered.work if numbered is not None else None)
     if too_deep is not None:

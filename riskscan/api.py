@@ -6,48 +6,27 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Optional
 
 from .dependencies import review as review_dependencies
-from .discover import EXAMPLE_GLOBS, TEST_GLOBS, discover, first_party_names, module_names, scope_for, sibling_modules
+from .discover import discover, first_party_names, module_names, scope_for, sibling_modules
 from .analyse import analyse_file
 from .config import entry_weights
 from .errors import UsageError
 from .exposure import assess
 from .attribution import attribute
 from .graph import build_graph
-from .cache import Cache, content_key, digest_of
+from .cache import Cache, content_key, digest_of, remembering
 from .model import FileResult, Report, Skipped
 from .ruleset import Catalogue, load_catalogue
-from .lifecycle import DEFAULT_WINDOW
-from .source import DEFAULT_MAX_BYTES, read_source
-from .stages import stage
+from .options import _GC_THRESHOLDS, ScanOptions, collecting_less  # noqa: F401 - ScanOptions is part of this API
+from .source import read_source
+from .stages import stage, staged
 
-
-
-@dataclass
-class ScanOptions:
-    excludes: tuple = ()
-    rule_dirs: tuple = ()
-    test_globs: tuple = TEST_GLOBS
-    example_globs: tuple = EXAMPLE_GLOBS
-    use_gitignore: bool = True
-    max_bytes: int = DEFAULT_MAX_BYTES
-    jobs: Optional[int] = None
-    prefilter: bool = True
-    progress: Optional[object] = None  # callable(done, total)
-    exposure: bool = True  # build the graph and the scores (off for per-file evidence only)
-    parallel_from: int = 64  # files; below this, starting worker processes costs more than it saves
-    cache_dir: Optional[Path] = None  # persistent per-file cache (None: no cache)
-    only: Optional[frozenset] = None  # relpaths to analyse; the others come from the cache or not at all
-    entry_points: tuple = ()  # configured (target "pkg.module:function", name, kind, criticality or None)
-    criticality: tuple = ()  # configured (glob, weight) for detected entry points; first match wins
-    as_of: Optional[date] = None  # reference day for model retirements and API shutdowns (None: today)
-    retiring_within: int = DEFAULT_WINDOW  # days: models retiring this soon are findings
+# The pipeline's steps, timed when benchmarks/bench.py --profile-stages records (free otherwise).
+load_catalogue, discover, attribute = staged("catalogue", load_catalogue), staged("discover", discover), staged("attribution", attribute)
+build_graph, assess = staged("graph", build_graph), staged("scores", assess)
 
 
 def scan(root, options: Optional[ScanOptions] = None, catalogue: Optional[Catalogue] = None) -> Report:
@@ -68,8 +47,9 @@ def _scan(root, options: ScanOptions, catalogue: Optional[Catalogue]) -> Report:
     findings = attribute(results, catalogue, root, scopes)
     skipped = [r.skipped for r in results if r.skipped is not None]
     lines = sum(r.lines for r in results)
-    review = review_dependencies(root, results, findings, catalogue, options.rule_dirs, options.as_of, options.retiring_within,
-                                 lambda path: scope_for(path, options.test_globs, options.example_globs))
+    with stage("dependency review"), remembering(options.cache_dir):
+        review = review_dependencies(root, results, findings, catalogue, options.rule_dirs, options.as_of, options.retiring_within,
+                                     lambda path: scope_for(path, options.test_globs, options.example_globs))
     findings = review.findings
     skipped.sort(key=lambda s: s.path)
     vendors = {f.vendor: catalogue.vendors[f.vendor] for f in findings if f.vendor in catalogue.vendors}
@@ -223,28 +203,6 @@ def _init_worker(catalogue, max_bytes, prefilter):
     _WORKER.update(catalogue=catalogue, max_bytes=max_bytes, prefilter=prefilter)
     gc.freeze()  # see collecting_less; for the worker's life
     gc.set_threshold(*_GC_THRESHOLDS)
-
-
-_GC_THRESHOLDS = (20_000, 50, 100)
-
-
-@contextmanager
-def collecting_less():
-    """Parse trees, cached results and graph nodes are many small objects without cycles. At the
-    default pace the cyclic collector walks them, and everything made before, again and again: a
-    third of the time of `ast.parse` on a large repository, and of reading a warm cache. Collect
-    less often during a scan, and never what existed before it."""
-    previous = gc.get_threshold()
-    freezing = gc.get_freeze_count() == 0  # a caller that froze objects itself keeps them frozen
-    if freezing:
-        gc.freeze()
-    gc.set_threshold(*_GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
-        if freezing:
-            gc.unfreeze()
 
 
 def _work(task: _Task) -> FileResult:

@@ -9,8 +9,9 @@ holds three tables:
 - `digests`: the SHA-256 of a file's bytes by its stat signature (size, times, inode), so that a
   warm scan need not read unchanged files, as git's index does. A file changed within the last
   seconds is not recorded (its timestamps may not have moved yet);
-- `memo`: whole results of earlier runs (rendered reports, parsed lock files), by the digest of
-  everything they were computed from (see memo.py).
+- `memos`: whole results of earlier runs (rendered reports, parsed lock files), by the digest of
+  everything they were computed from (see memo.py); each scope (a folder and command, a lock
+  file) keeps only its latest.
 
 Values are JSON, not pickle: a cache file is data, and loading it can never run code. Anything
 unreadable or of the wrong shape is treated as a miss, and a database that cannot be opened is
@@ -26,10 +27,12 @@ import os
 import sqlite3
 import time
 import zlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from . import __version__
 from .model import FileResult, Finding, Skipped
@@ -81,10 +84,14 @@ def is_racy(info: os.stat_result, now: Optional[float] = None) -> bool:
 
 
 class Cache:
-    """FileResults, file digests and memo entries; `close()` commits. One process at a time."""
+    """FileResults, file digests and memo entries; `close()` commits. One process at a time.
 
-    def __init__(self, directory: Path, rules_version: str):
-        self.namespace = f"{code_signature()}:{rules_version}"
+    Without `rules_version` (a run memo that has not loaded the rules) results are not touched.
+    """
+
+    def __init__(self, directory: Path, rules_version: Optional[str] = None):
+        self.code = code_signature()
+        self.namespace = f"{self.code}:{rules_version}" if rules_version is not None else None
         self.path = Path(directory) / "cache.sqlite3"
         self.db = self._open()
         self.hits = self.misses = 0
@@ -110,15 +117,17 @@ class Cache:
         db = sqlite3.connect(self.path, timeout=10)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a power cut may lose the last run
-        for table in ("results", "memo"):
-            db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, namespace TEXT, value BLOB)")
-            db.execute(f"DELETE FROM {table} WHERE namespace != ?", (self.namespace,))
+        db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, namespace TEXT, value BLOB)")
+        db.execute("CREATE TABLE IF NOT EXISTS memos (key TEXT PRIMARY KEY, namespace TEXT, scope TEXT, value BLOB)")
         db.execute("CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, signature TEXT, digest TEXT)")
+        if self.namespace is not None:
+            db.execute("DELETE FROM results WHERE namespace != ?", (self.namespace,))
+        db.execute("DELETE FROM memos WHERE namespace != ?", (self.code,))
         return db
 
     # ------------------------------------------------------------------ per-file results
     def get(self, key: str) -> Optional[FileResult]:
-        result = _decoded(self._value("results", key), decode)
+        result = _decoded(self._value("results", key, self.namespace), decode)
         if result is None:
             self.misses += 1
         else:
@@ -126,7 +135,12 @@ class Cache:
         return result
 
     def put(self, key: str, result: FileResult) -> None:
-        self._store("results", key, encode(result))
+        if self.db is None or self.namespace is None:
+            return
+        try:
+            self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", (key, self.namespace, encode(result)))
+        except sqlite3.Error:
+            pass
 
     # ------------------------------------------------------------------ digests by stat signature
     def known_digest(self, path: str, info: os.stat_result) -> Optional[str]:
@@ -150,28 +164,27 @@ class Cache:
     # ------------------------------------------------------------------ memo of whole results
     def memo_get(self, key: str) -> Optional[dict]:
         """A JSON object stored by memo_put, or None."""
-        return _decoded(self._value("memo", key), _decode_object)
+        return _decoded(self._value("memos", key, self.code), _decode_object)
 
-    def memo_put(self, key: str, value: dict) -> None:
-        self._store("memo", key, _compress(value))
-
-    # ------------------------------------------------------------------ plumbing
-    def _value(self, table: str, key: str) -> Optional[bytes]:
-        if self.db is None:
-            return None
-        try:
-            row = self.db.execute(f"SELECT value FROM {table} WHERE key = ? AND namespace = ?", (key, self.namespace)).fetchone()
-        except sqlite3.Error:
-            return None
-        return row[0] if row and isinstance(row[0], bytes) else None
-
-    def _store(self, table: str, key: str, value: bytes) -> None:
+    def memo_put(self, key: str, value: dict, scope: str) -> None:
+        """Store a JSON object; it replaces whatever else was stored for the same `scope`."""
         if self.db is None:
             return
         try:
-            self.db.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?)", (key, self.namespace, value))
+            self.db.execute("DELETE FROM memos WHERE scope = ? AND key != ?", (scope, key))
+            self.db.execute("INSERT OR REPLACE INTO memos VALUES (?, ?, ?, ?)", (key, self.code, scope, _compress(value)))
         except sqlite3.Error:
             pass
+
+    # ------------------------------------------------------------------ plumbing
+    def _value(self, table: str, key: str, namespace: Optional[str]) -> Optional[bytes]:
+        if self.db is None or namespace is None:
+            return None
+        try:
+            row = self.db.execute(f"SELECT value FROM {table} WHERE key = ? AND namespace = ?", (key, namespace)).fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row and isinstance(row[0], bytes) else None
 
     def close(self) -> None:
         """Commit what this run learnt; if another run holds the lock, its entries are simply not saved."""
@@ -184,6 +197,43 @@ class Cache:
         finally:
             self.db.close()
             self.db = None
+
+
+# ---------------------------------------------------------------------- values derived from file contents
+_REMEMBERING: ContextVar = ContextVar("riskscan_remembering", default=None)  # the cache folder, while a scan runs
+
+
+@contextmanager
+def remembering(cache_dir: Optional[Path]):
+    """Within this block, `remembered` keeps what it computes in the cache at `cache_dir` (None: nowhere)."""
+    token = _REMEMBERING.set(cache_dir)
+    try:
+        yield
+    finally:
+        _REMEMBERING.reset(token)
+
+
+def remembered(kind: str, text: str, scope: str, compute: Callable[[], dict], use: Callable[[dict], object]):
+    """use(value), where value = compute() for this `text` (a JSON object), kept by the digest of
+    the text: a lock file of thousands of packages is parsed once, not on every scan. A kept
+    value that `use` refuses (TypeError, ValueError...: a damaged row) is computed again."""
+    cache_dir = _REMEMBERING.get()
+    if cache_dir is None:
+        return use(compute())
+    key = content_key(digest_of(text.encode("utf-8", "surrogateescape")), kind)
+    cache = Cache(cache_dir)
+    try:
+        kept = cache.memo_get(key)
+        if kept is not None:
+            try:
+                return use(kept)
+            except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+                pass
+        value = compute()
+        cache.memo_put(key, value, scope=f"{kind}\0{scope}")
+    finally:
+        cache.close()
+    return use(value)
 
 
 def _decoded(blob: Optional[bytes], decoder):

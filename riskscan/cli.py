@@ -8,25 +8,43 @@ from pathlib import Path
 
 import click
 
+# The pipeline is imported when a command runs it: `riskscan check` and a scan the run memo
+# answers start without it (see README "Performance").
 from . import __version__
-from .api import ScanOptions, collecting_less, scan
 from .cache import default_cache_dir
-from .cli_gate import GATE_COMMANDS, config_option, current_config, warn_unresolved_entry_points
-from .dependencies import load_tables
-from .diff import read_report
+from .cli_gate import GATE_COMMANDS, config_option, current_config, warn
 from .errors import RiskscanError, UsageError
 from .escape import printable_lines
-from .redact import redact_message
 from .lifecycle import DEFAULT_WINDOW
-from .render import COMPARING, FORMATS, render
+from .memo import run_memo
+from .options import ScanOptions, collecting_less
+from .redact import redact_message
+from .render import COMPARING, FORMATS
+from .render.graph_export import COLLAPSE, GRAPH_FORMATS
 from .render.outputs import plan_outputs
 from .render.progress import ProgressBar
-from .render.graph_export import GRAPH_FORMATS, render_graph
-from .ruleset import load_catalogue
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+
+
+def scan(path, options):
+    from .api import scan as run
+
+    return run(path, options)
+
+
+def render(report, fmt: str, baseline=None) -> str:
+    from .render import render as run
+
+    return run(report, fmt, baseline)
+
+
+def read_report(path):
+    from .diff import read_report as read
+
+    return read(path)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -86,40 +104,76 @@ def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, no_giti
                           max_bytes=max_file_size, jobs=jobs, prefilter=not no_prefilter, progress=progress,
                           cache_dir=cache_location(cache_dir, no_cache), as_of=as_of.date() if as_of else None,
                           retiring_within=retiring_within, **current_config().scan_fields())
-    with progress:
-        report = _guarded(lambda: scan(path, options), debug)
-    warn_unresolved_entry_points(report)
-    _guarded(lambda: _write_reports(report, plan, previous, quiet), debug)  # Ctrl-C while writing: 130 too
+    formats = sorted({fmt for _, fmt in plan})
+    memo = run_memo(options.cache_dir, "scan", path, options, *_config_inputs(), baseline.read_bytes() if baseline else b"")
+    outcome = memo.replay(["meta", *formats]) if memo else None
+    if outcome is None:
+        with progress:
+            report = _guarded(lambda: scan(path, options), debug)
+        outcome = _guarded(lambda: _outcome(report, formats, previous), debug)  # Ctrl-C while rendering: 130 too
+        if memo:
+            memo.remember(outcome)
+    warn(outcome["meta"]["warnings"])
+    _guarded(lambda: _write_reports(outcome, plan, previous, quiet), debug)  # Ctrl-C while writing: 130 too
     sys.exit(EXIT_OK)
 
 
-def _write_reports(report, plan: list, baseline, quiet: bool) -> None:
+def _outcome(report, formats: list, baseline) -> dict:
+    """What a scan command writes, as the run memo keeps it: each format's text, and the counts
+    and warnings the messages name."""
+    outcome = {fmt: {"text": render(report, fmt, baseline)} for fmt in formats}
+    outcome["meta"] = {"findings": len(report.findings), "skipped": len(report.skipped),
+                       "warnings": current_config().unresolved_entry_points(report)}
+    return outcome
+
+
+def _config_inputs() -> tuple:
+    """The configuration file, as an input of a run memo (its text: warnings cite its lines)."""
+    config = current_config()
+    return str(config.path), config.text
+
+
+def _write_reports(outcome: dict, plan: list, baseline, quiet: bool) -> None:
     """Each planned report once; colour only on a terminal (click strips it from pipes, NO_COLOR too)."""
     if baseline is not None and not quiet and not any(fmt in COMPARING for _, fmt in plan):
         click.echo("riskscan: note: --baseline changes only the html and markdown reports", err=True)
+    meta = outcome["meta"]
     for target, fmt in plan:
-        text = render(report, fmt, baseline)
+        text = outcome[fmt]["text"]
         if target is None:
             click.echo(text, nl=False, color=False if os.environ.get("NO_COLOR") else None)
             continue
         write_atomically(target, click.unstyle(text) if fmt == "text" else text)
         if not quiet:
-            click.echo(f"wrote {target} ({fmt}; {len(report.findings)} findings, {len(report.skipped)} skipped)", err=True)
+            click.echo(f"wrote {target} ({fmt}; {meta['findings']} findings, {meta['skipped']} skipped)", err=True)
 
 
 @cli.command("graph")
 @click.argument("path", default=".", type=click.Path(path_type=Path), is_eager=True)
 @config_option
 @click.option("--format", "fmt", type=click.Choice(GRAPH_FORMATS), default="dot", show_default=True)
+@click.option("--collapse", type=click.Choice(COLLAPSE), help="One node per module (its functions merged in), or per package (its modules merged in).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB; repeatable.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path), help="Extra rule directory; repeatable.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
-def graph_command(path, fmt, output, exclude, rule_dirs, jobs):
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Where to keep the per-file cache (default: the user cache folder).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+def graph_command(path, fmt, collapse, output, exclude, rule_dirs, jobs, cache_dir, no_cache):
     """Export the module / function / entry point / vendor graph of PATH."""
-    options = ScanOptions(excludes=exclude, rule_dirs=rule_dirs, jobs=jobs, **current_config().scan_fields())
-    report = _guarded(lambda: scan(path, options), False)
-    text = render_graph(report.extra["graph"].graph, fmt)
+    options = ScanOptions(excludes=exclude, rule_dirs=rule_dirs, jobs=jobs, cache_dir=cache_location(cache_dir, no_cache),
+                          **current_config().scan_fields())
+    name = f"{fmt}:{collapse or 'function'}"
+    memo = run_memo(options.cache_dir, "graph", path, options, *_config_inputs())
+    outcome = memo.replay([name]) if memo else None
+    if outcome is None:
+        from .render.graph_export import render_graph
+
+        report = _guarded(lambda: scan(path, options), False)
+        outcome = {name: {"text": render_graph(report.extra["graph"].graph, fmt, collapse)}}
+        if memo:
+            memo.remember(outcome)
+    text = outcome[name]["text"]
     if output:
         _guarded(lambda: write_atomically(output, text), False)
     else:
@@ -131,6 +185,9 @@ def graph_command(path, fmt, output, exclude, rule_dirs, jobs):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_command(rule_dirs, fmt):
     """List the vendor catalogue (and validate extra rule directories)."""
+    from .dependencies import load_tables
+    from .ruleset import load_catalogue
+
     catalogue = _guarded(lambda: load_catalogue(rule_dirs), False)
     lifecycle, legacy, lockin = _guarded(lambda: load_tables(rule_dirs, catalogue), False)
     if fmt == "json":

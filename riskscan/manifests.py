@@ -19,6 +19,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from .cache import remembered
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
@@ -258,9 +260,13 @@ def _load_toml(rel: str, text: str, found: Manifests) -> Optional[dict]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        found.problems.append((rel, int(line.group(1)) if line else None, f"invalid TOML: {exc}"))
+        found.problems.append((rel, *_toml_problem(exc)))
         return None
+
+
+def _toml_problem(exc: Exception) -> tuple:
+    line = re.search(r"line (\d+)", str(exc))
+    return int(line.group(1)) if line else None, f"invalid TOML: {exc}"
 
 
 def _pep508(raw: str, rel: str, line: int, found: Manifests, **extra) -> Optional[Declaration]:
@@ -426,15 +432,37 @@ def _exact_version(specifier: Optional[str]) -> Optional[str]:
 
 
 def _toml_lock(root, path, rel, text, found, seen, constraint) -> None:
-    """uv.lock and poetry.lock: `[[package]]` tables with a name and a version."""
-    data = _load_toml(rel, text, found)
-    if data is None:
-        return
+    """uv.lock and poetry.lock: `[[package]]` tables with a name and a version (kept in the cache
+    by the file's digest: parsing a large lock file costs more than reading a warm cache)."""
+    def use(parsed: dict) -> None:
+        if parsed.get("problem"):
+            line, message = parsed["problem"]
+            found.problems.append((rel, line if line is None else int(line), str(message)))
+            return
+        pins = [Pin(canonicalize_name(_string(name)), _string(version), rel, int(line)) for name, version, line in parsed["pins"]]
+        found.pins.extend(pins)
+
+    remembered("lock", text, str(path), lambda: _toml_pins(text), use)
+
+
+def _toml_pins(text: str) -> dict:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return {"problem": list(_toml_problem(exc))}
     lines = _Locator(text).first_lines("package", _PACKAGE_NAME)  # a package's own `name =`, not a dependency's
+    pins = []
     for package in data.get("package") or ():
         name, version = package.get("name"), package.get("version")
         if isinstance(name, str) and isinstance(version, str):
-            found.pins.append(Pin(canonicalize_name(name), version, rel, lines.get(name, 1)))
+            pins.append([name, version, lines.get(name, 1)])
+    return {"pins": pins}
+
+
+def _string(value) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
 
 
 def _pipfile_lock(root, path, rel, text, found, seen, constraint) -> None:

@@ -5,9 +5,11 @@ that the stages add up to the scan and show where its time goes.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 from contextlib import contextmanager, nullcontext
 from time import perf_counter
-from typing import Optional
+from typing import Callable, Optional
 
 _totals: Optional[dict] = None  # stage name -> [seconds, times entered] while recording
 _OFF = nullcontext()
@@ -43,3 +45,19 @@ def recording():
         yield _totals
     finally:
         _totals = previous
+
+
+def staged(name: str, function: Callable) -> Callable:
+    """`function`, timed as stage `name` (a generator function: while it is iterated)."""
+    if inspect.isgeneratorfunction(function):
+        @functools.wraps(function)
+        def generate(*args, **kwargs):
+            with stage(name):
+                yield from function(*args, **kwargs)
+        return generate
+
+    @functools.wraps(function)
+    def timed(*args, **kwargs):
+        with stage(name):
+            return function(*args, **kwargs)
+    return timed
