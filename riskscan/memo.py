@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from .cache import RACY_SECONDS, Cache, code_signature, stat_signature
+from . import cache as _cache
+from .cache import Cache, code_signature, stat_signature
 
 MAX_ENTRIES = 200_000
 
@@ -81,7 +82,7 @@ def run_memo(cache_dir: Optional[Path], command: str, root: Path, options, *inpu
               options.criticality, as_of.isoformat(), options.retiring_within)
     key = _digest(code_signature(), sys.version, command, str(root), repr(fields), tree[0], *(r[0] for r in rules), *inputs)
     newest = max([tree[1]] + [r[1] for r in rules])
-    return RunMemo(Path(cache_dir), key, f"{command}\0{root}", newest < start - RACY_SECONDS)
+    return RunMemo(Path(cache_dir), key, f"{command}\0{root}", newest < start - _cache.RACY_SECONDS)
 
 
 def tree_signature(root: Path) -> Optional[tuple]:
