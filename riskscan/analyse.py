@@ -11,7 +11,7 @@ from typing import Optional
 from .discover import SourceFile
 from .model import FileResult, Skipped
 from .budget import nesting_problem, size_problem
-from .redact import redact
+from .redact import redact, redact_result
 from .ruleset import Catalogue
 from .source import Unit, Unreadable, read_units, units_of
 from .stages import stage
@@ -23,12 +23,19 @@ _PYTHON2 = re.compile(rb"^\s*(print\s+[\"'\w]|exec\s+[\"']|except\s+\w+\s*,\s*\w
 def analyse_file(source: SourceFile, catalogue: Catalogue, first_party: frozenset, max_bytes: int,
                  prefilter: bool = True, module: str = "", is_package: bool = False, data: Optional[bytes] = None) -> FileResult:
     """Never raises for bad input: unreadable or unparseable files come back as skipped.
-    `data` is the file's bytes when the caller has read them already."""
+    `data` is the file's bytes when the caller has read them already.
+
+    Every result leaves through redact_result: no key reaches a worker pipe, the cache or a report.
+    """
+    return redact_result(_analyse_file(source, catalogue, first_party, max_bytes, prefilter, module, is_package, data), catalogue)
+
+
+def _analyse_file(source, catalogue, first_party, max_bytes, prefilter, module, is_package, data) -> FileResult:
     with stage("read"):
         if source.problem:
             units = Unreadable(source.problem)
         else:
-            units = read_units(source.path, max_bytes) if data is None else units_of(source.path, data)
+            units = read_units(source.path, max_bytes) if data is None else units_of(source.path, data, max_bytes)
     if isinstance(units, Unreadable):
         return FileResult(source.relpath, skipped=_redacted(Skipped(source.relpath, units.reason), catalogue))
     result = FileResult(source.relpath, module=module)
@@ -102,7 +109,7 @@ def _libcst_parse(unit: Unit, source: SourceFile):
             return cst.parse_module(unit.source)
     except cst.ParserSyntaxError as exc:
         hint = " (Python 2 code?)" if _PYTHON2.search(unit.source) else ""
-        cell, line = unit.locate(exc.raw_line)
+        cell, line = unit.locate_error(exc.raw_line)
         where = f" in cell {cell}" if cell else ""
         return Skipped(source.relpath, f"syntax error{where}{hint}: {_short(exc.message)}", line, exc.raw_column)
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as exc:

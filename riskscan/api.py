@@ -6,6 +6,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -14,11 +15,15 @@ from .discover import discover, first_party_names, module_names, scope_for, sibl
 from .analyse import analyse_file
 from .config import entry_weights
 from .errors import UsageError
-from .exposure import assess
+from .exposure import assess, count_call_sites
 from .attribution import attribute
 from .graph import build_graph
+from .decisions import decide
+from .project import project_kind
+from .switches import find_switches
 from .cache import Cache, content_key, digest_of, remembering
 from .model import FileResult, Report, Skipped
+from .redact import redact_findings
 from .ruleset import Catalogue, load_catalogue
 from .options import _GC_THRESHOLDS, ScanOptions, collecting_less  # noqa: F401 - ScanOptions is part of this API
 from .source import read_source
@@ -27,6 +32,36 @@ from .stages import stage, staged
 # The pipeline's steps, timed when benchmarks/bench.py --profile-stages records (free otherwise).
 load_catalogue, discover, attribute = staged("catalogue", load_catalogue), staged("discover", discover), staged("attribution", attribute)
 build_graph, assess = staged("graph", build_graph), staged("scores", assess)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the list of files decides before any file is read: the files, their module names, and
+    the first-party names each folder's files see. `riskscan history` keeps one while commits add
+    and remove no file; with `digests` (relative path -> a content id the caller vouches for, a git
+    blob id) the files are not read to key the cache."""
+
+    files: tuple
+    modules: dict
+    names: dict  # folder -> first-party names that shadow a vendor package
+    digests: Optional[dict] = None
+
+
+def layout(root, options: ScanOptions, catalogue: Catalogue) -> Layout:
+    files = list(discover(Path(root), options.excludes, options.test_globs, options.example_globs, options.use_gitignore))
+    return layout_of(files, first_party_names(files), catalogue)
+
+
+def layout_of(files: list, first_party: frozenset, catalogue: Catalogue, modules: Optional[dict] = None) -> Layout:
+    """The Layout of a list of files; `modules` when the caller knows the module names better."""
+    names: dict = {}
+    for source in files:
+        folder = source.path.parent
+        if folder not in names:
+            # Only first-party names that shadow a vendor package change an analysis (extract/imports.py), so
+            # only they reach it and its cache key: a module added to a folder leaves its siblings' entries valid.
+            names[folder] = (first_party | sibling_modules(folder)) & catalogue.shadowable_roots
+    return Layout(tuple(files), modules or module_names(files), names)
 
 
 def scan(root, options: Optional[ScanOptions] = None, catalogue: Optional[Catalogue] = None) -> Report:
@@ -39,9 +74,9 @@ def _scan(root, options: ScanOptions, catalogue: Optional[Catalogue]) -> Report:
     if not root.exists():
         raise UsageError(f"path does not exist: {root}")
     catalogue = catalogue or load_catalogue(options.rule_dirs)
-    files = list(discover(root, options.excludes, options.test_globs, options.example_globs, options.use_gitignore))
-    first_party = first_party_names(files)
-    results = _run(files, catalogue, first_party, options)
+    plan = options.layout or layout(root, options, catalogue)
+    files = list(plan.files)
+    results = _run(plan, catalogue, options)
     results.sort(key=lambda r: r.path)
     scopes = {f.relpath: f.scope for f in files}
     findings = attribute(results, catalogue, root, scopes)
@@ -50,50 +85,67 @@ def _scan(root, options: ScanOptions, catalogue: Optional[Catalogue]) -> Report:
     with stage("dependency review"), remembering(options.cache_dir):
         review = review_dependencies(root, results, findings, catalogue, options.rule_dirs, options.as_of, options.retiring_within,
                                      lambda path: scope_for(path, options.test_globs, options.example_globs))
-    findings = review.findings
+    findings = redact_findings(review.findings, catalogue, results)  # made from whole files and manifests, after the analysis
     skipped.sort(key=lambda s: s.path)
     vendors = {f.vendor: catalogue.vendors[f.vendor] for f in findings if f.vendor in catalogue.vendors}
     report = Report(
         root=root.resolve().name, findings=findings, skipped=skipped,
         files_scanned=len(results) - len(skipped), lines_scanned=lines, vendors=vendors,
-        rules_version=catalogue.version,
+        rules_version=catalogue.version, results=results, dependencies=review, lifecycle=review.calendar,
+        as_of=review.as_of, counts=count_call_sites(findings),
     )
-    report.extra["results"] = results
-    report.extra.update(dependencies=review, lifecycle=review.calendar, as_of=review.as_of)
     if options.exposure:
-        repo = build_graph(report, results, root, options.entry_points, scopes)
-        report.extra["graph"] = repo
-        crit = entry_weights(repo.entry_points, options.entry_points, options.criticality)
-        report.extra["exposure"] = assess(report, repo, catalogue, crit=crit, gates=review.gates)
+        _assess(report, root, catalogue, options, scopes)
     return report
 
 
-def _run(files: list, catalogue: Catalogue, first_party: frozenset, options: ScanOptions) -> list:
+def _assess(report: Report, root: Path, catalogue: Catalogue, options: ScanOptions, scopes: dict) -> None:
+    """Graph, configuration switches, project kind, scores and decisions: the typed fields renderers read."""
+    report.graph = build_graph(report, report.results, root, options.entry_points, scopes)
+    switches = find_switches(report, report.graph, scopes)
+    report.project = project_kind(report, root, switches)
+    crit = entry_weights(report.graph.entry_points, options.entry_points, options.criticality)
+    report.exposure = assess(report, report.graph, catalogue, crit=crit, gates=report.dependencies.gates,
+                             switches=switches, project=report.project, scopes=scopes)
+    report.decisions = decide(report)
+
+
+def analyse(files: list, catalogue: Catalogue, first_party: frozenset, options: ScanOptions, modules: dict) -> list:
+    """Per-file results of `files`, with the cache and the workers of a scan; `modules` (relpath ->
+    dotted name) names them where the layout says more than discovery can infer (`riskscan learn`
+    on site-packages, whose namespace packages discovery cannot tell from folders)."""
+    return _run(layout_of(files, first_party, catalogue, modules), catalogue, options)
+
+
+def _run(plan: Layout, catalogue: Catalogue, options: ScanOptions) -> list:
     """Analyse every file: from the cache where the bytes are unchanged, else in worker processes."""
-    modules = module_names(files)
+    files = plan.files
     cache = Cache(options.cache_dir, catalogue.version) if options.cache_dir else None
-    contexts: dict = {}
     results: dict = {}
     pending = []
     now = time.time()
     try:
         with stage("cache look-up"):
             for source in files:
-                names = contexts.setdefault(source.path.parent, first_party | sibling_modules(source.path.parent))
-                task = _Task(source, names, modules[source.relpath], source.relpath.endswith("__init__.py"))
-                key = _cache_key(task, options, cache, now) if cache else None
-                cached = cache.get(key) if key else None
+                task = (source, plan.names[source.path.parent], plan.modules[source.relpath], source.relpath.endswith("__init__.py"))
+                key = data = None
+                if cache or options.memo is not None:
+                    key, data = _key_and_bytes(source, task, options, plan.digests, cache, now)
+                cached = _recall(key, options.memo, cache)
                 if cached is not None:
                     results[source.relpath] = cached
                 elif options.only is None or source.relpath in options.only:
-                    pending.append((task, _read_for_analysis(task, key, options)))
+                    key, data = _read_for_analysis(source, task, key, data, options, plan.digests)
+                    pending.append((task + (data,), key))
         done = len(results)
         _progress(options, done, len(files))
         for (task, key), result in zip(pending, _analyse_all([t for t, _ in pending], catalogue, options)):
-            results[task.source.relpath] = result
+            results[task[0].relpath] = result
             if cache and key:
                 with stage("cache store"):
                     cache.put(key, result)
+            if options.memo is not None and key:
+                options.memo[key] = result
             done += 1
             _progress(options, done, len(files))
     finally:
@@ -102,62 +154,70 @@ def _run(files: list, catalogue: Catalogue, first_party: frozenset, options: Sca
     return [results[f.relpath] for f in files if f.relpath in results]
 
 
-class _Task:
-    """One file to analyse, with what its result depends on; `data` holds its bytes once read
-    (then the analysis does not read the file again, and analyses what the cache key names)."""
-
-    __slots__ = ("source", "names", "module", "is_package", "data", "digest", "context")
-
-    def __init__(self, source, names: frozenset, module: str, is_package: bool):
-        self.source, self.names, self.module, self.is_package, self.data = source, names, module, is_package, None
-        self.digest = self.context = ""
-
-    def __getstate__(self):
-        return self.source, self.names, self.module, self.is_package, self.data
-
-    def __setstate__(self, state):
-        self.source, self.names, self.module, self.is_package, self.data = state
-
-    def analyse(self, catalogue: Catalogue, max_bytes: int, prefilter: bool) -> FileResult:
-        return analyse_file(self.source, catalogue, self.names, max_bytes, prefilter, self.module, self.is_package, self.data)
+def _recall(key, memo, cache):
+    """A result analysed before: from memory first, then from the persistent cache."""
+    if key is None:
+        return None
+    if memo is not None and key in memo:
+        return memo[key]
+    result = cache.get(key) if cache else None
+    if result is not None and memo is not None:
+        memo[key] = result
+    return result
 
 
-def _cache_key(task: _Task, options: ScanOptions, cache: Cache, now: float) -> Optional[str]:
-    """The key of a file's result: the digest of its bytes (from the stat index when the file is
-    unchanged, so it is not even read) and everything else the result depends on. None for a file
-    that cannot be read now: the analysis will report why."""
-    source = task.source
+def cache_key(source, task, options: ScanOptions, digests=None, cache: Optional[Cache] = None, now: Optional[float] = None):
+    """The key of one file's analysis (task: source, first-party names, module, is_package); None for
+    a file that cannot be read now: analysis will report why."""
+    return _key_and_bytes(source, task, options, digests, cache, now)[0]
+
+
+def _key_and_bytes(source, task, options: ScanOptions, digests=None, cache: Optional[Cache] = None, now: Optional[float] = None):
+    """(key, the file's bytes if they were read for it). The key is the digest of the bytes and
+    everything else the result depends on. The digest comes from `digests` (relative path -> a
+    content id the caller vouches for, a git blob id), else from the cache's stat index for a file
+    whose stat signature is unchanged (it is not even read), else from reading the file."""
     if source.problem:
-        return None
-    try:
-        info = os.stat(source.path)
-    except OSError:
-        return None
-    digest = cache.known_digest(str(source.path), info)
-    if digest is None:
-        data = read_source(source.path, options.max_bytes)
-        if not isinstance(data, bytes) or not data:
-            return None
-        digest = digest_of(data)
-        cache.record_digest(str(source.path), info, digest, now)
-        task.data = data
-    task.digest = digest
-    task.context = "|".join([source.relpath, source.scope, task.module, str(task.is_package), str(options.max_bytes),
-                             str(options.prefilter), ",".join(sorted(task.names))])
-    return content_key(digest, task.context)
-
-
-def _read_for_analysis(task: _Task, key: Optional[str], options: ScanOptions) -> Optional[str]:
-    """A file to analyse whose digest came from the stat index is read now, and its key follows
-    what was read: a file that changed since its stat cannot store its result under old bytes."""
-    if key is None or task.data is not None:
-        return key
-    data = read_source(task.source.path, options.max_bytes)
+        return None, None
+    context = _context(source, task, options)
+    oid = digests.get(source.relpath) if digests else None
+    if oid is not None:
+        return content_key(f"content-id:{oid}", context), None  # never equal to a key of the bytes themselves
+    digest = info = None
+    if cache is not None:
+        try:
+            info = os.stat(source.path)
+        except OSError:
+            return None, None
+        digest = cache.known_digest(str(source.path), info)
+    if digest is not None:
+        return content_key(digest, context), None
+    data = read_source(source.path, options.max_bytes)
     if not isinstance(data, bytes) or not data:
-        return None
-    task.data = data
+        return None, None
     digest = digest_of(data)
-    return key if digest == task.digest else content_key(digest, task.context)
+    if info is not None:
+        cache.record_digest(str(source.path), info, digest, now)
+    return content_key(digest, context), data
+
+
+def _context(source, task, options: ScanOptions) -> str:
+    """Everything but the bytes that a file's result depends on."""
+    _, names, module, is_package = task[:4]
+    return "|".join([source.relpath, source.scope, module, str(is_package), str(options.max_bytes),
+                     str(options.prefilter), ",".join(sorted(names))])
+
+
+def _read_for_analysis(source, task, key: Optional[str], data: Optional[bytes], options: ScanOptions, digests) -> tuple:
+    """A file to analyse whose digest came from the stat index is read now, and its key follows
+    what was read: a file that changed since its stat cannot store its result under old bytes.
+    (A content id the caller gave stays the key: the caller vouches for it.)"""
+    if key is None or data is not None or (digests and source.relpath in digests):
+        return key, data
+    data = read_source(source.path, options.max_bytes)
+    if not isinstance(data, bytes) or not data:
+        return None, None
+    return content_key(digest_of(data), _context(source, task, options)), data
 
 
 def _analyse_all(tasks: list, catalogue: Catalogue, options: ScanOptions):
@@ -166,8 +226,8 @@ def _analyse_all(tasks: list, catalogue: Catalogue, options: ScanOptions):
     # A project's config may set jobs, and the project may be hostile: never thousands of processes.
     jobs = min(options.jobs or cores, max(4, 2 * cores))
     if jobs <= 1 or len(tasks) < options.parallel_from:
-        for task in tasks:
-            yield task.analyse(catalogue, options.max_bytes, options.prefilter)
+        for source, names, module, is_package, data in tasks:
+            yield analyse_file(source, catalogue, names, options.max_bytes, options.prefilter, module, is_package, data)
         return
     chunk = max(1, min(64, len(tasks) // (jobs * 8) or 1))
     init = (catalogue, options.max_bytes, options.prefilter)
@@ -192,8 +252,8 @@ def _isolated(task, init) -> FileResult:
         with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=init) as pool:
             return pool.submit(_work, task).result()
     except BrokenProcessPool:
-        source = task.source
-        return FileResult(source.relpath, skipped=Skipped(source.relpath, "the analysis crashed on this file"), module=task.module)
+        source = task[0]
+        return FileResult(source.relpath, skipped=Skipped(source.relpath, "the analysis crashed on this file"), module=task[2])
 
 
 _WORKER: dict = {}
@@ -205,8 +265,9 @@ def _init_worker(catalogue, max_bytes, prefilter):
     gc.set_threshold(*_GC_THRESHOLDS)
 
 
-def _work(task: _Task) -> FileResult:
-    return task.analyse(_WORKER["catalogue"], _WORKER["max_bytes"], _WORKER["prefilter"])
+def _work(task) -> FileResult:
+    source, names, module, is_package, data = task
+    return analyse_file(source, _WORKER["catalogue"], names, _WORKER["max_bytes"], _WORKER["prefilter"], module, is_package, data)
 
 
 def _progress(options: ScanOptions, done: int, total: int) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import UsageError
-from .escape import dump_json
+from .escape import dump_json, safe_document
 
 FORMAT = 1
 
@@ -34,7 +34,7 @@ def baseline_text(violations: list, rules_version: str, settings: dict) -> str:
         key=lambda e: (e["code"], e["path"], e["vendor"], e["detail"], e["fingerprint"]))
     document = {"riskscan_baseline": FORMAT, "riskscan_version": __version__, "rules_version": rules_version,
                 "settings": settings, "violations": entries}
-    return dump_json(document)
+    return safe_document(dump_json(document))
 
 
 @dataclass
@@ -57,12 +57,15 @@ def load_baseline(path: Path) -> Baseline:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"baseline file not found: {path} (create it with `riskscan baseline`)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"cannot read baseline {path}: {exc}") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: bad JSON, huge numbers
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else getattr(exc, "strerror", None) or exc
+        raise UsageError(f"cannot read baseline {path}: {reason}") from None
     if not isinstance(data, dict) or data.get("riskscan_baseline") != FORMAT or not isinstance(data.get("violations"), list):
         raise UsageError(f"{path} is not a riskscan baseline (format {FORMAT})")
     counts = Counter(str(e.get("fingerprint")) for e in data["violations"] if isinstance(e, dict))
-    return Baseline(counts, str(data.get("riskscan_version", "")), str(data.get("rules_version", "")), data.get("settings") or {})
+    settings = data.get("settings")
+    return Baseline(counts, str(data.get("riskscan_version", "")), str(data.get("rules_version", "")),
+                    settings if isinstance(settings, dict) else {})
 
 
 def split_known(violations: list, baseline: Baseline) -> tuple:

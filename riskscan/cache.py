@@ -36,7 +36,9 @@ from typing import Callable, Optional
 
 from . import __version__
 from .model import FileResult, Finding, Skipped
+from .redact import unstorable
 from .structure import EntryFact, FunctionInfo, ModuleStructure
+from .switch_facts import SwitchFact, SwitchOption
 
 _SCHEMA = 3  # 3: keys from digests, the stat index, the memo; strict decoding
 RACY_SECONDS = 2.0  # a file changed this recently may change again without its timestamps moving
@@ -99,7 +101,7 @@ class Cache:
     def _open(self) -> Optional[sqlite3.Connection]:
         """A connection, or None: a cache that cannot be used slows a scan down, it never stops it."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the rows hold code: only for its owner
             return self._connect()
         except sqlite3.OperationalError:
             return None  # locked by a concurrent run, or unwritable: run without the cache
@@ -135,10 +137,11 @@ class Cache:
         return result
 
     def put(self, key: str, result: FileResult) -> None:
-        if self.db is None or self.namespace is None:
+        blob = encode(result) if self.db is not None and self.namespace is not None else None
+        if blob is None:
             return
         try:
-            self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", (key, self.namespace, encode(result)))
+            self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", (key, self.namespace, blob))
         except sqlite3.Error:
             pass
 
@@ -247,7 +250,11 @@ def _decoded(blob: Optional[bytes], decoder):
 
 
 def _compress(value) -> bytes:
-    return zlib.compress(json.dumps(value, separators=(",", ":")).encode("utf-8", "surrogateescape"), 1)
+    return _zipped(json.dumps(value, separators=(",", ":")))
+
+
+def _zipped(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8", "surrogateescape"), 1)
 
 
 def _decode_object(blob: bytes) -> dict:
@@ -258,14 +265,16 @@ def _decode_object(blob: bytes) -> dict:
 
 
 # ---------------------------------------------------------------------- FileResult as JSON
-def encode(result: FileResult) -> bytes:
-    return _compress({
+def encode(result: FileResult) -> Optional[bytes]:
+    """None for a result that names a key where redaction does not reach (a file name, an identifier): never stored."""
+    text = json.dumps({
         "path": result.path, "module": result.module, "lines": result.lines,
         "imports": [list(i) for i in result.imports],
         "skipped": asdict(result.skipped) if result.skipped else None,
         "findings": [_finding_dict(f) for f in result.findings],
         "structure": _structure_dict(result.structure) if result.structure else None,
-    })
+    }, separators=(",", ":"))
+    return None if unstorable(text, result.path) else _zipped(text)
 
 
 def decode(blob: bytes) -> FileResult:
@@ -355,6 +364,7 @@ def _structure_dict(structure: ModuleStructure) -> dict:
         "entries": [asdict(e) for e in structure.entries],
         "imports": [list(i) for i in structure.imports],
         "url_views": [list(v) for v in structure.url_views],
+        "switches": [asdict(s) for s in structure.switches],
     }
 
 
@@ -369,6 +379,7 @@ def _structure_from(data) -> ModuleStructure:
         entries=[_entry(e) for e in _items(data["entries"])],
         imports=[_import(i) for i in _items(data["imports"])],
         url_views=[_url_view(v) for v in _items(data["url_views"])],
+        switches=[_switch(s) for s in _items(data.get("switches", []))],
     )
 
 
@@ -382,6 +393,13 @@ def _entry(value) -> EntryFact:
     value = _mapping(value)
     return EntryFact(_text(value["name"]), _text(value["kind"]), _number(value["line"]), _text(value["function"]),
                      _text(value["detail"]))
+
+
+def _switch(value) -> SwitchFact:
+    value = _mapping(value)
+    options = tuple(SwitchOption(_text(o["label"]), _number(o["start"]), _number(o["end"]), _texts(o["refs"]))
+                    for o in map(_mapping, _items(value["options"])))
+    return SwitchFact(_text(value["kind"]), _number(value["line"]), _text(value["owner"]), options)
 
 
 def _url_view(value) -> tuple:

@@ -109,7 +109,8 @@ CHECKS = (
         "model {model!r} ({vendor_name}) is retired{since}",
         "A model string, or the `model=` of a vendor call, names a model that its operator has retired by the "
         "scan's as-of date, according to the lifecycle catalogue in `rules/lifecycle/` (the `lifecycle` "
-        "findings of the scan; where they are absent the check finds nothing).",
+        "findings of the scan; where they are absent the check finds nothing). Only dates the operator's own "
+        "documentation gives count: a date the catalogue marks unconfirmed never makes a violation.",
         "Requests to a retired model fail: the feature is already broken, or breaks on the retirement date.",
         "litellm.completion(model=\"anthropic/claude-2.1\", messages=[...])",
         "Move to the successor the operator names, test the prompts against it, and keep the model id in one "

@@ -12,6 +12,7 @@ import click
 
 from .config import Config, find_config, load_config
 from .errors import RiskscanError
+from .escape import dump_json, safe_document
 
 _META = "riskscan.config"
 DEFAULT_BASELINE = "riskscan-baseline.json"
@@ -36,7 +37,7 @@ def _load_config(ctx: click.Context, param, value):
     try:
         config = load_config(value or find_config(Path(start)))
     except RiskscanError as exc:
-        click.echo(f"riskscan: error: {exc}", err=True)
+        _cli().tell(f"riskscan: error: {exc}")
         ctx.exit(_cli().EXIT_ERROR)
     ctx.default_map = {**(ctx.default_map or {}), **config.default_map(ctx.command.name)}
     ctx.meta[_META] = config
@@ -87,7 +88,7 @@ def warn_unresolved_entry_points(report) -> None:
 
 def warn(warnings: list) -> None:
     for warning in warnings:
-        click.echo(f"riskscan: warning: {warning}", err=True)
+        _cli().tell(f"riskscan: warning: {warning}")
 
 
 # ------------------------------------------------------------------ commands
@@ -96,22 +97,23 @@ def warn(warnings: list) -> None:
 @click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".", is_eager=True,
               help="The repository to scan (default: the current folder).")
 @config_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Report only violations not recorded in this baseline file.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are violations (report only).")
 @scan_options
 def check_command(files, root, fmt, baseline, exit_zero, debug, **scan):
     """Check the policy; report violations touching FILES (default: all). Exit 0 clean, 1 violations, 2 error."""
     from .gate import run_check
-    from .render.violations import render_check_json, render_check_text
+    from .render.violations import render_check_json, render_check_sarif, render_check_text
 
     cli = _cli()
     options = build_options(**scan)
     result = cli._guarded(lambda: run_check(root, files, current_config(), options, baseline), debug)
     warn_unresolved_entry_points(result.report)
     if result.note:
-        click.echo(f"riskscan: note: {result.note}", err=True)
-    click.echo(render_check_json(result) if fmt == "json" else render_check_text(result), nl=False)
+        cli.tell(f"riskscan: note: {result.note}")
+    renderer = {"json": render_check_json, "sarif": render_check_sarif}.get(fmt, render_check_text)
+    click.echo(renderer(result), nl=False)
     sys.exit(cli.EXIT_FINDINGS if result.violations and not exit_zero else cli.EXIT_OK)
 
 
@@ -131,7 +133,7 @@ def baseline_command(path, output, debug, **scan):
     report, policy, outcome = cli._guarded(lambda: collect(path, config, build_options(**scan)), debug)
     target = output or Path(config.default_map("check").get("baseline", DEFAULT_BASELINE))
     cli.write_atomically(target, baseline_text(outcome.violations, report.rules_version, policy.settings()))
-    click.echo(f"wrote {target} ({len(outcome.violations)} violation(s))", err=True)
+    cli.tell(f"wrote {target} ({len(outcome.violations)} violation(s))")
     sys.exit(cli.EXIT_OK)
 
 
@@ -141,13 +143,11 @@ def baseline_command(path, output, debug, **scan):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def diff_command(old, new, fmt):
     """Compare two JSON reports (riskscan scan --format json). Exit 1 when the risk grew."""
-    import json
-
     from .diff import diff_dict, diff_reports, read_report, render_diff_text
 
     cli = _cli()
     result = cli._guarded(lambda: diff_reports(read_report(old), read_report(new)), False)
-    click.echo(json.dumps(diff_dict(result), indent=2) + "\n" if fmt == "json" else render_diff_text(result), nl=False)
+    click.echo(safe_document(dump_json(diff_dict(result))) if fmt == "json" else render_diff_text(result), nl=False)
     sys.exit(cli.EXIT_FINDINGS if result.risk_grew else cli.EXIT_OK)
 
 

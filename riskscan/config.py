@@ -1,6 +1,7 @@
 """Project configuration: find `riskscan.toml` or `[tool.riskscan]`, validate it, and turn it into option defaults."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Optional
 
 from .errors import ConfigError
+from .escape import printable
 from .model import SCOPES
 from .schema import Bool, List, Map, Number, Problem, Str, Table, Tables, close_match, locate
 
@@ -37,7 +39,7 @@ ENTRY_POINT_SCHEMA = {
     "target": _Target(required=True, pattern=r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*"),
     "name": Str(allow_empty=False),
     "kind": Str(allow_empty=False),
-    "criticality": Number(minimum=0),
+    "criticality": Number(minimum=0, maximum=1_000_000),
 }
 
 # Keys are the click parameter names where one exists (STYLE.md point 8), so the file and the
@@ -45,13 +47,14 @@ ENTRY_POINT_SCHEMA = {
 CONFIG_SCHEMA = Table({
     "exclude": List(Str(allow_empty=False)),
     "rules": List(Str(allow_empty=False)),
+    "learn_env": Str(allow_empty=False),  # like --learn-from-env
     "gitignore": Bool(),
-    "jobs": Number(minimum=1, integer=True),
-    "max_file_size": Number(minimum=1, integer=True),
+    "jobs": Number(minimum=1, maximum=100_000, integer=True),
+    "max_file_size": Number(minimum=1, maximum=2**40, integer=True),
     "test_paths": List(Str(allow_empty=False)),
     "example_paths": List(Str(allow_empty=False)),
     "entry_points": Tables(ENTRY_POINT_SCHEMA),
-    "criticality": Map(Number(minimum=0)),
+    "criticality": Map(Number(minimum=0, maximum=1_000_000)),
     "baseline": Str(allow_empty=False),
     "policy": POLICY_SCHEMA,
 })
@@ -86,6 +89,8 @@ class Config:
                 defaults[key] = data[key]
         if "rules" in data:
             defaults["rule_dirs"] = [str(self.base / d) for d in data["rules"]]
+        if "learn_env" in data:
+            defaults["learn_env"] = str(self.base / data["learn_env"])
         if "gitignore" in data:
             defaults["no_gitignore"] = not data["gitignore"]
         if "baseline" in data and command == "check":
@@ -94,7 +99,7 @@ class Config:
 
     def unresolved_entry_points(self, report) -> list:
         """Warnings for configured entry points whose target is no function of the scanned code."""
-        repo = report.extra.get("graph")
+        repo = report.graph
         if repo is None:
             return []
         resolved = {entry.detail for entry in repo.entry_points}
@@ -153,23 +158,65 @@ def load_config(path: Optional[Path]) -> Config:
     prefix = PYPROJECT_SECTION if path.name == "pyproject.toml" else ""
     for part in prefix.split(".") if prefix else ():
         data = data.get(part, {})
+    if not isinstance(data, dict):
+        raise config_error([("", f"[{prefix}] must be a table")], Config({}, path, text, prefix))
     config = Config(data, path, text, prefix)
-    found = CONFIG_SCHEMA.check(data, "") or _written_outside(data)
+    found = (_unprintable(data, "") + CONFIG_SCHEMA.check(data, "")) or _outside_project(data, path.parent)
     if not prefix and "tool" in data:
         found = [(k, m + "; riskscan.toml holds the settings at the top level, without [tool.riskscan]" if k == "tool" else m)
                  for k, m in found]
     if found:
-        raise config_error(found, config)
+        raise config_error([(key, message + _other_table(key, message, prefix)) for key, message in found], config)
     return config
 
 
-def _written_outside(data: dict) -> list:
-    """The file travels with a repository that may not be trusted, so a path it names for
-    riskscan to write (`riskscan baseline`) must stay inside that repository."""
-    value = data.get("baseline")
-    if isinstance(value, str) and (Path(value).is_absolute() or ".." in Path(value).parts):
-        return [("baseline", f"{value!r} must be a relative path inside the project folder (no '..')")]
-    return []
+def _outside_project(data: dict, folder: Path) -> list:
+    """The file travels with a repository that may not be trusted, so the paths it names stay
+    inside the folder that holds it: a baseline riskscan writes, and rule folders it reads (a
+    rule file's values are quoted in error messages, which CI logs show). Symlinks are resolved
+    first: `out/notes.txt` with `out` a link to elsewhere is outside."""
+    found = []
+    named = [("baseline", data.get("baseline"))] + [(f"rules[{i}]", v) for i, v in enumerate(data.get("rules") or ())]
+    top = os.path.realpath(folder)
+    for key, value in named:
+        if not isinstance(value, str):
+            continue
+        target = os.path.realpath(os.path.join(top, value))
+        if Path(value).is_absolute() or os.path.commonpath([top, target]) != top:
+            found.append((key, f"{value!r} must be a path inside the project folder (no absolute path, no '..', "
+                               "no symlink out of it)"))
+    return found
+
+
+def _unprintable(value, key: str) -> list:
+    """Keys and text values with control or bidi characters: a configuration names things a report
+    shows (entry point names and kinds), and no reader should have to see them raw."""
+    found = []
+    if isinstance(value, dict):
+        for name, item in value.items():
+            child = f"{key}.{name}" if key else str(name)
+            found += [(child, "the key contains a control character")] if printable(name) != name else _unprintable(item, child)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _unprintable(item, f"{key}[{index}]")
+    elif isinstance(value, str) and printable(value) != value:
+        found.append((key, "contains a control character"))
+    return found
+
+
+def _other_table(key: str, message: str, prefix: str) -> str:
+    """`max_hhi` written under [tool.riskscan] belongs in [tool.riskscan.policy], and `exclude`
+    written under the policy belongs one level up: say where."""
+    if not message.startswith("unknown key"):
+        return ""
+    name = key.rsplit(".", 1)[-1]
+    tables = {"": CONFIG_SCHEMA.fields, "policy": POLICY_SCHEMA.fields}
+    for table, fields in tables.items():
+        if name in fields and key.rsplit(".", 1)[0] != table and not (table == "" and "." not in key):
+            where = ".".join(filter(None, [prefix, table])) or "the top level"
+            return f"; did you mean [{where}]? `{name}` belongs there" if where != "the top level" else \
+                f"; `{name}` is a top-level setting: put it before the first [table]"
+    return ""
 
 
 def config_error(found: list, config: Config) -> ConfigError:
@@ -215,11 +262,12 @@ def _line_of(view: str, key: str) -> Optional[int]:
     line = locate(view, key)
     if line is not None:
         return line
-    # locate() finds assignments; a misspelt key may be a table header of its own
+    # locate() finds bare assignments; a misspelt key may be a table header of its own, or quoted
     name = re.sub(r"\[\d+\]", "", key)
+    quoted = re.compile(rf"""^\s*["']{re.escape(name.rsplit(".", 1)[-1])}["']\s*=""")
     for number, text in enumerate(view.splitlines(), 1):
         header = _HEADER.match(text)
-        if header and header.group(2) == name:
+        if (header and header.group(2) == name) or quoted.match(text):
             return number
     return None
 

@@ -24,11 +24,11 @@ from .model import Finding
 
 @dataclass
 class Review:
-    """What review() adds to a scan; api.scan stores it in report.extra["dependencies"]."""
+    """What review() adds to a scan; api.scan stores it in report.dependencies."""
 
     findings: list  # every finding of the scan, the added ones included, sorted
     gates: dict  # score.compute_scores(gates=...)
-    calendar: list  # production lifecycle records, nearest date first (report.extra["lifecycle"])
+    calendar: list  # production lifecycle records, nearest date first (report.lifecycle)
     manifests: Manifests = field(default_factory=Manifests)
     sdks: list = field(default_factory=list)  # declared AI SDKs, for the report's dependency list
     as_of: Optional[date] = None
@@ -293,24 +293,22 @@ def _legacy_text(finding: Finding, facts: dict, name: str) -> str:
 
 
 def _lifecycle_text(finding: Finding, facts: dict, name: str) -> str:
+    """"model 'x' at OpenAI was switched off on D": retirement_words decides how sure the sentence sounds."""
+    from .retirement_words import fate
+
     operator = _OPERATOR_NAMES.get(facts["operator"], name)
-    model, when = finding.model, facts["retire_date"]
-    if finding.check == "retired" and facts["date_kind"] == "earliest":
-        text = f"model {model!r} may already be switched off by {operator} (earliest date {when})"
-    elif finding.check == "retired":
-        text = f"model {model!r} was retired by {operator} on {when}"
-    elif finding.check == "at_risk":
-        text = f"model {model!r} is an alias whose current snapshot {operator} retires on {when}"
-    else:
-        text = f"model {model!r} retires at {operator} on {when}, {facts['days_left']} days after {facts['as_of']}"
-    return text + (" (date from a secondary source: verify)" if facts.get("confidence") == "low" else "")
+    what = fate(finding.check, facts["retire_date"], facts["date_kind"], facts.get("confirmed", True), facts["days_left"])
+    text = f"model {finding.model!r} at {operator} " + ("is an alias that " if finding.check == "at_risk" else "") + what
+    if finding.check == "retiring":
+        text += f", {facts['days_left']} days after {facts['as_of']}"
+    return text
 
 
 # --- report sections -----------------------------------------------------------------------------
 
 def report_sections(report) -> dict:
     """The JSON report's `lifecycle` and `dependencies` sections (additive to schema 1.0)."""
-    found = report.extra.get("dependencies")
+    found = report.dependencies
     if found is None:
         return {}
     from .lifecycle import retirement_calendar

@@ -29,15 +29,53 @@ class ReportDiff:
         return new is not None and old is not None and new > old
 
 
-def read_report(path: Path) -> dict:
-    """A `riskscan scan --format json` report, or a UsageError saying why not."""
+def read_report(path: Path, graded: bool = False) -> dict:
+    """A `riskscan scan --format json` report, or a UsageError saying why not.
+
+    The parts `diff` and `scan --baseline` read are checked for their types first: a report
+    edited by hand or by another tool is a usage error (exit 2), never a traceback that exits 1.
+    `graded`: the report must have its grade (the changes shown by `scan --baseline` start there).
+    """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"cannot read report {path}: {exc}") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: bad JSON, huge numbers
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else getattr(exc, "strerror", None) or exc
+        raise UsageError(f"cannot read report {path}: {reason}") from None
     if not isinstance(data, dict) or "schema_version" not in data or not isinstance(data.get("findings"), list):
         raise UsageError(f"{path} is not a riskscan JSON report (riskscan scan --format json)")
+    problems = report_problems(data, graded)
+    if problems:
+        raise UsageError(f"{path} is not a riskscan JSON report: " + "; ".join(problems[:5]))
     return data
+
+
+_SCALAR = (str, int, float, type(None))
+_FINDING_FIELDS = ("path", "vendor", "kind", "detail", "function", "severity", "message", "line")
+
+
+def report_problems(data: dict, graded: bool = False) -> list:
+    """What in a report does not have the type the JSON report contract gives it."""
+    problems = []
+    scores = data.get("scores", {} if not graded else None)
+    if not isinstance(scores, dict):
+        return ["scores: expected an object"]
+    if not isinstance(scores.get("grade"), str) and (graded or scores.get("grade") is not None):
+        problems.append("scores.grade: expected a grade letter")
+    problems += [f"scores.{name}: expected a number" for name, _ in SCORE_FIELDS
+                 if scores.get(name) is not None and (isinstance(scores[name], bool) or not isinstance(scores[name], (int, float)))]
+    vendors = data.get("vendors", [])
+    if not isinstance(vendors, list) or not all(isinstance(v, dict) and isinstance(v.get("id"), str)
+                                                and isinstance(v.get("name", ""), str) for v in vendors):
+        problems.append("vendors: expected a list of objects with an id and a name")
+    for index, finding in enumerate(data["findings"]):
+        if not isinstance(finding, dict):
+            problems.append(f"findings[{index}]: expected an object")
+        else:
+            problems += [f"findings[{index}].{key}: expected text or a number" for key in _FINDING_FIELDS
+                         if not isinstance(finding.get(key), _SCALAR) or isinstance(finding.get(key), bool)]
+        if len(problems) > 5:
+            break
+    return problems
 
 
 def identity(finding: dict) -> tuple:

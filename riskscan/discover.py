@@ -7,9 +7,8 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Iterator, Optional
 
-import pathspec
-
-from .escape import printable
+from . import globs
+from .errors import UsageError
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
 # Folders that hold someone else's code or generated output, never the project's own.
@@ -29,35 +28,36 @@ EXAMPLE_GLOBS = (
 @dataclass(frozen=True)
 class SourceFile:
     path: Path  # absolute
-    relpath: str  # POSIX, relative to the scan root; undecodable bytes and control characters escaped
+    relpath: str  # POSIX, relative to the scan root, exactly as the file system spells it (the file's key;
+    # two names must never become one: renderers escape control characters and undecodable bytes when they print)
     scope: str
     problem: str = ""  # why it cannot be scanned (reported as skipped), found while walking the tree
 
 
 def scope_for(relpath: str, test_globs=TEST_GLOBS, example_globs=EXAMPLE_GLOBS) -> str:
     """prod, test or example, from path conventions (tests win over examples); globs use gitignore syntax."""
-    if _spec(tuple(test_globs)).match_file(relpath):
+    if globs.matches(_spec(tuple(test_globs)), relpath):
         return "test"
-    if _spec(tuple(example_globs)).match_file(relpath):
+    if globs.matches(_spec(tuple(example_globs)), relpath):
         return "example"
     return "prod"
 
 
 @lru_cache(maxsize=32)
-def _spec(globs: tuple) -> pathspec.PathSpec:
-    return pathspec.GitIgnoreSpec.from_lines(list(globs))
+def _spec(patterns: tuple):
+    return globs.spec(patterns)
 
 
 def _is_virtualenv(directory: Path) -> bool:
     return (directory / "pyvenv.cfg").is_file() or (directory / "conda-meta").is_dir()
 
 
-def _gitignore(directory: Path) -> Optional[pathspec.PathSpec]:
+def _gitignore(directory: Path):
     try:
         text = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
+    return globs.spec(text.splitlines())
 
 
 def discover(root: Path, excludes=(), test_globs=TEST_GLOBS, example_globs=EXAMPLE_GLOBS,
@@ -71,9 +71,12 @@ def discover(root: Path, excludes=(), test_globs=TEST_GLOBS, example_globs=EXAMP
     """
     root = root.resolve()
     if root.is_file():
-        yield SourceFile(root, printable(root.name), scope_for(root.name, test_globs, example_globs))
+        if not root.name.endswith(SOURCE_SUFFIXES) and not _python_script(root):
+            raise UsageError(f"{root.name} is not a Python file: riskscan reads *.py files and the code cells of "
+                             "*.ipynb notebooks (give a folder to scan a whole repository)")
+        yield SourceFile(root, root.name, scope_for(root.name, test_globs, example_globs))
         return
-    exclude = pathspec.GitIgnoreSpec.from_lines(list(excludes)) if excludes else None
+    exclude = globs.spec(excludes) if excludes else None
     ignores: list = []  # (relative dir, spec) from .gitignore files
     unlisted: list = []  # OSErrors of folders os.walk could not list
     for current, dirnames, filenames in os.walk(root, onerror=unlisted.append, followlinks=follow_symlinks):
@@ -104,26 +107,36 @@ def discover(root: Path, excludes=(), test_globs=TEST_GLOBS, example_globs=EXAMP
             if _ignored(rel, ignores, exclude):
                 continue
             outside = path.is_symlink() and not _inside(path, root)
-            yield SourceFile(path, printable(rel), scope_for(rel, test_globs, example_globs),
+            yield SourceFile(path, rel, scope_for(rel, test_globs, example_globs),
                              "symlink to a file outside the scanned folder (not followed)" if outside else "")
     for error in unlisted:
         yield _unlisted_folder(error, root, test_globs, example_globs)
 
 
+def _python_script(path: Path) -> bool:
+    """An executable script without a suffix (`bin/tool`) whose first line runs Python."""
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(200)
+    except OSError:
+        return True  # reading it will report why it cannot be read
+    return first.startswith(b"#!") and b"python" in first
+
+
 def _unlisted_folder(error: OSError, root: Path, test_globs, example_globs) -> SourceFile:
     folder = Path(error.filename)
     rel = folder.relative_to(root).as_posix() + "/" if folder != root else "./"
-    return SourceFile(folder, printable(rel), scope_for(rel, test_globs, example_globs),
+    return SourceFile(folder, rel, scope_for(rel, test_globs, example_globs),
                       f"cannot read folder: {error.strerror or type(error).__name__}")
 
 
 def _ignored(rel: str, ignores: list, exclude) -> bool:
-    if exclude is not None and exclude.match_file(rel):
+    if exclude is not None and globs.matches(exclude, rel):
         return True
     for base, spec in ignores:
         if base and not rel.startswith(base + "/"):
             continue
-        if spec.match_file(rel[len(base) + 1:] if base else rel):
+        if globs.matches(spec, rel[len(base) + 1:] if base else rel):
             return True
     return False
 

@@ -16,8 +16,9 @@ import re
 _BEYOND_ASCII = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
 _UNSAFE = re.compile(f"[\x00-\x08\x0a-\x1f{_BEYOND_ASCII}]")
 _UNSAFE_IN_JSON = re.compile(f"[{_BEYOND_ASCII}]")  # json.dumps escapes the C0 controls itself
-# A whole document keeps its line breaks and tabs, and the colours a renderer styled it with.
-_UNSAFE_IN_DOCUMENT = re.compile(f"\x1b(?!\\[[0-9;]*m)|[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f{_BEYOND_ASCII}]")
+# A whole document keeps its line breaks and tabs; the terminal report, the colours it styled itself with.
+_UNSAFE_IN_DOCUMENT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_BEYOND_ASCII}]")
+_UNSAFE_IN_COLOURED = re.compile(f"\x1b(?!\\[[0-9;]*m)|[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f{_BEYOND_ASCII}]")
 
 
 def _visible(match: re.Match) -> str:
@@ -33,10 +34,16 @@ def printable(text) -> str:
     return _UNSAFE.sub(_visible, text) if _UNSAFE.search(text) else text
 
 
-def safe_document(text: str) -> str:
-    """The last line of defence for a rendered report, whatever its format: any unsafe character a
-    renderer let through is shown as an escape. A no-op on JSON written by `dump_json`."""
-    return _UNSAFE_IN_DOCUMENT.sub(_visible, text) if _UNSAFE_IN_DOCUMENT.search(text) else text
+def safe_document(text: str, colours: bool = False) -> str:
+    """The last line of defence for every document riskscan writes, whatever its format: a key a
+    producer let through is masked (redact.redact_document keeps JSON valid), and any unsafe
+    character a renderer let through is shown as an escape. `colours`: keep SGR colour codes
+    (the terminal report styles itself; every string from the tree in it was escaped already)."""
+    from .redact import redact_document
+
+    text = redact_document(text)
+    unsafe = _UNSAFE_IN_COLOURED if colours else _UNSAFE_IN_DOCUMENT
+    return unsafe.sub(_visible, text) if unsafe.search(text) else text
 
 
 def printable_lines(text) -> str:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from .discover import absolute_module, scope_for
-from .model import SITE_KINDS
 from .structure import MODULE_BODY
 
 if sys.version_info >= (3, 11):
@@ -57,6 +56,7 @@ class RepoGraph:
     site_modules: dict  # finding index -> set of modules that fail with it
     modules: dict  # module name -> relpath
     assemble: Callable = field(repr=False)  # () -> the whole graph as a networkx DiGraph
+    calls: Optional["_Calls"] = field(default=None, repr=False)  # call edges and the name resolver, for later passes
     _networkx: object = field(default=None, repr=False)
 
     @property
@@ -77,12 +77,14 @@ def build_graph(report, results: list, root: Path, declared=(), scopes=None) -> 
     resolver = _Resolver(modules)
     calls = _Calls(modules, resolver)
     imports = _import_edges(modules)
-    sites, touches = _vendor_sites(report, modules)
+    sites, touches, aliases = _vendor_sites(report, modules)
     entry_points = _entry_points(modules, resolver, root, declared, scopes)
-    reach = {e.id: _reach(calls, e, sites, modules) for e in entry_points}
+    reach = {e.id: _with_aliases(_reach(calls, e, sites, modules), aliases) for e in entry_points}
     site_modules = _site_modules(imports, sites)
+    for index, used_in in aliases.items():
+        site_modules[index] = frozenset().union(*(site_modules.get(i, frozenset()) for i in used_in))
     return RepoGraph(entry_points, reach, site_modules, {n: r.path for n, r in modules.items()},
-                     lambda: _assemble(modules, imports, calls, touches, entry_points))
+                     lambda: _assemble(modules, imports, calls, touches, entry_points), calls)
 
 
 def _functions(result) -> Iterable:
@@ -216,6 +218,10 @@ class _Calls:
             for method in ("__init__", "__call__", "__post_init__"):
                 if f"{qualname}.{method}" in functions:
                     edges[("function", name, f"{qualname}.{method}")] = {"kind": "calls"}
+        for target in _switch_targets(structure, qualname):
+            resolved = self.resolver.resolve(target)
+            if resolved is not None and resolved[0] == "function" and resolved != node:
+                edges.setdefault(resolved, {"kind": "calls_switch", "target": target})
         for target in sorted(functions[qualname].calls):  # sorted: when two targets resolve alike, the same one is named
             resolved = self.resolver.resolve(target)
             if resolved is None or resolved == node:
@@ -227,17 +233,36 @@ class _Calls:
         return edges
 
 
+def _switch_targets(structure, qualname: str) -> list:
+    """What a registry held by this function, its class or its module can hand out: the call
+    graph cannot see `registry[name](...)` pick one, so every option counts as called."""
+    found = []
+    for fact in structure.switches:
+        owner = fact.owner
+        if fact.kind == "registry" and (owner in (qualname, MODULE_BODY) or qualname.startswith(owner + ".")):
+            found += [ref for option in fact.options for ref in option.refs]
+    return sorted(set(found))
+
+
 def _vendor_sites(report, modules: dict) -> tuple:
     """Site index -> the function (or module) node it runs in, and node -> {vendor: evidence}."""
     by_path = {r.path: name for name, r in modules.items()}
-    in_functions = {(f.path, f.vendor) for f in report.findings if f.function and f.kind in SITE_KINDS}
+    in_functions: dict = {}
+    for index, finding in enumerate(report.findings):
+        if finding.function and finding.is_call_site:
+            in_functions.setdefault((finding.path, finding.vendor), []).append(index)
     sites: dict = {}
     touches: dict = {}
+    aliases: dict = {}
     for index, finding in enumerate(report.findings):
         if not finding.is_call_site:
             continue  # constructing a client or naming a model in settings reaches nobody by itself
-        if not finding.function and finding.kind != "model_string" and (finding.path, finding.vendor) in in_functions:
-            continue  # a module-level client or adapter whose use inside functions is already a site
+        used_in = in_functions.get((finding.path, finding.vendor)) if not finding.function and finding.kind != "model_string" else None
+        if used_in:
+            # a module-level client or adapter whose use inside functions is a site of its own: it is
+            # reached where those uses are, not by every entry point that imports the module
+            aliases[index] = tuple(used_in)
+            continue
         module = by_path.get(finding.path)
         if module is None:
             continue
@@ -247,7 +272,7 @@ def _vendor_sites(report, modules: dict) -> tuple:
             node = body if _exists(body, modules) else ("module", module)
         sites[index] = node
         touches.setdefault(node, {}).setdefault(finding.vendor, []).append(f"{finding.path}:{finding.line}")
-    return sites, touches
+    return sites, touches, aliases
 
 
 # ------------------------------------------------------------------ entry points
@@ -282,10 +307,10 @@ def _console_scripts(root: Path, resolver: _Resolver, modules: dict) -> list:
         return []
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return []
-    scripts = dict(data.get("project", {}).get("scripts", {}) or {})
-    scripts.update(data.get("tool", {}).get("poetry", {}).get("scripts", {}) or {})
+        scripts = dict(data.get("project", {}).get("scripts", {}) or {})
+        scripts.update(data.get("tool", {}).get("poetry", {}).get("scripts", {}) or {})
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError, RecursionError):
+        return []  # bad TOML, huge integers, deep nesting, odd shapes: the manifest review reports the file
     entries = []
     for script, spec in sorted(scripts.items()):
         if not isinstance(spec, str) or ":" not in spec:
@@ -344,6 +369,17 @@ def _reach(calls: _Calls, entry: EntryPoint, sites: dict, modules: dict) -> Reac
             # module-level code of a module the entry point uses: it runs, but we cannot say for which call
             reach.sites.add(index)
             reach.approximate.add(index)
+    return reach
+
+
+def _with_aliases(reach: Reach, aliases: dict) -> Reach:
+    """A module-level client or adapter is reached with the uses inside functions it stands for."""
+    for index, used_in in aliases.items():
+        reached = [i for i in used_in if i in reach.sites]
+        if reached:
+            reach.sites.add(index)
+            if all(i in reach.approximate for i in reached):
+                reach.approximate.add(index)
     return reach
 
 

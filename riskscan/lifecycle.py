@@ -2,6 +2,9 @@
 
 Dates are data with a source and a read date; everything here is computed against one
 reference day (`--as-of`), so the same tree and the same day always give the same report.
+A row is *confirmed* when its source is on one of its operator's own domains (the file's
+`domains`) and the row is not marked `unconfirmed`; only confirmed rows drive gates (the grade
+caps and RS302). retirement_words.py says how sure each date is, in every output.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ DATE_KINDS = ("exact", "earliest")
 GATE_DAYS = 90  # DOMAIN.md 5: a site retiring within 90 days caps the grade at C
 DEFAULT_WINDOW = 180  # findings for models retiring within this many days
 _URL = r"https?://\S+"
+_DOMAIN = r"[a-z0-9][a-z0-9.\-]*\.[a-z]{2,}(/[A-Za-z0-9_.\-/]*)?"
 _VERTEX = re.compile(r"vertex|aiplatform", re.IGNORECASE)
 
 SCHEMA = Table({
@@ -30,13 +34,14 @@ SCHEMA = Table({
     "name": Str(required=True, allow_empty=False),
     "policy": Str(),
     "policy_url": Str(pattern=_URL),
+    "domains": List(Str(allow_empty=False, pattern=_DOMAIN)),
     "models": Tables({
         "ids": List(Str(allow_empty=False, pattern=r"[A-Za-z0-9_.:/@*?\[\]\-]+"), required=True),
         "status": Str(required=True, choices=STATUSES),
         "retire_date": Date(required=True),
         "date_kind": Str(required=True, choices=DATE_KINDS),
         "includes_fine_tunes": Bool(),
-        "confidence": Str(choices=("high", "medium", "low")),
+        "unconfirmed": Bool(),
         "source_url": Str(required=True, pattern=_URL),
         "read_date": Date(required=True),
         "note": Str(),
@@ -55,7 +60,8 @@ class Retirement:
     date_kind: str
     source_url: str
     read_date: date
-    confidence: str = "medium"
+    confirmed: bool = True  # the source is the operator's own documentation, and the row is not marked unconfirmed
+    operator_source: bool = True  # source_url is on one of the operator's domains
     includes_fine_tunes: bool = False
     note: str = ""
     source: str = ""  # file:line of the row
@@ -92,6 +98,47 @@ class Lifecycle:
             return hit
         return next((r for r in self.globs.get(operator, ()) if fnmatchcase(model, r.pattern)), None)
 
+    def rows(self) -> list:
+        """The catalogue rows in file order, each as the list of its entries (one per id): what `rules --check-sources` lists."""
+        entries = list(self.exact.values()) + [e for group in self.globs.values() for e in group]
+        grouped = {}
+        for entry in entries:
+            grouped.setdefault(entry.source, []).append(entry)
+        return [grouped[source] for source in sorted(grouped, key=_source_order)]
+
+
+def _source_order(source: str) -> tuple:
+    path, _, line = source.rpartition(":")
+    return (path, int(line)) if line.isdigit() else (source, 0)
+
+
+def on_domain(url: str, domains: Iterable) -> bool:
+    """Whether `url` is on one of `domains`: a host (its subdomains count) or a host with a path prefix.
+
+    "google.com" covers google.com and cloud.google.com but not ai.google.dev; "github.com/openai/"
+    covers that organisation's repositories on GitHub and nothing else there.
+    """
+    rest = url.split("://", 1)[-1]
+    host, _, path = rest.partition("/")
+    host = host.split("@")[-1].split(":")[0].lower()
+    for domain in domains:
+        name, slash, prefix = domain.lower().partition("/")
+        if (host == name or host.endswith("." + name)) and (not slash or path.startswith(prefix)):
+            return True
+    return False
+
+
+def unofficial_rows(lifecycle: Lifecycle) -> list:
+    """Catalogue rows whose source is not on their operator's domains (`riskscan rules --check-sources`).
+
+    Each is a dict: where the row is (file:line), operator, ids, source_url, read_date, retire_date.
+    Such rows are unconfirmed by construction: shown in every output, never a gate.
+    """
+    return [{"where": row[0].source, "operator": row[0].operator, "ids": [e.pattern for e in row],
+             "source_url": row[0].source_url, "read_date": row[0].read_date.isoformat(),
+             "retire_date": row[0].retire_date.isoformat()}
+            for row in lifecycle.rows() if not row[0].operator_source]
+
 
 # --- loading ---------------------------------------------------------------------------------
 
@@ -105,10 +152,10 @@ def load_lifecycle(extra_dirs: tuple = (), operators: Optional[frozenset] = None
     files, version = load_table("lifecycle", SCHEMA, extra_dirs, lambda f: _cross_check(f, known))
     exact, globs = {}, {}
     for file in files:
-        operator = file.data["operator"]
+        operator, domains = file.data["operator"], file.data.get("domains", ())
         for i, row in enumerate(file.data["models"]):
             for pattern in row["ids"]:
-                entry = _entry(operator, pattern.lower(), row, file.where(f"models[{i}]"))
+                entry = _entry(operator, pattern.lower(), row, file.where(f"models[{i}]"), domains)
                 if _is_glob(pattern):
                     globs.setdefault(operator, []).append(entry)
                 else:
@@ -118,12 +165,13 @@ def load_lifecycle(extra_dirs: tuple = (), operators: Optional[frozenset] = None
     return Lifecycle(exact, globs, version)
 
 
-def _entry(operator: str, pattern: str, row: dict, source: str) -> Retirement:
+def _entry(operator: str, pattern: str, row: dict, source: str, domains) -> Retirement:
+    official = on_domain(row["source_url"], domains)
     return Retirement(
         operator=operator, pattern=pattern, status=row["status"], retire_date=row["retire_date"],
         date_kind=row["date_kind"], source_url=row["source_url"], read_date=row["read_date"],
-        confidence=row.get("confidence", "medium"), includes_fine_tunes=row.get("includes_fine_tunes", False),
-        note=row.get("note", ""), source=source,
+        confirmed=official and not row.get("unconfirmed", False), operator_source=official,
+        includes_fine_tunes=row.get("includes_fine_tunes", False), note=row.get("note", ""), source=source,
     )
 
 
@@ -138,9 +186,13 @@ def _cross_check(file, known: Optional[frozenset]) -> list:
         problems.append(("operator", f"{data['operator']!r} must equal the file name {file.path.stem!r}"))
     elif known is not None and data["operator"] not in known:
         problems.append(("operator", f"unknown operator {data['operator']!r} (a vendor id, or one of {', '.join(sorted(PLATFORMS))})"))
-    seen = {}
+    seen, domains = {}, data.get("domains", ())
     for i, row in enumerate(data["models"]):
         key = f"models[{i}]"
+        if not row.get("unconfirmed") and not on_domain(row["source_url"], domains):
+            problems.append((f"{key}.source_url", f"{row['source_url']} is not on one of the operator's domains "
+                             f"({', '.join(domains) or 'none listed in domains'}): cite the operator's own page, "
+                             "or mark the row unconfirmed = true"))
         if row["status"] == "retired" and row["retire_date"] > row["read_date"]:
             problems.append((f"{key}.status", "'retired' but retire_date is after read_date (should it be 'deprecated'?)"))
         if row["status"] == "deprecated" and row["retire_date"] <= row["read_date"]:
@@ -197,12 +249,12 @@ class Use:
     days: int
 
     def record(self) -> dict:
-        """The calendar record (report.extra["lifecycle"]): one per place a dated model is used."""
+        """The calendar record (report.lifecycle): one per place a dated model is used."""
         r, f = self.retirement, self.finding
         return {
             "model": self.model, "vendor": f.vendor, "operator": self.operator, "retire_date": r.retire_date,
             "date_kind": r.date_kind, "status": self.state, "catalogue_status": r.status, "days_left": self.days,
-            "confidence": r.confidence, "source_url": r.source_url, "read_date": r.read_date.isoformat(),
+            "confirmed": r.confirmed, "source_url": r.source_url, "read_date": r.read_date.isoformat(),
             "path": f.path, "line": f.line, "cell": f.cell, "scope": f.scope, "note": r.note,
         }
 
@@ -228,7 +280,7 @@ def lifecycle_findings(uses: Iterable, as_of: date) -> list:
         r, f = use.retirement, use.finding
         facts = (("operator", use.operator), ("retire_date", r.retire_date.isoformat()), ("date_kind", r.date_kind),
                  ("days_left", use.days), ("as_of", as_of.isoformat()), ("catalogue_status", r.status),
-                 ("confidence", r.confidence), ("source_url", r.source_url), ("read_date", r.read_date.isoformat()))
+                 ("confirmed", r.confirmed), ("source_url", r.source_url), ("read_date", r.read_date.isoformat()))
         found.append(replace(
             f, kind="lifecycle", detail=f.detail if f.kind == "model_string" else f.model, model=use.model,
             check=use.state, facts=facts, level=_level(use), has_fallback=False, fallback_to=(),
@@ -238,8 +290,9 @@ def lifecycle_findings(uses: Iterable, as_of: date) -> list:
 
 
 def _level(use: Use) -> str:
+    """retired is high, retiring within 90 days medium, the rest low; an unconfirmed date is never high."""
     if use.state == "retired":
-        return "high"
+        return "high" if use.retirement.confirmed else "medium"
     if use.state == "retiring" and use.days <= GATE_DAYS:
         return "medium"
     return "low"
@@ -248,11 +301,12 @@ def _level(use: Use) -> str:
 def lifecycle_gates(uses: Iterable, scopes=("prod",)) -> dict:
     """score.compute_scores gates: (path, line, model) of production uses retired, or retiring within 90 days.
 
-    At-risk aliases stay out: their date belongs to a snapshot, not to them.
+    At-risk aliases stay out: their date belongs to a snapshot, not to them; so do unconfirmed
+    dates, which no operator page backs.
     """
     gates = {"retired": [], "retiring_90d": []}
     for use in uses:
-        if use.finding.scope not in scopes:
+        if use.finding.scope not in scopes or not use.retirement.confirmed:
             continue
         where = (use.finding.path, use.finding.line, use.model)
         if use.state == "retired":
@@ -263,7 +317,7 @@ def lifecycle_gates(uses: Iterable, scopes=("prod",)) -> dict:
 
 
 def calendar_records(uses: Iterable, scopes=("prod",)) -> list:
-    """One record per production place a dated model is used, nearest date first (report.extra["lifecycle"])."""
+    """One record per production place a dated model is used, nearest date first (report.lifecycle)."""
     records = [use.record() for use in uses if use.finding.scope in scopes]
     return sorted(records, key=lambda r: (r["retire_date"], r["model"], r["path"], r["line"]))
 
@@ -271,11 +325,11 @@ def calendar_records(uses: Iterable, scopes=("prod",)) -> list:
 def retirement_calendar(report, horizon_days: Optional[int] = None) -> list:
     """Calendar rows for a report: one per (operator, model), with every place it is used.
 
-    Reads the records the scan stored in `report.extra["lifecycle"]`; `horizon_days` keeps the
+    Reads the records the scan stored in `report.lifecycle`; `horizon_days` keeps the
     rows due within that many days of the scan's as-of date (overdue ones always stay).
     """
     rows = {}
-    for record in report.extra.get("lifecycle") or ():
+    for record in report.lifecycle or ():
         if horizon_days is not None and record["days_left"] > horizon_days:
             continue
         key = (record["retire_date"], record["operator"], record["model"])
@@ -291,7 +345,8 @@ def retired_lookup(report):
     """finding -> ISO date its model was retired on (by the scan's as-of date), or None: for policy RS302.
 
     A `lifecycle` finding sits exactly where the model string or call that names the model is.
+    Unconfirmed dates never make a violation.
     """
     retired = {(f.path, f.cell, f.line, f.column): dict(f.facts)["retire_date"]
-               for f in report.findings if f.kind == "lifecycle" and f.check == "retired"}
+               for f in report.findings if f.kind == "lifecycle" and f.check == "retired" and dict(f.facts).get("confirmed", True)}
     return lambda finding: retired.get((finding.path, finding.cell, finding.line, finding.column))

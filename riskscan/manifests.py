@@ -20,6 +20,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from .cache import remembered
+from .redact import redact_message
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -244,39 +245,54 @@ def _read_file(root: Path, path: Path, found: Manifests, seen: set, constraint: 
     if resolved in seen:
         return
     seen.add(resolved)
-    rel = resolved.relative_to(root).as_posix()
+    try:
+        rel = resolved.relative_to(root).as_posix()
+    except ValueError:  # a symlink out of the scanned folder: not read, like a source file
+        found.problems.append((path.relative_to(root).as_posix(), None, "symlink to a file outside the scanned folder (not read)"))
+        return
     try:
         text = resolved.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        found.problems.append((rel, None, f"cannot read: {exc}"))
+        found.problems.append((rel, None, f"cannot read: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}"))
         return
     reader = _READERS.get(path.name, _requirements)
     kind = path.name if path.name in _READERS else "requirements"
     found.files.append((rel, kind if not constraint else "constraints"))
-    reader(root, resolved, rel, text, found, seen, constraint)
+    try:
+        reader(root, resolved, rel, text, found, seen, constraint)
+    except (AttributeError, TypeError, ValueError, RecursionError) as exc:  # a table where a list belongs, and worse
+        found.problems.append((rel, None, redact_message(f"not understood, ignored: {type(exc).__name__}: {exc}"[:300])))
 
 
 def _load_toml(rel: str, text: str, found: Manifests) -> Optional[dict]:
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # invalid TOML, a 5,000-digit integer, arrays nested 100,000 deep
         found.problems.append((rel, *_toml_problem(exc)))
         return None
 
 
 def _toml_problem(exc: Exception) -> tuple:
-    line = re.search(r"line (\d+)", str(exc))
-    return int(line.group(1)) if line else None, f"invalid TOML: {exc}"
+    """(line or None, message) of a TOML file that cannot be read."""
+    if isinstance(exc, tomllib.TOMLDecodeError):
+        line = re.search(r"line (\d+)", str(exc))
+        return int(line.group(1)) if line else None, f"invalid TOML: {exc}"
+    return None, f"cannot read TOML: {'nested too deeply' if isinstance(exc, RecursionError) else str(exc).split(';')[0]}"
 
 
 def _pep508(raw: str, rel: str, line: int, found: Manifests, **extra) -> Optional[Declaration]:
-    """A Declaration from a PEP 508 string; a problem (and None) when `packaging` cannot read it."""
+    """A Declaration from a PEP 508 string; a problem (and None) when `packaging` cannot read it.
+
+    A direct reference may carry credentials (`pkg @ https://user:TOKEN@host/...`), and packaging
+    quotes the whole string in its errors: both are kept redacted.
+    """
     try:
         req = Requirement(raw)
     except InvalidRequirement as exc:
-        found.problems.append((rel, line, f"requirement not understood, ignored: {raw!r} ({exc})"))
+        found.problems.append((rel, line, redact_message(f"requirement not understood, ignored: {raw!r} ({exc})")))
         return None
-    return Declaration(canonicalize_name(req.name), raw, str(req.specifier), rel, line,
+    shown = redact_message(raw) if "://" in raw or "@" in raw else raw  # credentials live in direct references
+    return Declaration(canonicalize_name(req.name), shown, str(req.specifier), rel, line,
                        marker=str(req.marker or ""), direct=req.url is not None, **extra)
 
 
@@ -448,7 +464,7 @@ def _toml_lock(root, path, rel, text, found, seen, constraint) -> None:
 def _toml_pins(text: str) -> dict:
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (ValueError, RecursionError) as exc:
         return {"problem": list(_toml_problem(exc))}
     lines = _Locator(text).first_lines("package", _PACKAGE_NAME)  # a package's own `name =`, not a dependency's
     pins = []
@@ -468,8 +484,11 @@ def _string(value) -> str:
 def _pipfile_lock(root, path, rel, text, found, seen, constraint) -> None:
     try:
         data = json.loads(text)
-    except ValueError as exc:
-        found.problems.append((rel, getattr(exc, "lineno", None), f"invalid JSON: {exc}"))
+    except (ValueError, RecursionError) as exc:
+        found.problems.append((rel, getattr(exc, "lineno", None), f"invalid JSON: {exc}" if isinstance(exc, ValueError) else "nested too deeply"))
+        return
+    if not isinstance(data, dict):
+        found.problems.append((rel, 1, "not a Pipfile.lock (expected a JSON object)"))
         return
     lines: dict = {}  # key -> the first line it starts (one pass; a search per package was quadratic)
     for number, line in enumerate(text.splitlines(), 1):

@@ -103,7 +103,13 @@ class FileResult:
 
 @dataclass
 class Report:
-    """The result of one scan: the contract every renderer reads."""
+    """The result of one scan: the one typed value every renderer reads and none recomputes.
+
+    The stages fill the typed fields below: per-file results, the dependency review and its
+    lifecycle calendar, the graph, the exposure (scores, entry points, call-site counts, reach
+    status, configuration switches), the project kind and the decisions. `extra` is a read-only
+    view of them kept for code written against the dict the report used to carry.
+    """
 
     root: str
     findings: list
@@ -112,4 +118,22 @@ class Report:
     lines_scanned: int
     vendors: dict  # id -> VendorRule (catalogue entries of the vendors found)
     rules_version: str = ""
-    extra: dict = field(default_factory=dict)
+    results: list = field(default_factory=list)  # FileResult per analysed file (the graph's input)
+    counts: dict = field(default_factory=dict)  # vendor id -> exposure.CallSiteCounts (the vendor table's numbers)
+    dependencies: Optional[object] = None  # dependencies.DependencyReview
+    lifecycle: list = field(default_factory=list)  # production lifecycle records, nearest date first
+    as_of: Optional[object] = None  # datetime.date retirements were judged on
+    graph: Optional[object] = None  # graph.RepoGraph (None for evidence-only scans)
+    exposure: Optional[object] = None  # exposure.Exposure: scores, entry points, counts, reach, switches
+    project: Optional[object] = None  # project.ProjectKind: application, library or mixed, with its evidence
+    decisions: list = field(default_factory=list)  # decisions.Decision, most urgent first
+
+    @property
+    def extra(self):
+        """Read-only compatibility view of the typed fields, under the keys the old dict used."""
+        from types import MappingProxyType
+
+        view = {"results": self.results, "dependencies": self.dependencies, "lifecycle": self.lifecycle,
+                "as_of": self.as_of}
+        view.update({k: v for k, v in (("graph", self.graph), ("exposure", self.exposure)) if v is not None})
+        return MappingProxyType(view)

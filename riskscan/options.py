@@ -33,6 +33,8 @@ class ScanOptions:
     criticality: tuple = ()  # configured (glob, weight) for detected entry points; first match wins
     as_of: Optional[date] = None  # reference day for model retirements and API shutdowns (None: today)
     retiring_within: int = DEFAULT_WINDOW  # days: models retiring this soon are findings
+    memo: Optional[dict] = None  # content key -> FileResult, kept in memory across scans of similar trees (history)
+    layout: Optional["Layout"] = None  # api.Layout: the files and what their list decides, known already (history); None: discover
 
 
 _GC_THRESHOLDS = (20_000, 50, 100)
@@ -44,14 +46,22 @@ def collecting_less():
     default pace the cyclic collector walks them, and everything made before, again and again: a
     third of the time of `ast.parse` on a large repository, and of reading a warm cache. Collect
     less often during a scan, and never what existed before it."""
+    if _PACE["inside"]:  # an outer call set the pace (a history's many scans): counting frozen objects is not free
+        yield
+        return
     previous = gc.get_threshold()
     freezing = gc.get_freeze_count() == 0  # a caller that froze objects itself keeps them frozen
     if freezing:
         gc.freeze()
     gc.set_threshold(*_GC_THRESHOLDS)
+    _PACE["inside"] = True
     try:
         yield
     finally:
+        _PACE["inside"] = False
         gc.set_threshold(*previous)
         if freezing:
             gc.unfreeze()
+
+
+_PACE = {"inside": False}

@@ -85,7 +85,7 @@ class Violation:
 
 def evaluate(report, policy: Policy, retired: Optional[Callable] = None) -> list:
     """Every violation of `policy` in `report`, sorted; `retired(finding)` -> date or "" or None (RS302)."""
-    modules = {r.path: r.module for r in report.extra.get("results", ())}
+    modules = {r.path: r.module for r in report.results}
     best: dict = {}
     for finding in report.findings:
         for code, args in _finding_checks(finding, policy, modules, retired):
@@ -165,7 +165,7 @@ def _violation(code: str, finding, vendors: dict, args: dict) -> Violation:
 
 # ------------------------------------------------------------------ repository-wide limits
 def _score_violations(report, policy: Policy) -> list:
-    exposure = report.extra.get("exposure")
+    exposure = report.exposure
     if exposure is None or not policy.needs_scores:
         return []
     scores, found = exposure.scores, []
@@ -175,17 +175,27 @@ def _score_violations(report, policy: Policy) -> list:
         found.append(_repo_violation("RS202", report, top.vendor, _sites(exposure, top.vendor), (),
                                      hhi=scores.concentration_hhi, limit=policy.max_hhi, share=top.share))
     for vendor in sorted(ranked, key=lambda v: v.vendor):
-        if policy.max_blast_radius is not None and vendor.blast_radius > policy.max_blast_radius:
+        if policy.max_blast_radius is not None and vendor.blast_radius is not None and vendor.blast_radius > policy.max_blast_radius:
             found.append(_repo_violation("RS203", report, vendor.vendor, _sites(exposure, vendor.vendor, unprotected=True),
                                          (vendor.vendor,), radius=vendor.blast_radius, limit=policy.max_blast_radius))
     return found
 
 
-def _sites(exposure, vendor: str, unprotected: bool = False) -> tuple:
-    from .score import PLAN_B
+def unjudged(report, policy: Policy) -> list:
+    """Why a repository-wide limit could not be checked: RS203 needs entry-point reach, which an
+    unresolved trace or a library does not give. Said, never passed silently."""
+    exposure = report.exposure
+    if exposure is None or policy.max_blast_radius is None or exposure.scores.blast_radius_max is not None:
+        return []
+    scores = exposure.scores
+    why = "; ".join(scores.low_confidence_reasons) if scores.project_kind != "library" else \
+        "this is a library: its users run their own entry points"
+    return [f"RS203 max_blast_radius cannot be judged: {why or 'no entry point reaches an AI call site'}"]
 
+
+def _sites(exposure, vendor: str, unprotected: bool = False) -> tuple:
     return tuple(sorted({(s.path, s.line) for s in exposure.sites.values() if s.vendor == vendor and not s.is_fallback_target
-                         and (not unprotected or s.fallback_credit < PLAN_B)}))
+                         and (not unprotected or not s.protected_now)}))
 
 
 def _repo_violation(code: str, report, vendor: str, evidence: tuple, identity: tuple, **args) -> Violation:

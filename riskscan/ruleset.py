@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from .errors import RuleFileError
+from .regex_guard import rule_file_problems
 from .schema import Bool, Int, List, OneOf, Problem, Regex, Str, Table, Tables, locate
 
 if sys.version_info >= (3, 11):
@@ -127,6 +128,7 @@ class Entry:
     feature: Optional[str] = None
     framework: Optional[str] = None
     discriminator: Optional[tuple] = None  # (position, keyword, values)
+    fallback_to: tuple = ()  # providers a learned wrapper falls back to by itself (rules/learned/)
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,8 @@ class Catalogue:
     shadowable_roots: frozenset = frozenset()  # one-word package names a project module can shadow
     shared_env_vars: set = field(default_factory=set)  # env vars that count only beside other evidence
     any_secret: Optional[re.Pattern] = None  # every key format in one pattern, to test a string once
+    learned: dict = field(default_factory=dict)  # qualname -> rule source, for the entries and routers learned from code
+    symbol_counts: dict = field(default_factory=dict)  # (rule source, "hand-written" | "learned") -> symbols it contributes
 
     # --- lookups -----------------------------------------------------------------
     def root_vendor(self, qualname: str, table: dict) -> Optional[tuple]:
@@ -290,23 +294,31 @@ def builtin_rules_dir() -> Path:
 
 
 def rule_files(directory: Path) -> list:
-    """(kind, path) for every rule file of a directory: vendors/ and routers/, or flat vendor files."""
+    """(kind, path) for every rule file of a directory: vendors/ and routers/, or flat vendor files,
+    and learned/ (written by `riskscan learn`); a single `.toml` file is one learned file."""
+    if directory.is_file():
+        return [("learned", directory)]
     files = []
     for kind, sub in (("vendor", "vendors"), ("router", "routers")):
         if (directory / sub).is_dir():
             files += [(kind, p) for p in sorted((directory / sub).glob("*.toml"))]
     if not files:
         files = [("vendor", p) for p in sorted(directory.glob("*.toml")) if p.name != "TEMPLATE.toml"]
+    if (directory / "learned").is_dir():
+        files += [("learned", p) for p in sorted((directory / "learned").glob("*.toml"))]
     return files
 
 
 def load_catalogue(extra_dirs: Iterable = ()) -> Catalogue:
     """Validate and index the built-in rules plus any user rule directories."""
+    from .learn.rules import LEARNED_SCHEMA, index_learned  # learned files are checked against this module's tables
+
+    schemas = {"vendor": VENDOR_SCHEMA, "router": ROUTER_SCHEMA, "learned": LEARNED_SCHEMA}
     problems, documents = [], []
     digest = hashlib.sha256()
     directories = [builtin_rules_dir()] + [Path(d) for d in extra_dirs]
     for directory in directories:
-        if not directory.is_dir():
+        if not directory.exists():
             problems.append(Problem(str(directory), None, "", "rule directory does not exist"))
             continue
         for kind, path in rule_files(directory):
@@ -314,19 +326,26 @@ def load_catalogue(extra_dirs: Iterable = ()) -> Catalogue:
             if data is None:
                 continue
             digest.update(path.name.encode() + b"\0" + text.encode())
-            schema = VENDOR_SCHEMA if kind == "vendor" else ROUTER_SCHEMA
+            schema = schemas[kind]
             found = [Problem(str(path), locate(text, key), key, _hint(key, message, schema)) for key, message in schema.check(data, "")]
             if not found and data["id"] != path.stem:
                 found.append(Problem(str(path), locate(text, "id"), "id", f"{data['id']!r} must equal the file name {path.stem!r}"))
+            if not found and directory != directories[0]:  # a rule folder of one's own, maybe the scanned repository's
+                found += [Problem(str(path), locate(text, key), key, message) for key, message in rule_file_problems(data)]
             problems += found
             if not found:
-                documents.append((kind, path, text, data))
+                documents.append((kind, path, text, data, _source_label(directory, directories)))
     catalogue = Catalogue(version=digest.hexdigest()[:16])
     known_ids = {path.stem for directory in directories if directory.is_dir() for kind, path in rule_files(directory) if kind == "vendor"}
-    for kind, path, text, data in documents:
+    # learned files last: a hand-written rule wins over a learned one, whichever folder holds it
+    for kind, path, text, data, source in sorted(documents, key=lambda document: document[0] == "learned"):
+        if kind == "learned":
+            problems += index_learned(catalogue, path, text, data, source)
+            continue
         index = _index_vendor if kind == "vendor" else _index_router
         problems += index(catalogue, path, text, data)
-    problems += _cross_check(catalogue, documents, known_ids)
+        _count_symbols(catalogue, source, kind, data)
+    problems += _cross_check(catalogue, [d[:4] for d in documents], known_ids)
     if problems:
         raise RuleFileError(problems)
     catalogue.trigger = _trigger_pattern(catalogue)
@@ -335,6 +354,17 @@ def load_catalogue(extra_dirs: Iterable = ()) -> Catalogue:
     catalogue.shadowable_roots = frozenset(
         root for table in (catalogue.sdk_roots, catalogue.conditional_roots) for root in table if "." not in root)
     return catalogue
+
+
+def _source_label(directory: Path, directories: list) -> str:
+    """How `riskscan rules` names where a rule came from: the built-in catalogue or the folder given."""
+    return "built-in" if directory == directories[0] else str(directory)
+
+
+def _count_symbols(cat: Catalogue, source: str, kind: str, data: dict) -> None:
+    tables = data.get("callables", ()) if kind == "router" else list(data.get("clients", ())) + list(data.get("adapters", ()))
+    key = (source, "hand-written")
+    cat.symbol_counts[key] = cat.symbol_counts.get(key, 0) + sum(len(t["qualnames"]) for t in tables)
 
 
 def _hint(key: str, message: str, schema: Table) -> str:
@@ -354,10 +384,18 @@ def read_toml(path: Path, problems: list):
         return None, ""
     try:
         return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # TOMLDecodeError, a 5,000-digit integer, 100,000 nested arrays
         line = re.search(r"line (\d+)", str(exc))
-        problems.append(Problem(str(path), int(line.group(1)) if line else None, "", f"invalid TOML: {exc}"))
+        message = f"invalid TOML: {exc}" if isinstance(exc, tomllib.TOMLDecodeError) else f"cannot read TOML: {_reason(exc)}"
+        problems.append(Problem(str(path), int(line.group(1)) if line else None, "", message))
         return None, text
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a parser gave up on input it could not take, in a line."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).split(";")[0]
 
 
 def _claim(table: dict, key: str, value, path: Path, text: str, where: str, problems: list):

@@ -1,6 +1,7 @@
 """A small declarative validator for rule files: every problem in a file is collected, with its key and line."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -218,6 +219,8 @@ class Number(Field):
         if isinstance(value, bool) or not isinstance(value, kinds):
             expected = "an integer" if self.integer else "a number"
             return [(key, f"expected {expected}, got {type(value).__name__}")]
+        if isinstance(value, float) and not math.isfinite(value):  # nan compares false with every limit
+            return [(key, f"{value!r} is not a finite number")]
         if self.minimum is not None and value < self.minimum or self.maximum is not None and value > self.maximum:
             low = "" if self.minimum is None else self.minimum
             high = "" if self.maximum is None else self.maximum

@@ -10,11 +10,20 @@ Numbers are kept unrounded; rounding is the renderers' business.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Mapping, Optional
+
+from .retirement_words import gate_ending
 
 UNRESOLVED = "unresolved"  # operator unknown (env-only config): shown, kept out of the HHI
 WEIGHTS = {"concentration": 0.30, "blast_radius": 0.25, "fallback_gap": 0.25, "lock_in": 0.20}
+# DOMAIN.md 5.1: when blast radius is unknown (reach unresolved) or not the question (a library),
+# its term is left out and the other weights are scaled up to sum to 1 (0.40, 0.33, 0.27).
+WEIGHTS_WITHOUT_BLAST = {k: v / (1.0 - WEIGHTS["blast_radius"]) for k, v in WEIGHTS.items() if k != "blast_radius"}
+CONFIG_SWITCH_CREDIT = 0.5  # a switch by configuration needs a config change and a redeploy, not a code change
+REACH_STATES = ("resolved", "partial", "unresolved")
+HHI_MODERATE_FROM, HHI_HIGH_ABOVE = 1000, 1800
+LOCK_IN_SCALE = 100
 GRADES = ((20.0, "A"), (35.0, "B"), (50.0, "C"), (65.0, "D"))
 GRADE_ORDER = "ABCDF"
 SINGLE_VENDOR_FLOOR = 80.0
@@ -55,12 +64,14 @@ class Site:
     is_fallback_target: bool = False
     modules: frozenset = frozenset()
     dual_index: bool = False  # embeddings written to two indexes: the only way they earn fallback credit
+    switchable_to: tuple = ()  # providers a configuration switch can select instead (switches.py)
 
     def __post_init__(self):
         # Coerced so callers may pass lists and sets and the Site stays hashable.
         object.__setattr__(self, "reach", frozenset(self.reach))
         object.__setattr__(self, "modules", frozenset(self.modules))
         object.__setattr__(self, "fallback_to", tuple(self.fallback_to))
+        object.__setattr__(self, "switchable_to", tuple(self.switchable_to))
         for name in ("fallback_credit", "lock_in"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -70,6 +81,21 @@ class Site:
     def reach_weight(self) -> int:
         """|reach(c)|, with orphan sites counted once so unreached code still shows in F and L."""
         return max(len(self.reach), 1)
+
+    @property
+    def credit(self) -> float:
+        """f(c) of fallback coverage: a runtime fallback's credit, or 0.5 for a configuration switch."""
+        return max(self.fallback_credit, CONFIG_SWITCH_CREDIT if self.switchable_to else 0.0)
+
+    @property
+    def protected_now(self) -> bool:
+        """Keeps working the moment its operator fails (a runtime fallback)."""
+        return self.fallback_credit >= PLAN_B
+
+    @property
+    def protected_after_switch(self) -> bool:
+        """Works again once the configuration selects another provider, or at once."""
+        return self.protected_now or bool(self.switchable_to)
 
 
 @dataclass(frozen=True)
@@ -85,7 +111,8 @@ class Reason:
     text: str
     evidence: tuple
     weight: float
-    kind: str = ""  # the risk component it explains, or "gate" / "confidence" / "none"
+    kind: str = ""  # the risk component it explains, or "gate" / "confidence" / "reach" / "none"
+    figures: tuple = ()  # (JSON field, value) of every number the text states, so a reader can check each one
 
 
 @dataclass(frozen=True)
@@ -93,8 +120,8 @@ class VendorScore:
     vendor: str
     share: float
     share_callsites: float
-    exposure: float
-    blast_radius: float
+    exposure: Optional[float]  # None when reach is counted by module (unresolved reach, a library)
+    blast_radius: Optional[float]  # entry points that stop now; None when unknown
     blast_radius_modules: float
     fallback_coverage: float
     lock_in: float  # 0-100, like Scores.lock_in
@@ -102,9 +129,15 @@ class VendorScore:
     entry_points: tuple
     unprotected_entry_points: tuple
     name: str = ""
-    sites: int = 0  # primary call sites
+    sites: int = 0  # production call sites in normal running (the vendor table's `call_sites`)
     features: tuple = ()
-    alternatives: tuple = ()  # operators its fallbacks go to
+    alternatives: tuple = ()  # operators its runtime fallbacks go to
+    blast_radius_after_switch: Optional[float] = None  # entry points still down after switching by configuration
+    down_after_switch: tuple = ()
+    switchable_to: tuple = ()  # providers its call sites can be switched to by configuration
+    sites_without_plan_b: int = 0  # neither a runtime fallback nor a configuration switch
+    sites_switchable: int = 0  # no runtime fallback, but a configuration switch
+    modules_stopped: tuple = ()  # production modules importing its call sites that have no runtime plan B
 
 
 @dataclass(frozen=True)
@@ -113,7 +146,7 @@ class Scores:
     concentration_band: str
     concentration_hhi_callsites: float
     concentration_hhi_family: float
-    blast_radius_max: float
+    blast_radius_max: Optional[float]  # None when unknown (reach unresolved) or not asked (a library)
     fallback_coverage: float
     fallback_gap: float
     lock_in: float
@@ -128,8 +161,28 @@ class Scores:
     unresolved_share: float = 0.0
     gates_applied: tuple = ()  # "single_vendor_no_fallback", "retired", "retiring_90d"
     lock_in_top: tuple = ()  # Sites with the largest w x |reach|
-    entry_point_count: int = 0
-    reach_from_call_sites: bool = False  # no site had reach, so each site stood in for an entry point
+    entry_point_count: int = 0  # production entry points (with their criticality, the blast radius denominator)
+    reach: str = "resolved"  # resolved | partial | unresolved (DOMAIN.md 5.1)
+    reach_unit: str = "entry_points"  # what shares and weights count: "entry_points", or "modules" without traced reach
+    project_kind: str = "application"
+    grade_label: str = ""  # the grade as shown: "D?" when reach could not be traced
+    low_confidence_reasons: tuple = ()
+    weights: dict = field(default_factory=dict)  # the weights the risk sum used
+    call_sites: int = 0  # production call sites in normal running: the reasons' and the vendor table's count
+    call_sites_without_plan_b: int = 0
+    call_sites_switchable: int = 0  # covered only by a configuration switch
+    call_sites_reached: int = 0  # reached from at least one production entry point
+    unreached: tuple = ()  # Sites no entry point reaches
+    blast_radius_after_switch_max: Optional[float] = None
+    module_count: int = 0  # production modules that run AI calls or import code that does
+    providers_offered: tuple = ()  # vendors selectable by configuration
+    gate_sites: dict = field(default_factory=dict)  # "retired"/"retiring_90d" -> places in the code
+    primary: tuple = ()  # the primary Sites the scores were computed from (for --explain-score)
+
+    @property
+    def reach_from_call_sites(self) -> bool:
+        """Kept for readers of the old field: shares were not counted from entry points."""
+        return self.reach_unit != "entry_points"
 
 
 # --- small public formulas ---------------------------------------------------------------
@@ -179,14 +232,21 @@ def grade_for(risk: float) -> str:
     return "F"
 
 
-def risk_components(hhi_value: float, blast_max: float, coverage: float, lock_in: float) -> dict:
-    """The four weighted terms of the risk sum, kept apart so reports can show each one."""
-    return {
-        "concentration": WEIGHTS["concentration"] * hhi_value / 100.0,
-        "blast_radius": WEIGHTS["blast_radius"] * 100.0 * blast_max,
-        "fallback_gap": WEIGHTS["fallback_gap"] * 100.0 * (1.0 - coverage),
-        "lock_in": WEIGHTS["lock_in"] * lock_in,
+def risk_components(hhi_value: float, blast_max: Optional[float], coverage: float, lock_in: float) -> dict:
+    """The weighted terms of the risk sum, kept apart so reports can show each one; without a
+    blast radius (None) the term is left out and the other weights are scaled up."""
+    weights = weights_for(blast_max is not None)
+    terms = {
+        "concentration": hhi_value / 100.0,
+        "blast_radius": None if blast_max is None else 100.0 * blast_max,
+        "fallback_gap": 100.0 * (1.0 - coverage),
+        "lock_in": lock_in,
     }
+    return {k: weights[k] * v for k, v in terms.items() if k in weights}
+
+
+def weights_for(blast_known: bool) -> dict:
+    return dict(WEIGHTS) if blast_known else dict(WEIGHTS_WITHOUT_BLAST)
 
 
 def effective_credit(site: Site, closely_connected: Optional[Mapping] = None) -> float:
@@ -216,53 +276,104 @@ def _relation_credit(vendor: str, target: str, closely_connected: Mapping) -> fl
 
 @dataclass(frozen=True)
 class _Basis:
-    """What every component reads: primary sites, entry-point weights and the module universe."""
+    """What every component reads: primary sites, the units that reach them, and the module universe.
+
+    The unit is the entry point when reach was traced; otherwise (reach unresolved, or a library,
+    whose users bring their own entry points) each production module that runs or imports the
+    AI code stands for one unit, and no blast radius is computed.
+    """
 
     sites: tuple  # all sites, credits already made effective
     primary: tuple
     crit: dict
     modules: frozenset
-    pseudo: bool
     names: dict
+    reach: str
+    unit: str  # "entry_points" or "modules"
+    kind: str  # project kind
+    entry_points: int  # production entry points found, whatever the unit
+    unreached: tuple  # primary sites no entry point reaches (as given, before any change of unit)
 
     @property
     def total_crit(self) -> float:
         return sum(self.crit.values())
+
+    @property
+    def blast_known(self) -> bool:
+        return self.unit == "entry_points"
+
+    @property
+    def concentrated(self) -> tuple:
+        """The sites concentration is measured on: resolved operators; for a library the hard-wired ones."""
+        sites = [s for s in self.primary if s.vendor != UNRESOLVED]
+        return tuple(s for s in sites if not s.switchable_to) if self.kind == "library" else tuple(sites)
 
     def name(self, vendor: str) -> str:
         return self.names.get(vendor, vendor)
 
 
 def compute_scores(sites: Iterable[Site], entry_points: Iterable, closely_connected: Optional[Mapping] = None,
-                   gates: Optional[Mapping] = None, names: Optional[Mapping] = None) -> Scores:
-    """All of DOMAIN.md section 5 for one repository; `names` maps vendor ids to display names."""
-    basis = _basis(sites, entry_points, closely_connected, names)
+                   gates: Optional[Mapping] = None, names: Optional[Mapping] = None,
+                   project_kind: str = "application") -> Scores:
+    """All of DOMAIN.md section 5 and 5.1 for one repository; `names` maps vendor ids to display names."""
+    basis = _basis(sites, entry_points, closely_connected, names, project_kind)
     if not basis.primary:
         return _empty_scores(basis)
     vendors = _vendor_scores(basis)
-    resolved = [s for s in basis.primary if s.vendor != UNRESOLVED]
-    hhi_value = hhi(_shares(_reach_by(resolved, basis.crit, lambda s: s.vendor)))
-    blast_max = max((v.blast_radius for v in vendors.values()), default=0.0)
-    coverage = _weighted(basis.primary, lambda s: s.fallback_credit, empty=1.0)
+    concentrated = basis.concentrated
+    hhi_value = hhi(_shares(_reach_by(concentrated, basis.crit, lambda s: s.vendor)))
+    blast_max = max((v.blast_radius for v in vendors.values()), default=0.0) if basis.blast_known else None
+    after_max = max((v.blast_radius_after_switch for v in vendors.values()), default=0.0) if basis.blast_known else None
+    coverage = _weighted(basis.primary, lambda s: s.credit, empty=1.0)
     lock_in = 100.0 * _weighted(basis.primary, lambda s: s.lock_in)
     components = risk_components(hhi_value, blast_max, coverage, lock_in)
     gates = dict(gates or {})
     unresolved = _unresolved_share(basis, gates)
     risk, grade, applied = _gate(sum(components.values()), basis, gates)
+    confidence = _confidence_reasons(basis, unresolved)
     scores = Scores(
         concentration_hhi=hhi_value,
         concentration_band=concentration_band(hhi_value),
-        concentration_hhi_callsites=hhi(_shares(Counter(s.vendor for s in resolved))),
-        concentration_hhi_family=hhi(_shares(_reach_by(resolved, basis.crit, lambda s: s.family or s.vendor))),
+        concentration_hhi_callsites=hhi(_shares(Counter(s.vendor for s in concentrated))),
+        concentration_hhi_family=hhi(_shares(_reach_by(concentrated, basis.crit, lambda s: s.family or s.vendor))),
         blast_radius_max=blast_max, fallback_coverage=coverage, fallback_gap=100.0 * (1.0 - coverage),
-        lock_in=lock_in, risk=risk, grade=grade, low_confidence=unresolved > LOW_CONFIDENCE_SHARE,
+        lock_in=lock_in, risk=risk, grade=grade, low_confidence=bool(confidence),
         components=components, vendors=vendors, reasons=(),
         blast_radius_modules_max=max((v.blast_radius_modules for v in vendors.values()), default=0.0),
-        fallback_coverage_callsites=sum(s.fallback_credit for s in basis.primary) / len(basis.primary),
+        fallback_coverage_callsites=sum(s.credit for s in basis.primary) / len(basis.primary),
         unresolved_share=unresolved, gates_applied=applied, lock_in_top=_top_lock_in(basis.primary),
-        entry_point_count=len(basis.crit), reach_from_call_sites=basis.pseudo,
+        entry_point_count=basis.entry_points, reach=basis.reach, reach_unit=basis.unit, project_kind=basis.kind,
+        grade_label=grade + ("?" if _grade_uncertain(basis) else ""), low_confidence_reasons=tuple(confidence),
+        weights=weights_for(basis.blast_known), call_sites=len(basis.primary),
+        call_sites_without_plan_b=sum(not s.protected_after_switch for s in basis.primary),
+        call_sites_switchable=sum(s.protected_after_switch and not s.protected_now for s in basis.primary),
+        call_sites_reached=len(basis.primary) - len(basis.unreached), unreached=basis.unreached,
+        blast_radius_after_switch_max=after_max, module_count=len(basis.modules),
+        providers_offered=_offered(basis.primary), gate_sites=_gate_counts(gates), primary=basis.primary,
     )
     return replace(scores, reasons=_reasons(scores, basis, gates))
+
+
+def _grade_uncertain(basis: _Basis) -> bool:
+    """The letter rests on a guess: reach unresolved in a project whose users run its entry points."""
+    return basis.reach == "unresolved" and basis.kind != "library"
+
+
+def _offered(primary) -> tuple:
+    switchable = [s for s in primary if s.switchable_to]
+    return tuple(sorted({s.vendor for s in switchable} | {v for s in switchable for v in s.switchable_to}))
+
+
+def _gate_counts(gates: Mapping) -> dict:
+    return {key: len(list(gates.get(key) or ())) for key in ("retired", "retiring_90d")}
+
+
+def reach_status(primary) -> str:
+    """resolved: every primary site is reached from an entry point; partial: some; unresolved: none."""
+    reached = sum(bool(s.reach) for s in primary)
+    if reached == len(primary):
+        return "resolved"
+    return "partial" if reached else "unresolved"
 
 
 def _unresolved_share(basis: _Basis, gates: Mapping) -> float:
@@ -273,22 +384,26 @@ def _unresolved_share(basis: _Basis, gates: Mapping) -> float:
     return sum(s.vendor == UNRESOLVED for s in basis.primary) / len(basis.primary)
 
 
-def _basis(sites, entry_points, closely_connected, names) -> _Basis:
+def _basis(sites, entry_points, closely_connected, names, kind: str) -> _Basis:
     """Normalise the input once so every component sees the same sites and weights."""
     sites = tuple(replace(s, fallback_credit=effective_credit(s, closely_connected)) for s in sites)
     primary = tuple(s for s in sites if not s.is_fallback_target)
-    pseudo = bool(primary) and not any(s.reach for s in primary)
-    if pseudo:
-        # No entry point reaches any AI code (a library, or entry points not detected): each
-        # site then stands for one function, which makes the shares the call-site shares.
-        primary = tuple(replace(s, reach=frozenset({f"{s.path}:{s.line}"})) for s in primary)
-        entry_points = ()
-    crit = {e.id: e.crit for e in (_entry(e) for e in entry_points)}
-    for s in primary:
-        for e in s.reach:
-            crit.setdefault(e, 1.0)  # reached but not declared: default criticality
+    entry_points = [_entry(e) for e in entry_points]
+    reach = reach_status(primary) if primary else "resolved"
+    unreached = tuple(s for s in primary if not s.reach)
+    unit = "modules" if primary and (reach == "unresolved" or kind == "library") else "entry_points"
+    if unit == "modules":
+        # Reach stands for the production modules that run or import each site's code; the entry
+        # points are kept aside (none reaches the AI code, or a library's users bring their own).
+        primary = tuple(replace(s, reach=s.modules or frozenset({f"{s.path}:{s.line}"})) for s in primary)
+        crit = {m: 1.0 for s in primary for m in s.reach}
+    else:
+        crit = {e.id: e.crit for e in entry_points}
+        for s in primary:
+            for e in s.reach:
+                crit.setdefault(e, 1.0)  # reached but not declared: default criticality
     modules = frozenset().union(*(s.modules for s in sites))
-    return _Basis(sites, primary, crit, modules, pseudo, dict(names or {}))
+    return _Basis(sites, primary, crit, modules, dict(names or {}), reach, unit, kind, len(entry_points), unreached)
 
 
 def _entry(value) -> EntryPoint:
@@ -316,10 +431,9 @@ def _weighted(sites, value: Callable, empty: float = 0.0) -> float:
     return sum(s.reach_weight * value(s) for s in sites) / total
 
 
-def _entries(sites, uncovered_only: bool = False) -> frozenset:
-    """Entry points reaching these sites; with uncovered_only, only through sites without a plan B."""
-    chosen = [s.reach for s in sites if not uncovered_only or s.fallback_credit < PLAN_B]
-    return frozenset().union(*chosen)
+def _entries(sites, down: Callable = lambda s: True) -> frozenset:
+    """Entry points reaching these sites; with `down`, only through sites for which it holds."""
+    return frozenset().union(*(s.reach for s in sites if down(s)))
 
 
 def _crit_share(ids, basis: _Basis) -> float:
@@ -329,9 +443,9 @@ def _crit_share(ids, basis: _Basis) -> float:
 
 def _vendor_scores(basis: _Basis) -> dict:
     """One VendorScore per operator seen, fallback-only ones included, largest share first."""
-    resolved = [s for s in basis.primary if s.vendor != UNRESOLVED]
-    shares = _shares(_reach_by(resolved, basis.crit, lambda s: s.vendor))
-    call_shares = _shares(Counter(s.vendor for s in resolved))
+    concentrated = basis.concentrated
+    shares = _shares(_reach_by(concentrated, basis.crit, lambda s: s.vendor))
+    call_shares = _shares(Counter(s.vendor for s in concentrated))
     ids = sorted({s.vendor for s in basis.sites} - {UNRESOLVED})
     scores = [_vendor_score(v, basis, shares.get(v, 0.0), call_shares.get(v, 0.0)) for v in ids]
     scores.sort(key=lambda v: (-v.share, -v.share_callsites, v.vendor))
@@ -341,18 +455,29 @@ def _vendor_scores(basis: _Basis) -> dict:
 def _vendor_score(vendor: str, basis: _Basis, share: float, share_callsites: float) -> VendorScore:
     primary = [s for s in basis.primary if s.vendor == vendor]
     pool = primary or [s for s in basis.sites if s.vendor == vendor]
-    exposed, unprotected = _entries(primary), _entries(primary, uncovered_only=True)
-    failing = frozenset().union(*(s.modules for s in primary if s.fallback_credit < PLAN_B))
+    exposed = _entries(primary)
+    unprotected = _entries(primary, lambda s: not s.protected_now)
+    after = _entries(primary, lambda s: not s.protected_after_switch)
+    failing = frozenset().union(*(s.modules for s in primary if not s.protected_now))
     lock = _weighted(pool, lambda s: s.lock_in)
+    known = basis.blast_known
     return VendorScore(
         vendor=vendor, share=share, share_callsites=share_callsites,
-        exposure=_crit_share(exposed, basis), blast_radius=_crit_share(unprotected, basis),
+        exposure=_crit_share(exposed, basis) if known else None,
+        blast_radius=_crit_share(unprotected, basis) if known else None,
         blast_radius_modules=len(failing) / len(basis.modules) if basis.modules else 0.0,
-        fallback_coverage=_weighted(primary, lambda s: s.fallback_credit, empty=1.0),
+        fallback_coverage=_weighted(primary, lambda s: s.credit, empty=1.0),
         lock_in=100.0 * lock, substitutability=substitutability(lock),
-        entry_points=tuple(sorted(exposed)), unprotected_entry_points=tuple(sorted(unprotected)),
+        entry_points=tuple(sorted(exposed)) if known else (),
+        unprotected_entry_points=tuple(sorted(unprotected)) if known else (),
         name=basis.name(vendor), sites=len(primary), features=tuple(sorted({s.feature for s in pool})),
         alternatives=tuple(sorted({t for s in primary for t in s.fallback_to if t != vendor})),
+        blast_radius_after_switch=_crit_share(after, basis) if known else None,
+        down_after_switch=tuple(sorted(after)) if known else (),
+        switchable_to=tuple(sorted({t for s in primary for t in s.switchable_to})),
+        sites_without_plan_b=sum(not s.protected_after_switch for s in primary),
+        sites_switchable=sum(s.protected_after_switch and not s.protected_now for s in primary),
+        modules_stopped=tuple(sorted(failing)),
     )
 
 
@@ -378,7 +503,7 @@ def _gate(risk: float, basis: _Basis, gates: Mapping) -> tuple:
 def _single_vendor_without_plan_b(basis: _Basis) -> bool:
     """One operator carries every resolved call and none would keep working if it went down."""
     vendors = {s.vendor for s in basis.primary} - {UNRESOLVED}
-    return len(vendors) == 1 and all(s.fallback_credit < PLAN_B for s in basis.primary)
+    return len(vendors) == 1 and all(s.credit < PLAN_B for s in basis.primary)
 
 
 def _empty_scores(basis: _Basis) -> Scores:
@@ -389,19 +514,26 @@ def _empty_scores(basis: _Basis) -> Scores:
         concentration_hhi_family=0.0, blast_radius_max=0.0, fallback_coverage=1.0, fallback_gap=0.0,
         lock_in=0.0, risk=0.0, grade="A", low_confidence=False,
         components=risk_components(0.0, 0.0, 1.0, 0.0), vendors=_vendor_scores(basis),
-        reasons=(Reason(text, (), 0.0, "none"),), entry_point_count=len(basis.crit),
+        reasons=(Reason(text, (), 0.0, "none"),), entry_point_count=basis.entry_points,
+        grade_label="A", weights=dict(WEIGHTS), reach="resolved", project_kind=basis.kind,
+        blast_radius_after_switch_max=0.0,
     )
 
 
 # --- reasons -------------------------------------------------------------------------------
+# Every number a reason states is also in its `figures`, as (JSON field, value): the fields are
+# those of the JSON report (`scores.*`, `vendors[<id>].*`), so a test and a reader can check each one.
 
 def _reasons(scores: Scores, basis: _Basis, gates: Mapping) -> tuple:
-    """Top reasons: grade gates first (they decide the letter), then terms by risk points."""
-    gate_reasons = _gate_reasons(scores, basis, gates)
-    terms = [_gap_reason(scores, basis), _blast_reason(scores, basis), _concentration_reason(scores, basis)]
+    """Top reasons: grade gates and confidence first (they qualify the letter), then terms by risk points."""
+    first = _gate_reasons(scores, basis, gates) + _reach_reasons(scores, basis)
+    if basis.kind == "library":
+        terms = [_library_reason(scores, basis), _concentration_reason(scores, basis)]
+    else:
+        terms = [_gap_reason(scores, basis), _blast_reason(scores, basis), _concentration_reason(scores, basis)]
     terms += _lock_in_reasons(scores, basis)
-    terms = sorted((r for r in terms if r is not None and r.weight > 0), key=lambda r: -r.weight)
-    return tuple((gate_reasons + terms)[:MAX_REASONS])
+    terms = sorted((r for r in terms if r is not None and (r.weight > 0 or r.kind == "modules")), key=lambda r: -r.weight)
+    return tuple((first + terms)[:MAX_REASONS])
 
 
 def _evidence(sites) -> tuple:
@@ -415,28 +547,79 @@ def _count(n: int, singular: str, plural: str) -> str:
     return f"{n} {singular if n == 1 else plural}"
 
 
+def _vendor_field(vendor: str, name: str) -> str:
+    return f"vendors[{vendor}].{name}"
+
+
 def _blast_reason(scores: Scores, basis: _Basis) -> Optional[Reason]:
+    if not basis.blast_known:
+        return _module_reason(scores, basis)
     vendors = sorted(scores.vendors.values(), key=lambda v: v.vendor)
     worst = max(vendors, key=lambda v: (v.blast_radius, v.exposure), default=None)
     if worst is None or worst.blast_radius <= 0:
         return None
-    noun = ("AI call site", "AI call sites") if basis.pseudo else ("entry point", "entry points")
     stopped = len(worst.unprotected_entry_points)
     verb = "stops" if stopped == 1 else "stop"
-    text = (f"If {worst.name} is unavailable, {stopped} of {_count(len(basis.crit), *noun)} {verb} "
-            f"({100 * worst.blast_radius:.0f}%).")
-    sites = [s for s in basis.primary if s.vendor == worst.vendor and s.fallback_credit < PLAN_B]
-    return Reason(text, _evidence(sites), scores.components["blast_radius"], "blast_radius")
+    text = (f"If {worst.name} is unavailable, {stopped} of {_count(basis.entry_points, 'entry point', 'entry points')} "
+            f"{verb} ({100 * worst.blast_radius:.0f}%).")
+    figures = [(_vendor_field(worst.vendor, "entry_points_stopped"), stopped), ("scores.entry_point_count", basis.entry_points),
+               (_vendor_field(worst.vendor, "blast_radius"), worst.blast_radius)]
+    after = len(worst.down_after_switch)
+    if worst.sites_switchable and after < stopped:
+        text = text[:-1] + f"; after switching to {_names(basis, worst.switchable_to)} by configuration, {after} would stay down."
+        figures.append((_vendor_field(worst.vendor, "entry_points_stopped_after_switch"), after))
+    sites = [s for s in basis.primary if s.vendor == worst.vendor and not s.protected_now]
+    return Reason(text, _evidence(sites), scores.components["blast_radius"], "blast_radius", tuple(figures))
+
+
+def _module_reason(scores: Scores, basis: _Basis) -> Optional[Reason]:
+    """Without traced reach: which production modules depend on the most exposed vendor (module level)."""
+    vendors = sorted(scores.vendors.values(), key=lambda v: v.vendor)
+    worst = max(vendors, key=lambda v: (v.blast_radius_modules, v.sites), default=None)
+    if worst is None or not worst.modules_stopped:
+        return None
+    stopped = len(worst.modules_stopped)
+    verbs = "uses AI runs or imports" if len(basis.modules) == 1 else "use AI run or import"
+    text = (f"Module level: {stopped} of {_count(len(basis.modules), 'production module', 'production modules')} "
+            f"that {verbs} code calling {worst.name} with no runtime plan B ({100 * worst.blast_radius_modules:.0f}%).")
+    figures = ((_vendor_field(worst.vendor, "modules_stopped"), stopped), ("scores.module_count", len(basis.modules)),
+               (_vendor_field(worst.vendor, "blast_radius_modules"), worst.blast_radius_modules))
+    sites = [s for s in basis.primary if s.vendor == worst.vendor and not s.protected_now]
+    return Reason(text, _evidence(sites), 0.0, "modules", figures)
+
+
+def _names(basis: _Basis, vendors) -> str:
+    names = [basis.name(v) for v in vendors]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def _gap_reason(scores: Scores, basis: _Basis) -> Optional[Reason]:
-    bare = [s for s in basis.primary if s.fallback_credit < PLAN_B]
-    if not bare:
+    bare = [s for s in basis.primary if not s.protected_after_switch]
+    switchable = [s for s in basis.primary if s.protected_after_switch and not s.protected_now]
+    if not bare and not switchable:
         return None
+    total = _count(len(basis.primary), "production AI call site", "production AI call sites")
+    figures = [("scores.call_sites_without_plan_b", len(bare)), ("scores.call_sites", len(basis.primary))]
     verb = "has" if len(bare) == 1 else "have"
-    text = (f"{len(bare)} of {_count(len(basis.primary), 'AI call site', 'AI call sites')} {verb} "
-            "no plan B with another supplier.")
-    return Reason(text, _evidence(bare), scores.components["fallback_gap"], "fallback_gap")
+    text = f"{len(bare)} of {total} {verb} no plan B with another supplier"
+    if switchable:
+        text += (f"; {len(switchable)} more can be switched to another supplier only by configuration "
+                 "(a config change and a redeploy)")
+        figures.append(("scores.call_sites_switchable", len(switchable)))
+    return Reason(text + ".", _evidence(bare or switchable), scores.components["fallback_gap"], "fallback_gap", tuple(figures))
+
+
+def _library_reason(scores: Scores, basis: _Basis) -> Optional[Reason]:
+    """A library's question: which providers can its users choose, and which calls are hard-wired?"""
+    hard = [s for s in basis.primary if not s.switchable_to and not s.protected_now]
+    offered = scores.providers_offered
+    figures = [("scores.call_sites_without_plan_b", len(hard)), ("scores.call_sites", len(basis.primary))]
+    verb = "is" if len(hard) == 1 else "are"
+    text = f"{len(hard)} of {_count(len(basis.primary), 'production AI call site', 'production AI call sites')} {verb} hard-wired to one provider"
+    if offered:
+        text += f"; users can choose among {len(offered)} providers by configuration ({_names(basis, offered)})"
+        figures.append(("scores.providers_offered", len(offered)))
+    return Reason(text + ".", _evidence(hard), scores.components["fallback_gap"], "fallback_gap", tuple(figures))
 
 
 def _concentration_reason(scores: Scores, basis: _Basis) -> Optional[Reason]:
@@ -444,15 +627,22 @@ def _concentration_reason(scores: Scores, basis: _Basis) -> Optional[Reason]:
     top = next(iter(scores.vendors.values()), None)
     if value <= 0 or top is None:
         return None
+    scope = {"modules": " by module", "entry_points": ""}[basis.unit]
+    if basis.kind == "library":
+        scope = " over hard-wired call sites"
+    figures = [("scores.concentration_hhi", value)]
     if band == "high":
         who = "one supplier dominates" if top.share >= 0.5 else "a few suppliers dominate"
-        text = f"HHI {value:,.0f}: {who} (above 1,800 is highly concentrated)."
+        text = f"HHI {value:,.0f}{scope}: {who} (above {HHI_HIGH_ABOVE:,} is highly concentrated)."
+        figures.append(("scores.method.hhi_high_above", HHI_HIGH_ABOVE))
     elif band == "moderate":
-        text = f"HHI {value:,.0f}: AI supplier use is moderately concentrated (1,000 to 1,800)."
+        text = f"HHI {value:,.0f}{scope}: AI supplier use is moderately concentrated ({HHI_MODERATE_FROM:,} to {HHI_HIGH_ABOVE:,})."
+        figures += [("scores.method.hhi_moderate_from", HHI_MODERATE_FROM), ("scores.method.hhi_high_above", HHI_HIGH_ABOVE)]
     else:
-        text = f"HHI {value:,.0f}: AI supplier use is spread out (below 1,000 is low)."
-    sites = [s for s in basis.primary if s.vendor == top.vendor]
-    return Reason(text, _evidence(sites), scores.components["concentration"], "concentration")
+        text = f"HHI {value:,.0f}{scope}: AI supplier use is spread out (below {HHI_MODERATE_FROM:,} is low)."
+        figures.append(("scores.method.hhi_moderate_from", HHI_MODERATE_FROM))
+    sites = [s for s in basis.concentrated if s.vendor == top.vendor]
+    return Reason(text, _evidence(sites), scores.components["concentration"], "concentration", tuple(figures))
 
 
 def _lock_in_tier(site: Site) -> Optional[str]:
@@ -492,14 +682,17 @@ def _lock_in_reasons(scores: Scores, basis: _Basis) -> list:
         if tier and s.vendor != UNRESOLVED:
             groups.setdefault((s.vendor, tier), []).append(s)
     total = sum(s.reach_weight for s in basis.primary)
+    weight = weights_for(basis.blast_known)["lock_in"]
     reasons = []
     for (vendor, tier), sites in groups.items():
-        points = WEIGHTS["lock_in"] * 100.0 * sum(s.reach_weight * s.lock_in for s in sites) / total
+        points = weight * 100.0 * sum(s.reach_weight * s.lock_in for s in sites) / total
         text = _lock_in_text(tier, basis.name(vendor), [s.feature for s in sites])
         reasons.append(Reason(text, _evidence(sites), points, "lock_in"))
     if not reasons and scores.lock_in > 0:
-        text = f"Switching AI supplier scores {scores.lock_in:.0f} of 100 for effort (0 means changing a setting)."
-        reasons.append(Reason(text, _evidence(scores.lock_in_top), scores.components["lock_in"], "lock_in"))
+        text = (f"Switching AI supplier scores {scores.lock_in:.0f} of {LOCK_IN_SCALE} for effort "
+                "(the bottom of the scale means changing a setting).")
+        figures = (("scores.lock_in", scores.lock_in), ("scores.method.lock_in_scale", LOCK_IN_SCALE))
+        reasons.append(Reason(text, _evidence(scores.lock_in_top), scores.components["lock_in"], "lock_in", figures))
     return reasons
 
 
@@ -510,16 +703,62 @@ def _gate_reasons(scores: Scores, basis: _Basis, gates: Mapping) -> list:
         text = f"All AI use depends on {basis.name(vendor)}, and nothing takes over if it fails."
         lift = SINGLE_VENDOR_FLOOR - sum(scores.components.values())
         reasons.append(Reason(text, _evidence(basis.primary), lift, "gate"))
-    for key, ending in (("retired", "has already switched off"), ("retiring_90d", "switches off within three months")):
-        entries = list(gates.get(key) or ())
+    for key in ("retired", "retiring_90d"):
+        entries, ending = list(gates.get(key) or ()), gate_ending(key)  # one certainty vocabulary (retirement_words)
         if entries:
-            reasons.append(Reason(_model_sentence(len(entries), ending), _gate_evidence(entries), 0.0, "gate"))
-    if scores.low_confidence:
+            reasons.append(Reason(_model_sentence(len(entries), ending), _gate_evidence(entries), 0.0, "gate",
+                                  ((f"scores.gate_sites.{key}", len(entries)),)))
+    if scores.unresolved_share > LOW_CONFIDENCE_SHARE:
         text = f"{100 * scores.unresolved_share:.0f}% of AI call sites could not be tied to a supplier, " \
                "so this grade is uncertain."
         unresolved = [s for s in basis.primary if s.vendor == UNRESOLVED]
-        reasons.append(Reason(text, _evidence(unresolved), 0.0, "confidence"))
+        reasons.append(Reason(text, _evidence(unresolved), 0.0, "confidence", (("scores.unresolved_share", scores.unresolved_share),)))
     return reasons
+
+
+def _reach_reasons(scores: Scores, basis: _Basis) -> list:
+    """What reach could and could not trace, with the call sites no entry point was found to run."""
+    total = len(basis.primary)
+    unreached = basis.unreached
+    if basis.reach == "unresolved" and basis.kind != "library":
+        if basis.entry_points:
+            text = (f"Reach could not be traced from the entry points: none of the {basis.entry_points} entry points "
+                    f"reaches {_any_of(total)} (a plugin registry, dependency injection or "
+                    "dynamic dispatch the call graph cannot follow), so outage figures are given by module.")
+            figures = (("scores.entry_point_count", basis.entry_points), ("scores.call_sites", total))
+        else:
+            text = (f"Reach could not be traced from the entry points: no entry point was found for the {total} "
+                    "production AI call sites, so outage figures are given by module.")
+            figures = (("scores.call_sites", total),)
+        return [Reason(text, _evidence(unreached), 0.0, "reach", figures)]
+    if basis.reach == "partial":
+        text = (f"Entry points reach {total - len(unreached)} of {total} production AI call sites; "
+                f"{len(unreached)} run from code no entry point was traced to, so outage figures leave them out.")
+        figures = (("scores.call_sites_reached", total - len(unreached)), ("scores.call_sites", total),
+                   ("scores.call_sites_unreached", len(unreached)))
+        return [Reason(text, _evidence(unreached), 0.0, "reach", figures)]
+    return []
+
+
+def _confidence_reasons(basis: _Basis, unresolved_share: float) -> list:
+    """Plain sentences for `low_confidence_reasons`; empty when the grade rests on traced evidence."""
+    reasons = []
+    total = len(basis.primary)
+    if _grade_uncertain(basis):
+        found = (f"none of the {basis.entry_points} entry points reaches {_any_of(total)}"
+                 if basis.entry_points else f"no entry point was found for the {total} production AI call sites")
+        reasons.append(f"reach could not be traced from the entry points: {found}; blast radius is unknown and "
+                       "shares are counted by module")
+    elif basis.reach == "partial" and len(basis.unreached) > LOW_CONFIDENCE_SHARE * total:
+        reasons.append(f"entry points reach only {total - len(basis.unreached)} of {total} production AI call sites; "
+                       "the blast radius leaves the others out")
+    if unresolved_share > LOW_CONFIDENCE_SHARE:
+        reasons.append(f"{100 * unresolved_share:.0f}% of AI call sites could not be tied to a supplier")
+    return reasons
+
+
+def _any_of(total: int) -> str:
+    return "the 1 production AI call site" if total == 1 else f"any of the {total} production AI call sites"
 
 
 def _model_sentence(n: int, ending: str) -> str:

@@ -1,15 +1,27 @@
 """Read one file into parseable Python units: a module, or the code cells of a notebook."""
 from __future__ import annotations
 
+import ast
 import json
 import re
 import stat
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-_MAGIC = re.compile(r"^\s*[%!?]")
+NOTEBOOK_FACTOR = 10  # a notebook may be this much larger on disk than the size limit (outputs)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's line ends (str.split("\n") missed a lone CR)
+# Line magics, shell escapes, help, and a shell or magic result assigned to names.
+_IPYTHON = re.compile(r"^\s*(?:[%!?]|[\w.]+\s*\?\??\s*$|[\w.,\s*]+=\s*[!%])")
+_CELL_MAGIC = re.compile(r"%%\s*(\w*)")
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "mprun", "snakeviz", "heat",
+                                "line_profiler", "lprun", "python", "python3", "ipython", "pypy", "autoreload"})
+# IPython's automagic: a magic without `%` (`pip install -U openai`, `cd data`). Only blanked when
+# the cell does not parse as Python otherwise (`pip = 3` stays).
+_AUTOMAGIC = re.compile(r"^\s*(?:pip|conda|mamba|uv|cd|ls|pwd|mkdir|rm|cp|mv|cat|env|set_env|load_ext|reload_ext|"
+                        r"matplotlib|run|who|whos|reset|history|autoreload|pinfo|psource|time|timeit)\s+[^=\s(]")
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,34 @@ class Unit:
             cell, start = number, first
         return cell, line - start + 1
 
+    def locate_error(self, line: int) -> tuple:
+        """(cell, line in cell) of a syntax error libcst reported at `line`. libcst reports an error
+        at the next token, which may be the next cell's first line: in a notebook, the cell the
+        stdlib parser refuses says where it is (near libcst's line when several do)."""
+        if not self.cells:
+            return self.locate(line)
+        lines = self.source.decode("utf-8", "surrogatepass").split("\n")
+        bounds = list(self.cells) + [(len(lines) + 1, None)]
+        refused = {}
+        for (first, number), (after, _) in zip(bounds, bounds[1:]):
+            if not _parses("\n".join(lines[first - 1:after - 1])):
+                refused[number] = first
+        reported, _ = self.locate(line)
+        for cell in (reported, (reported or 1) - 1, *refused):
+            if cell in refused:
+                return cell, self._error_line(lines, refused[cell], bounds)
+        return self.locate(line)
+
+    def _error_line(self, lines: list, first: int, bounds: list) -> int:
+        after = next(start for start, _ in bounds if start > first)
+        try:
+            ast.parse("\n".join(lines[first - 1:after - 1]))
+        except SyntaxError as exc:
+            return exc.lineno or 1
+        except (ValueError, RecursionError, MemoryError):
+            pass
+        return 1
+
 
 @dataclass(frozen=True)
 class Unreadable:
@@ -42,54 +82,90 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Union[bytes, 
     """A file's bytes, or why they cannot be read; never raises, never blocks.
 
     Only regular files are opened (a FIFO or device named `x.py` would block or never end),
-    and never more than `max_bytes` + 1 bytes are read, even from a file that grows meanwhile.
+    and never more than the limit + 1 bytes are read, even from a file that grows meanwhile. A
+    notebook may be NOTEBOOK_FACTOR times larger on disk: its outputs (images, tables) are not
+    code, and its code cells must fit the limit (read_units).
     """
+    limit = max_bytes * NOTEBOOK_FACTOR if path.suffix == ".ipynb" else max_bytes
     too_large = "file is larger than the size limit ({:,} > {:,} bytes)"
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             return Unreadable("not a regular file")
-        if info.st_size > max_bytes:
-            return Unreadable(too_large.format(info.st_size, max_bytes))
+        if info.st_size > limit:
+            return Unreadable(too_large.format(info.st_size, limit))
         with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
+            data = handle.read(limit + 1)
     except OSError as exc:
         return Unreadable(f"cannot read file: {exc.strerror or type(exc).__name__}")
-    return data if len(data) <= max_bytes else Unreadable(too_large.format(len(data), max_bytes))
+    return data if len(data) <= limit else Unreadable(too_large.format(len(data), limit))
 
 
 def read_units(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Union[list, Unreadable]:
     """The units of a file, or why it cannot be read; never raises for a bad file."""
     data = read_source(path, max_bytes)
-    return data if isinstance(data, Unreadable) else units_of(path, data)
+    return data if isinstance(data, Unreadable) else units_of(path, data, max_bytes)
 
 
-def units_of(path: Path, data: bytes) -> Union[list, Unreadable]:
-    """The units of a file whose bytes have been read."""
+def units_of(path: Path, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Union[list, Unreadable]:
+    """The units of a file whose bytes have been read (by read_source)."""
     if path.suffix == ".ipynb":
-        return notebook_units(data)
+        units = notebook_units(data)
+        if not isinstance(units, Unreadable) and len(units[0].source) > max_bytes:
+            return Unreadable(f"the notebook's code cells are larger than the size limit ({len(units[0].source):,} > {max_bytes:,} bytes)")
+        return units
     if b"\0" in data:
         return Unreadable("binary file (contains NUL bytes)")
     return [Unit(data)]
 
 
 def notebook_units(data: bytes) -> Union[list, Unreadable]:
-    """Code cells of an nbformat 4 notebook; IPython magics and shell lines become blank lines."""
+    """Code cells of an nbformat 4 notebook joined into one module, every cell on lines of its own.
+
+    IPython syntax is not Python: magics (`%pip`, `%%time`), shell lines (`!ls`, `x = !ls`),
+    help (`obj?`) and automagic commands (`pip install -U openai`) become blank lines, so the
+    rest of the cell is still read; a cell magic whose body is not Python (`%%bash`) blanks its
+    cell. Lines are split where Python splits them (a lone CR too), so a cell's line numbers and
+    every later cell's stay true.
+    """
     try:
         notebook = json.loads(data.decode("utf-8"))
         cells = notebook["cells"] if isinstance(notebook, dict) else None
         if not isinstance(cells, list):
             raise ValueError("no cells")
+    except RecursionError:
+        return Unreadable("not a readable Jupyter notebook: nested too deeply")
     except (ValueError, UnicodeDecodeError, KeyError, TypeError) as exc:
-        return Unreadable(f"not a readable Jupyter notebook: {exc}")
+        return Unreadable(f"not a readable Jupyter notebook: {str(exc)[:200]}")
     lines, starts = [], []
     for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
-        text = "".join(str(part) for part in source) if isinstance(source, list) else str(source)
-        if text.lstrip().startswith("%%"):
-            continue  # a cell magic: the cell is not Python
+        text = "".join(part for part in source if isinstance(part, str)) if isinstance(source, list) else str(source)
         starts.append((len(lines) + 1, number))
-        lines += ["" if _MAGIC.match(line) else line for line in text.split("\n")]
+        lines += python_lines(_LINE_BREAK.split(text))
     return [Unit("\n".join(lines).encode("utf-8", "surrogatepass"), cells=tuple(starts))]
+
+
+def python_lines(lines: list) -> list:
+    """One cell's lines with IPython syntax blanked (same count, so line numbers hold)."""
+    first = lines[0].strip() if lines else ""
+    if first.startswith("%%"):
+        if _CELL_MAGIC.match(first).group(1) not in PYTHON_CELL_MAGICS:
+            return [""] * len(lines)  # %%bash, %%html, %%writefile: the body is not Python
+        lines = [""] + lines[1:]
+    blanked = ["" if _IPYTHON.match(line) else line for line in lines]
+    if any(_AUTOMAGIC.match(line) for line in blanked) and not _parses("\n".join(blanked)):
+        blanked = ["" if _AUTOMAGIC.match(line) else line for line in blanked]
+    return blanked
+
+
+def _parses(text: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+        return True
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False

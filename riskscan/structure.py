@@ -11,6 +11,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Optional
 
+from . import switch_facts
 from .discover import absolute_module
 
 MODULE_BODY = "<module>"
@@ -61,6 +62,7 @@ class ModuleStructure:
     entries: list = field(default_factory=list)
     imports: list = field(default_factory=list)  # (module, level, names, line, type_only)
     url_views: list = field(default_factory=list)  # Django: (dotted view, line, route)
+    switches: list = field(default_factory=list)  # switch_facts.SwitchFact: registries and branches on a name
 
 
 def module_structure(tree: ast.Module, module: str, is_package: bool) -> ModuleStructure:
@@ -81,6 +83,7 @@ class _Collector(ast.NodeVisitor):
         self.type_checking = 0
         self.locals: list = []  # per function: name -> dotted type target of `name = Cls(...)`
         self.attrs: list = []  # per class: attribute -> dotted type target of `self.attr = Cls(...)`
+        self.covered: set = set()  # elif nodes already recorded as options of a switch
 
     def _function(self, qualname: str, line: int, is_class: bool = False) -> FunctionInfo:
         info = self.result.functions.get(qualname)
@@ -117,10 +120,14 @@ class _Collector(ast.NodeVisitor):
             for child in node.orelse:
                 self.visit(child)
             return
+        nodes = switch_facts.chain(node) if id(node) not in self.covered else ()
+        self.covered.update(map(id, nodes))
         checking = _dotted(node.test).endswith("TYPE_CHECKING")
         self.type_checking += checking
         self.generic_visit(node)
         self.type_checking -= checking
+        if len(nodes) > 1:  # after the branches, so imports inside them resolve
+            self._switch(switch_facts.branch_chain(nodes, self.owner(), self.resolve))
 
     def visit_FunctionDef(self, node) -> None:
         qualname = ".".join(self.stack + [node.name])
@@ -157,8 +164,29 @@ class _Collector(ast.NodeVisitor):
         self.classes.pop()
         self.stack.pop()
 
+    def visit_Match(self, node) -> None:
+        self.generic_visit(node)
+        self._switch(switch_facts.match_cases(node, self.owner(), self.resolve))
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if isinstance(node.value, ast.Dict):
+            self._switch(switch_facts.registry(node.value, node.lineno, self.owner(), self.resolve))
+        self.generic_visit(node)
+
+    def _switch(self, fact) -> None:
+        if fact is not None:
+            self.result.switches.append(fact)
+
+    def owner(self) -> str:
+        """Where a switch lives: the class for a class attribute, else the running function."""
+        if self.stack and self.classes and self.stack[-1] == self.classes[-1]:
+            return ".".join(self.stack)
+        return self.current.qualname
+
     def visit_Assign(self, node: ast.Assign) -> None:
         """`x = Cls(...)` and `self.x = Cls(...)`: later `x.m()` calls resolve to `Cls.m`."""
+        if isinstance(node.value, ast.Dict):
+            self._switch(switch_facts.registry(node.value, node.lineno, self.owner(), self.resolve))
         self.generic_visit(node)
         target = self.resolve(node.value.func) if isinstance(node.value, ast.Call) else None
         for name in node.targets:

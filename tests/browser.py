@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -29,6 +30,104 @@ def find_chromium():
         if path:
             return path
     return None
+
+
+def page_count(pdf: bytes) -> int:
+    """Pages of a PDF that chromium printed (each page object says /Type /Page)."""
+    return len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+
+
+# Every line box of visible text (HTML text through Range rects, SVG text per element), then the
+# pairs that overlap (a sweep over boxes sorted by top), the elements whose content is wider than
+# they are, SVG labels outside their chart, and text columns squeezed narrower than 5 em (about ten
+# letters: the one-letter-per-line columns of a collapsed table).
+LAYOUT = r"""(() => {
+  const boxes = [];
+  const seen = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, parent = node.parentElement;
+    if (!node.textContent.trim() || parent.closest('title, style, script')) continue;
+    if (parent.closest('svg')) {
+      const el = parent.closest('tspan') || parent.closest('text');
+      if (seen.has(el)) continue;
+      seen.add(el);
+      const r = el.getBoundingClientRect();
+      if (r.width > 0) boxes.push({l: r.left, t: r.top, r: r.right, b: r.bottom, text: el.textContent.trim(), el});
+      continue;
+    }
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) {
+      if (r.width > 0.5 && r.height > 0.5) boxes.push({l: r.left, t: r.top, r: r.right, b: r.bottom, text: node.textContent.trim().slice(0, 40), el: parent});
+    }
+  }
+  boxes.sort((a, b) => a.t - b.t);
+  const overlaps = [];
+  for (let i = 0; i < boxes.length && overlaps.length < 20; i++) {
+    for (let j = i + 1; j < boxes.length && boxes[j].t < boxes[i].b - 1; j++) {
+      const a = boxes[i], b = boxes[j];
+      const w = Math.min(a.r, b.r) - Math.max(a.l, b.l), h = Math.min(a.b, b.b) - Math.max(a.t, b.t);
+      if (w > 1.5 && h > 1.5 && a.el !== b.el) overlaps.push([a.text, b.text]);
+    }
+  }
+  const overflows = [];
+  const blocks = document.querySelectorAll('td, th, p, li, h1, h2, h3, .kpi, .banner, .grade, table, header, section, main');
+  for (const el of blocks) {
+    if (el.getClientRects().length && el.scrollWidth > el.clientWidth + 1) overflows.push(el.tagName + ': ' + el.textContent.trim().slice(0, 60));
+  }
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) overflows.push('page wider than the window');
+  for (const svg of document.querySelectorAll('svg')) {
+    const box = svg.getBoundingClientRect();
+    for (const text of svg.querySelectorAll('text')) {
+      const r = text.getBoundingClientRect();
+      if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1)
+        overflows.push('svg text outside its chart: ' + text.textContent.trim());
+    }
+  }
+  const squeezed = [];
+  for (const cell of document.querySelectorAll('td, th')) {
+    if (!cell.textContent.trim() || cell.matches('.num, .cell, .blank, .vendor')) continue;
+    const style = getComputedStyle(cell);
+    const width = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (width / parseFloat(style.fontSize) < 5) squeezed.push(Math.round(width) + 'px wide: ' + cell.textContent.trim().slice(0, 60));
+  }
+  // A word (letters and digits) split across two lines although the text around it, up to the
+  // next spaces, would fit its block on one line: text may break at spaces and punctuation
+  // ("/", "-", "(", "=", "_" ...), never inside a word. A run longer than its block has to break
+  // somewhere, except in a column header, which must be wide enough for its words.
+  const broken = [];
+  const words = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const lines = (node, start, end) => {
+    const range = document.createRange();
+    range.setStart(node, start);
+    range.setEnd(node, end);
+    const rects = [...range.getClientRects()].filter((r) => r.width > 0.5);
+    return {tops: new Set(rects.map((r) => Math.round(r.top))).size, width: rects.reduce((sum, r) => sum + r.width, 0)};
+  };
+  while (words.nextNode() && broken.length < 20) {
+    const node = words.currentNode, parent = node.parentElement;
+    if (parent.closest('svg, title, style, script') || !parent.getClientRects().length) continue;
+    const block = parent.closest('td, th, p, li, h1, h2, h3, div');
+    if (!block) continue;
+    const style = getComputedStyle(block);
+    const room = block.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const runs = /\S+/g;
+    let run;
+    while ((run = runs.exec(node.textContent)) && broken.length < 20) {
+      const whole = lines(node, run.index, run.index + run[0].length);
+      const header = block.tagName === 'TH';
+      if (whole.tops < 2 || (whole.width > room && !header)) continue;
+      const parts = /[A-Za-z0-9]{2,}/g;
+      let part;
+      while ((part = parts.exec(run[0]))) {
+        if (lines(node, run.index + part.index, run.index + part.index + part[0].length).tops > 1)
+          broken.push(part[0] + ' in ' + run[0].slice(0, 50) + ' (' + Math.round(whole.width) + 'px in ' + Math.round(room) + 'px)');
+      }
+    }
+  }
+  return {boxes: boxes.length, overlaps, overflows: overflows.slice(0, 20), squeezed: squeezed.slice(0, 20), broken};
+})()"""
 
 
 class Chromium:
@@ -110,9 +209,30 @@ class Chromium:
         data = self.send("Page.captureScreenshot", {"format": "png", "clip": clip, "captureBeyondViewport": True})["data"]
         path.write_bytes(base64.b64decode(data))
 
-    def pdf(self, path: Path) -> None:
-        data = self.send("Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True})["data"]
-        path.write_bytes(base64.b64decode(data))
+    def pdf(self, path: Path) -> int:
+        """Print the page as the browser would (A4 from the page's @page rule); returns the page count.
+
+        Any screen emulation is lifted first: a forced viewport would change what prints.
+        """
+        self.send("Emulation.clearDeviceMetricsOverride")
+        self.send("Emulation.setEmulatedMedia", {"media": ""})
+        data = base64.b64decode(self.send("Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True})["data"])
+        path.write_bytes(data)
+        return page_count(data)
+
+    def media(self, kind: str, width: int) -> None:
+        """Lay the page out for `kind` ("screen" or "print") at `width` CSS pixels."""
+        self.send("Emulation.setEmulatedMedia", {"media": kind})
+        self.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": 1400, "deviceScaleFactor": 1, "mobile": False})
+
+    def hide(self, selector: str) -> None:
+        """Take `selector` out of the layout (and so out of print), e.g. to measure the part before an appendix."""
+        self.evaluate("(() => { const s = document.createElement('style'); s.textContent = %s + ' { display: none !important; }';"
+                      " document.head.appendChild(s); return true; })()" % json.dumps(selector))
+
+    def layout_problems(self) -> dict:
+        """Text boxes that overlap, text that overflows its container, and cells squeezed to a few letters."""
+        return self.evaluate(LAYOUT)
 
     def problems(self, page_url: str) -> dict:
         """Console errors, uncaught exceptions and every request other than the page itself."""

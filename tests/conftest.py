@@ -12,6 +12,14 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 SHARED = ROOT.parent / "shared"
 
+def markdown_table(path: Path, heading: str) -> list:
+    """The rows of the first table under `## heading` in a Markdown file, as lists of cells (backticks dropped)."""
+    text = Path(path).read_text(encoding="utf-8")
+    section = text.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip().strip("|").split("|") for line in section.splitlines() if line.startswith("| ")]
+    return [[cell.strip().strip("`") for cell in row] for row in rows[1:] if not set(row[0].strip()) <= {"-"}]
+
+
 _EXPECT = re.compile(r"#\s*(todo-expect|expect|ok)\s*:\s*(.*)$")
 
 

@@ -96,7 +96,9 @@ def test_example_app_end_to_end(capsys):
     assert vendors == {"openai", "anthropic", "google", "ollama"}
     entries = {e["name"]: e for e in report["entry_points"]}
     assert entries["health"]["vendors"] == []  # the /health route calls no AI vendor
-    assert entries["chat"]["vendors"] == ["openai"] and entries["chat"]["unprotected_vendors"] == []
+    # /chat calls OpenAI and falls back to Anthropic: it reaches both, and neither stops it (issue 12)
+    assert entries["chat"]["vendors"] == ["anthropic", "openai"] and entries["chat"]["unprotected_vendors"] == []
+    assert entries["chat"]["fallback_vendors"] == ["anthropic"]
     assert entries["summarize"]["unprotected_vendors"] == ["openai"]
     assert entries["translate_reply"]["vendors"] == ["google"]
     assert entries["draft_reply"]["vendors"] == ["ollama"]
@@ -150,3 +152,17 @@ def test_graph_export_formats(capsys):
 def test_python_dash_m_entry_point():
     result = subprocess.run([sys.executable, "-m", "riskscan", "--version"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0 and "riskscan" in result.stdout
+
+
+def test_the_terminal_never_cuts_a_vendor_name_and_counts_in_english(tmp_path, capsys):
+    (tmp_path / "app.py").write_text(
+        "import litellm\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        '@app.post("/ask")\ndef ask(q: str):\n    return litellm.completion(model="dashscope/qwen-max", messages=[])\n')
+    assert main(["scan", str(tmp_path), "--no-cache", "--as-of", "2026-11-23"]) == 0
+    out = capsys.readouterr().out
+    table = out[out.index("\nvendor "):].splitlines()
+    name = "Alibaba Cloud Model Studio (DashScope)"  # the catalogue's longest vendor name
+    row = next(line for line in table if line.startswith(name))
+    assert row.split(name, 1)[1].split() == ["cloud_platform", "1", "1", "1", "1"]
+    assert table[1].index("kind") == len(name) + 1  # every column after the name is sized to it
+    assert "\n1 entry point:\n" in out and "1 entry points" not in out

@@ -14,7 +14,7 @@ from riskscan.cli import main
 from riskscan.manifests import pinned_below, poetry_specifier, read_manifests, upper_bound
 from riskscan.model import DERIVED_KINDS
 
-from conftest import FIXTURES
+from conftest import FIXTURES, markdown_table
 
 REPOS = FIXTURES / "repos"
 AS_OF = "2026-11-23"  # the read date of the lifecycle data: EXPECTED.md files are written for it
@@ -30,10 +30,7 @@ def run(path, *extra, capsys):
 
 def expected_rows(scenario: str, heading: str) -> list:
     """The rows of one table in a scenario's EXPECTED.md, as lists of cells (backticks dropped)."""
-    text = (REPOS / scenario / "EXPECTED.md").read_text(encoding="utf-8")
-    section = text.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
-    rows = [line.strip().strip("|").split("|") for line in section.splitlines() if line.startswith("| ")]
-    return [[cell.strip().strip("`") for cell in row] for row in rows[1:] if not set(row[0].strip()) <= {"-"}]
+    return markdown_table(REPOS / scenario / "EXPECTED.md", heading)
 
 
 def test_every_manifest_scenario_has_an_expected_file():
@@ -64,9 +61,12 @@ def test_findings_carry_their_evidence_as_facts(capsys):
     assert unbounded["severity"] == "low" and unbounded["rule_id"] == "openai.manifest"
     breaking = by_check[("manifest", "below_breaking", 12)]
     assert breaking["facts"]["breaking_release"] == "1.0.0" and breaking["severity"] == "medium"
-    retired = by_check[("lifecycle", "retired", 17)]
-    assert retired["model"] == "claude-3-5-haiku-20241022" and retired["severity"] == "high"
-    assert retired["facts"]["retire_date"] == "2026-02-19" and retired["facts"]["source_url"].startswith("https://")
+    retired = by_check[("lifecycle", "retired", 22)]  # a date from Google's own page
+    assert retired["model"] == "gemini-2.5-flash" and retired["severity"] == "high" and retired["facts"]["confirmed"]
+    assert retired["facts"]["retire_date"] == "2026-06-17" and retired["facts"]["source_url"].startswith("https://ai.google.dev/")
+    unconfirmed = by_check[("lifecycle", "retired", 17)]  # a date only third parties give: never high, never a gate
+    assert unconfirmed["model"] == "claude-3-5-haiku-20241022" and unconfirmed["severity"] == "medium"
+    assert unconfirmed["facts"]["confirmed"] is False and "unconfirmed" in unconfirmed["message"]
     # ordinary findings keep their shape: check and facts only appear on the new kinds
     call = next(f for f in report["findings"] if f["kind"] == "call" and f["line"] == 12)
     assert "check" not in call and call["model"] == "gpt-4o-2024-08-06" and call["lock_in_class"] is None

@@ -12,7 +12,7 @@ def build(tmp_path, files: dict):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text), encoding="utf-8")
     report = scan(tmp_path, ScanOptions(jobs=1))
-    return {e["name"]: e for e in report.extra["exposure"].entry_points}, report
+    return {e.name: e.as_dict() for e in report.exposure.entry_points}, report
 
 
 def test_two_routes_in_one_module_reach_different_vendors(tmp_path):

@@ -14,7 +14,7 @@ import pytest
 from riskscan import api, cli
 from riskscan.api import ScanOptions, scan
 from riskscan.budget import MAX_TOKENS
-from riskscan.render import render
+from riskscan.render import FORMATS, render
 
 from conftest import FIXTURES
 from hostile_support import write
@@ -186,7 +186,7 @@ def test_odd_trees_finish_and_account_for_every_file(tmp_path, catalogue):
         assert set(skipped) == {"broken.py", "binary.py", "notebook.ipynb", "loop_a.py", "loop_b.py", "dangling.py",
                                 "linked_out.py", "pipe.py"}
         assert "outside" in skipped["linked_out.py"] and "regular file" in skipped["pipe.py"]
-        assert paths_with_findings(report) == {"app.py", "linked_in.py", "caf\\xe9.py"}
+        assert paths_with_findings(report) == {"app.py", "linked_in.py", "caf\udce9.py"}  # the real name, a key
         assert "outside-marker" not in render(report, "json") and "cohere" not in {f.vendor for f in report.findings}
 
 
@@ -250,9 +250,13 @@ def test_non_utf8_file_names_are_scanned_and_shown_byte_for_byte(tmp_path, catal
         with open(os.path.join(folder, name), "wb") as handle:
             handle.write(b"import openai\n")
     report = scan(repo, ScanOptions(jobs=1), catalogue)
-    assert paths_with_findings(report) == {"d\\xfcr/caf\\xe9.py", "d\\xfcr/\\xff\\xfe.py", "d\\xfcr/naïve.py"}
-    for fmt in ("text", "json", "html", "sarif"):
+    # the report keeps the names as the file system spells them (they are keys) ...
+    assert paths_with_findings(report) == {"d\udcfcr/caf\udce9.py", "d\udcfcr/\udcff\udcfe.py", "d\udcfcr/naïve.py"}
+    for fmt in FORMATS:
         render(report, fmt).encode("utf-8")  # writable to any UTF-8 stream or file
+    # ... and every format shows them byte for byte
+    for fmt in ("text", "markdown"):
+        assert "d\\xfcr/caf\\xe9.py" in render(report, fmt) and "xff\\xfe.py" in render(report, fmt)
 
 
 # ---------------------------------------------------------------- trivial and empty inputs

@@ -1,14 +1,14 @@
 """The model lifecycle catalogue (rules/lifecycle/): validation, lookups, the as-of date, gates and the calendar."""
 from __future__ import annotations
 
-import re
+import json
 from datetime import date
 
 import pytest
 
 from riskscan.api import ScanOptions, scan
 from riskscan.cli import main
-from riskscan.lifecycle import load_lifecycle, model_use, retired_lookup, retirement_calendar
+from riskscan.lifecycle import load_lifecycle, model_use, on_domain, retired_lookup, retirement_calendar
 from riskscan.model import Finding
 
 from conftest import FIXTURES, SHARED
@@ -34,7 +34,7 @@ def use(vendor, kind, detail, model=None):
     ("azure_openai", "gpt-4.1-nano", None),
     ("anthropic", "CLAUDE-3-OPUS-20240229", "2026-01-05"),
     ("aws_bedrock", "claude-3-opus-20240229", None),  # Bedrock sets its own dates
-    ("google", "gemini-2.5-flash", "2026-12-01"),
+    ("google", "gemini-2.5-flash", "2026-06-17"),
     ("google_vertex", "gemini-2.5-flash", "2026-10-20"),
     ("google", "gemini-2.5-flash-lite", None),
 ])
@@ -55,7 +55,7 @@ def test_a_finding_names_its_operator_and_model(catalogue):
 
 def scores_on(day: str, catalogue):
     report = scan(FIXTURES / "repos" / "worked_example", ScanOptions(jobs=1, as_of=date.fromisoformat(day)), catalogue)
-    return report, report.extra["exposure"].scores
+    return report, report.exposure.scores
 
 
 def test_the_worked_example_gates_move_with_the_as_of_date(catalogue):
@@ -64,8 +64,9 @@ def test_the_worked_example_gates_move_with_the_as_of_date(catalogue):
     assert scores.gates_applied == ("retiring_90d",) and scores.grade == "C"
     assert scores.risk == pytest.approx(48.75)  # gates cap the letter, never the number
     report, scores = scores_on("2026-12-01", catalogue)
-    assert scores.gates_applied == ("retired", "retiring_90d") and scores.grade == "D"
-    assert scores.reasons[0].text == "2 places in the code use models their supplier has already switched off."
+    # gpt-4o-2024-08-06 is 44 days away, but only third parties give its date: no retiring_90d gate
+    assert scores.gates_applied == ("retired",) and scores.grade == "D"
+    assert scores.reasons[0].text == "2 places in the code use models their supplier has switched off, or may already have."
     report, scores = scores_on("2025-06-01", catalogue)
     assert scores.gates_applied == () and scores.grade == "C"
     assert not [f for f in report.findings if f.kind == "lifecycle" and f.check != "at_risk"]
@@ -82,10 +83,11 @@ def test_the_calendar_lists_models_in_use_nearest_first(catalogue):
     ]
     claude = rows[0]
     assert claude["where"] == ["app/chat.py:12", "app/classify.py:7"] and claude["days_left"] == 7
-    assert claude["source_url"].startswith("https://") and claude["read_date"] == "2026-11-23"
+    assert claude["source_url"].startswith("https://") and claude["read_date"] == "2026-11-23" and claude["confirmed"]
+    assert not rows[2]["confirmed"]  # gpt-4o-2024-08-06: a third party's date
     assert [r["model"] for r in retirement_calendar(report, horizon_days=30)] == ["claude-sonnet-4-5-20250929"]
-    assert report.extra["as_of"] == date(2026, 11, 23)
-    records = report.extra["lifecycle"]  # what the HTML report reads: one record per place
+    assert report.as_of == date(2026, 11, 23)
+    records = report.lifecycle  # what the HTML report reads: one record per place
     assert {(r["path"], r["line"]) for r in records} >= {("app/chat.py", 12), ("app/classify.py", 7)}
 
 
@@ -164,26 +166,146 @@ def test_bad_legacy_and_lock_in_files_are_reported_too(tmp_path, capsys):
 def test_a_rules_folder_can_add_dates_for_its_own_operator(tmp_path, capsys):
     (tmp_path / "lifecycle").mkdir()
     (tmp_path / "lifecycle" / "mistral.toml").write_text(
-        'operator = "mistral"\nname = "Mistral"\n\n[[models]]\nids = ["open-mistral-7b"]\nstatus = "retired"\n'
-        'retire_date = 2025-03-30\ndate_kind = "exact"\nsource_url = "https://example.org/notice"\nread_date = 2026-11-23\n')
+        'operator = "mistral"\nname = "Mistral"\ndomains = ["example.org"]\n\n[[models]]\nids = ["open-mistral-7b"]\n'
+        'status = "retired"\nretire_date = 2025-03-30\ndate_kind = "exact"\nsource_url = "https://example.org/notice"\n'
+        'read_date = 2026-11-23\n')
     (tmp_path / "app.py").write_text("import litellm\n\nlitellm.completion(model='mistral/open-mistral-7b', messages=[])\n")
     assert main(["rules", "--rules", str(tmp_path)]) == 0
     assert "model ids or patterns with retirement dates" in capsys.readouterr().out
     assert main(["scan", str(tmp_path), "--rules", str(tmp_path), "--no-cache", "-q", "--as-of", "2026-11-23"]) == 0
-    assert "model 'open-mistral-7b' was retired by Mistral AI on 2025-03-30" in capsys.readouterr().out
+    assert "model 'open-mistral-7b' at Mistral AI was switched off on 2025-03-30" in capsys.readouterr().out
 
 
-# --- the data agrees with its source -------------------------------------------------------------
+# --- sources: the operator's own documentation, or "unconfirmed" ------------------------------
 
-def test_every_shipped_date_and_source_comes_from_domain_md(lifecycle):
+OFF_DOMAIN = """operator = "openai"
+name = "OpenAI"
+domains = ["openai.com"]
+
+[[models]]
+ids = ["gpt-x"]
+status = "retired"
+retire_date = 2025-01-01
+date_kind = "exact"
+source_url = "https://blog.example.com/openai-retires-gpt-x"
+read_date = 2026-11-23
+"""
+
+
+def test_a_source_off_the_operators_domains_must_say_unconfirmed(tmp_path, capsys):
+    (tmp_path / "lifecycle").mkdir()
+    path = tmp_path / "lifecycle" / "openai.toml"
+    path.write_text(OFF_DOMAIN)
+    assert main(["rules", "--rules", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:10: models[0].source_url: https://blog.example.com/openai-retires-gpt-x is not on one of the operator's domains (openai.com)" in err
+    assert "mark the row unconfirmed = true" in err and "Traceback" not in err
+    path.write_text(OFF_DOMAIN.replace("source_url", "unconfirmed = true\nsource_url"))
+    assert main(["rules", "--rules", str(tmp_path)]) == 0
+
+
+@pytest.mark.parametrize("url,domains,expected", [
+    ("https://developers.openai.com/api/docs/deprecations", ["openai.com"], True),
+    ("https://openai.com.evil.example/x", ["openai.com"], False),
+    ("https://notopenai.com/x", ["openai.com"], False),
+    ("https://github.com/openai/openai-cookbook/blob/x/deprecations.txt", ["github.com/openai/"], True),
+    ("https://github.com/BerriAI/litellm/blob/main/x.json", ["github.com/openai/"], False),
+    ("https://user@ai.google.dev:443/gemini-api/docs/deprecations", ["ai.google.dev"], True),
+    ("https://dev.to/someone/openai", [], False),
+])
+def test_on_domain_matches_hosts_and_path_prefixes(url, domains, expected):
+    assert on_domain(url, domains) is expected
+
+
+def shipped_rows():
+    """(file, row) of every shipped catalogue row, read straight from the TOML."""
+    from riskscan.ruleset import builtin_rules_dir, read_toml
+
+    for path in sorted((builtin_rules_dir() / "lifecycle").glob("*.toml")):
+        data, _ = read_toml(path, [])
+        for row in data["models"]:
+            yield path.name, data.get("domains", []), row
+
+
+def test_every_shipped_row_cites_its_operator_or_says_unconfirmed():
+    rows = list(shipped_rows())
+    assert len(rows) > 40
+    for name, domains, row in rows:
+        assert domains, f"{name} lists no operator domains"
+        assert on_domain(row["source_url"], domains) or row.get("unconfirmed") is True, (name, row["ids"])
+        assert "confidence" not in row, (name, row["ids"])  # replaced by unconfirmed
+
+
+def test_rows_read_before_this_issue_come_from_domain_md_and_later_ones_from_operators(lifecycle):
     domain = SHARED / "DOMAIN.md"
-    if not domain.is_file():
-        pytest.skip("../shared/DOMAIN.md is not available next to this checkout")
-    text = domain.read_text(encoding="utf-8")
-    section = text.split("## 4.", 1)[1].split("\n## 5.", 1)[0]
-    entries = list(lifecycle.exact.values()) + [e for entries in lifecycle.globs.values() for e in entries]
-    for entry in entries:
-        assert entry.retire_date.isoformat() in section, entry.source
-        assert entry.source_url in text, entry.source
-        assert entry.read_date == date(2026, 11, 23)
-    assert re.search(r"claude-sonnet-4-5-20250929 .*\| 2026-11-30", section)
+    section = domain.read_text(encoding="utf-8").split("## 4.", 1)[1].split("\n## 5.", 1)[0] if domain.is_file() else None
+    for name, domains, row in shipped_rows():
+        if row["read_date"] == date(2026, 11, 23):
+            if section is not None:
+                assert row["retire_date"].isoformat() in section and row["source_url"] in domain.read_text(encoding="utf-8"), row["ids"]
+        else:  # read for issue 16 on 2026-12-03: an operator page, or unconfirmed with the page it came from
+            assert row["read_date"] == date(2026, 12, 3), row["ids"]
+            assert on_domain(row["source_url"], domains) != bool(row.get("unconfirmed")), row["ids"]
+
+
+@pytest.mark.parametrize("model,date_", [
+    ("gpt-3.5-turbo-0301", "2024-09-13"), ("gpt-4-0314", "2024-06-13"), ("text-davinci-003", "2024-01-04"),
+    ("gpt-4-32k", "2025-06-06"), ("gpt-4-vision-preview", "2024-12-06"), ("text-search-ada-doc-001", "2024-01-04"),
+])
+def test_models_retired_in_the_last_three_years_are_known(lifecycle, model, date_):
+    found = lifecycle.lookup("openai", model)
+    assert found is not None and found.retire_date.isoformat() == date_ and found.confirmed and found.status == "retired"
+
+
+@pytest.mark.parametrize("operator,model", [
+    ("anthropic", "claude-instant-1.2"), ("anthropic", "claude-2.1"), ("anthropic", "claude-3-sonnet-20240229"),
+    ("anthropic", "claude-3-5-sonnet-20240620"), ("google_vertex", "gemini-1.0-pro-001"), ("google_vertex", "text-bison@002"),
+    ("google_vertex", "gemini-1.5-flash-001"), ("azure_openai", "gpt-35-turbo-0301"), ("mistral", "mistral-medium-2312"),
+])
+def test_retired_models_of_other_operators_are_confirmed(lifecycle, operator, model):
+    found = lifecycle.lookup(operator, model)
+    assert found is not None and found.status == "retired" and found.confirmed, (operator, model)
+
+
+def test_check_sources_lists_exactly_the_rows_off_their_operators_domains(capsys):
+    assert main(["rules", "--check-sources", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["unconfirmed_sources"]
+    expected = sum(not on_domain(row["source_url"], domains) for _, domains, row in shipped_rows())
+    assert len(listed) == expected > 0
+    assert all(not on_domain(row["source_url"], []) for row in listed)
+    assert main(["rules", "--check-sources"]) == 0
+    out = capsys.readouterr().out
+    assert "github.com/BerriAI/litellm" in out and f"{expected} of " in out and "drive no gate" in out
+
+
+def retired_models_repo(root, model: str):
+    """A web app whose one route calls Anthropic with `model`."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "app.py").write_text(
+        "import anthropic\nfrom fastapi import FastAPI\n\napp = FastAPI()\nclient = anthropic.Anthropic()\n\n\n"
+        f'@app.post("/ask")\ndef ask(q: str):\n    return client.messages.create(model="{model}", max_tokens=9, messages=[])\n')
+    return root
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "markdown", "html"])
+def test_an_unconfirmed_date_is_marked_in_every_output_and_gates_nothing(tmp_path, capsys, fmt):
+    root = retired_models_repo(tmp_path / "app", "claude-3-5-haiku-20241022")  # only third parties date it
+    assert main(["scan", str(root), "--no-cache", "-q", "--as-of", "2026-12-03", "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    assert "unconfirmed" in out and "was switched off" not in out
+    if fmt == "json":
+        data = json.loads(out)
+        assert not data["scores"]["gates"] and data["lifecycle"]["calendar"][0]["confirmed"] is False
+    assert main(["check", str(root / "app.py"), "--root", str(root), "--no-cache", "--as-of", "2026-12-03"]) == 0  # no RS302
+    assert "RS302" not in capsys.readouterr().out
+
+
+def test_a_confirmed_retirement_caps_the_grade_and_fails_the_gate(tmp_path, capsys):
+    root = retired_models_repo(tmp_path / "app", "claude-2.1")  # Anthropic's own page: 2025-07-21
+    assert main(["scan", str(root), "--no-cache", "-q", "--as-of", "2026-12-03", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "retired" in data["scores"]["gates"] and data["lifecycle"]["calendar"][0]["confirmed"] is True
+    message = next(f["message"] for f in data["findings"] if f["kind"] == "lifecycle")
+    assert message == "model 'claude-2.1' at Anthropic was switched off on 2025-07-21"
+    assert main(["check", str(root / "app.py"), "--root", str(root), "--no-cache", "--as-of", "2026-12-03"]) == 1
+    assert "RS302" in capsys.readouterr().out

@@ -36,9 +36,9 @@ def test_entry_points_of_a_module_in_newer_grammar_are_found(tmp_path, catalogue
     (tmp_path / "app.py").write_text(APP)
     report = scan(tmp_path, ScanOptions(jobs=1), catalogue)
     assert report.skipped == []
-    entries = {e["name"]: e for e in report.extra["exposure"].entry_points}
+    entries = {e.name: e.as_dict() for e in report.exposure.entry_points}
     assert entries["chat"]["vendors"] == ["openai"]
-    structure = report.extra["results"][0].structure
+    structure = report.results[0].structure
     assert {"chat", "helper"} <= set(structure.functions)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -119,3 +120,33 @@ def test_an_inline_suppression_lets_the_commit_through(git_repo):
     (repo / "shop" / "legacy.py").write_text("import openai  # riskscan: ignore[RS101] -- removed in SHOP-7\n")
     code, output = commit(run, "legacy module, suppressed")
     assert code == 0, output
+
+
+README_SNIPPET = re.compile(r"```yaml\n# \.pre-commit-config\.yaml\n(.*?)```", re.DOTALL)
+OFFLINE = ("Could not find a version", "Failed to establish", "Temporary failure in name resolution",
+           "No matching distribution", "Network is unreachable", "ConnectionError")
+
+
+@pytest.mark.slow
+def test_the_readme_snippet_works_from_a_clone_at_the_rev_it_names(git_repo, tmp_path):
+    """The README's `rev:` exists in the repository, and `pre-commit try-repo` at that rev installs the
+    hook (from a clone, as pre-commit itself would fetch it) and stops a violating commit."""
+    import yaml
+
+    snippet = yaml.safe_load(README_SNIPPET.search((ROOT / "README.md").read_text(encoding="utf-8")).group(1))
+    (entry,) = snippet["repos"]
+    rev, hook_ids = entry["rev"], [hook["id"] for hook in entry["hooks"]]
+    clone = tmp_path / "clone"
+    cloned = subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], capture_output=True, text=True, timeout=300)
+    assert cloned.returncode == 0, cloned.stderr
+    exists = subprocess.run(["git", "-C", str(clone), "cat-file", "-e", f"{rev}^{{commit}}"], capture_output=True, text=True)
+    assert exists.returncode == 0, f"the README's pre-commit rev {rev!r} is not a commit, tag or branch of this repository"
+    repo, run = git_repo
+    (repo / "shop" / "reports.py").write_text("import openai\n")
+    run("git", "add", "-A")
+    result = run(sys.executable, "-m", "pre_commit", "try-repo", str(clone), *hook_ids, "--ref", rev, "--all-files")
+    output = result.stdout + result.stderr
+    if result.returncode != 0 and any(sign in output for sign in OFFLINE):
+        pytest.skip("pre-commit could not install the hook's dependencies (no package registry reachable)")
+    assert result.returncode != 0, output
+    assert "shop/reports.py:1:8: RS101" in output, output

@@ -14,7 +14,7 @@ from conftest import FIXTURES
 from report_support import HOSTILE, REPOS, example_report, hostile_report, json_of, scanned
 
 SECTIONS = ["summary", "register", "concentration", "blast-radius", "plan-b", "switching", "controls", "changes",
-            "method", "evidence"]
+            "method", "appendix"]
 
 
 class Tags(HTMLParser):
@@ -35,7 +35,7 @@ def tags_of(page: str) -> list:
 
 
 def without_lifecycle(report) -> Report:
-    return replace(report, extra={k: v for k, v in report.extra.items() if k != "lifecycle"})
+    return replace(report, lifecycle=[])
 
 
 def test_sections_follow_the_board_order():
@@ -66,8 +66,8 @@ def test_register_matrix_and_charts_come_from_the_json_contract():
     report = example_report()
     data = json_of(report)
     view = context(report)
-    assert [row["vendor"]["id"] for row in view["register"]][0] == "openai"
-    openai = view["register"][0]
+    assert [row["vendor"]["id"] for row in view["register"]["rows"]][0] == "openai"
+    openai = view["register"]["rows"][0]
     assert "embeddings (search index)" in openai["services"] and openai["alternatives"] == ["Anthropic"]
     stops = {e["name"] for f in view["matrix"]["fails"] if f["vendor"]["id"] == "openai" for e in f["stops"]}
     assert stops == {e["name"] for e in data["entry_points"] if "openai" in e["unprotected_vendors"] and e["scope"] == "prod"}
@@ -112,9 +112,14 @@ def test_retirement_calendar_appears_with_lifecycle_data():
     assert (claude["retire_date"], claude["days_left"]) == ("2026-11-30", 7) and claude["where"]
     assert any("2026-11-30" in d["risk"] for d in view["decisions"])
     page = render_html(report)
-    assert 'id="retirements"' in page and '<svg class="chart timeline"' in page and "already switched off" not in page
-    later = render_html(example_as_of(date(2027, 6, 1)))
-    assert "already switched off" in later and "already off" in later
+    assert 'id="retirements"' in page and '<svg class="chart timeline"' in page and "past their retirement date" not in page
+    later = context(example_as_of(date(2027, 6, 1)))
+    claude = next(r for r in later["retirements"] if r["model"] == "claude-sonnet-4-5-20250929")
+    assert (claude["label"], claude["fate"]) == ("switched off", "was switched off on 2026-11-30")
+    gpt4o = next(r for r in later["retirements"] if r["model"] == "gpt-4o-2024-08-06")  # only third parties date it
+    assert (gpt4o["label"], gpt4o["fate"]) == ("may be off", "may already be switched off (2027-01-14, unconfirmed)")
+    page = render_html(example_as_of(date(2027, 6, 1)))
+    assert "past their retirement date" in page and '<span class="tag">unconfirmed</span>' in page
 
 
 def test_changes_since_a_previous_report():

@@ -32,7 +32,7 @@ def test_summary_leads_with_grade_sentences_and_figures():
     assert text.startswith(f"## AI vendor risk: {md(data['root'])} — grade **{data['scores']['grade']}**")
     assert f"{data['scores']['concentration_hhi']:,.0f} ({data['scores']['concentration_band']})" in text
     assert "### Decisions to take" in text and "### AI suppliers" in text
-    assert len(table_rows(text, "| supplier | share | if it fails | plan B | lock-in | call sites |")) == len(data["vendors"])
+    assert len(table_rows(text, "| supplier | share | if it fails | plan B | lock-in | production call sites |")) == len(data["vendors"])
     assert "<details><summary>Findings (" in text and "supportdesk/llm/gateway.py:29" in text
     assert "<details><summary>Skipped files (1)</summary>" in text
 

@@ -90,7 +90,7 @@ def test_example_reasons_are_business_sentences_with_evidence(example):
     by_text = {r.text: r for r in example.reasons}
     blast = by_text["If OpenAI is unavailable, 2 of 4 entry points stop (50%)."]
     assert blast.evidence == (("summarize.py", 7), ("search.py", 12))
-    gap = by_text["3 of 5 AI call sites have no plan B with another supplier."]
+    gap = by_text["3 of 5 production AI call sites have no plan B with another supplier."]
     assert set(gap.evidence) == {("summarize.py", 7), ("search.py", 12), ("local.py", 3)}
     assert "HHI 3,750: one supplier dominates (above 1,800 is highly concentrated)." in by_text
     embeddings = by_text["Switching embeddings away from OpenAI means re-indexing all stored documents."]
@@ -163,7 +163,7 @@ def test_retired_model_caps_grade_at_d():
     scores = compute_scores(diversified(), E, gates={"retired": [("openai.py", 1, "gpt-3.5-turbo-0301")]})
     assert scores.risk == pytest.approx(9.5)  # the risk is unchanged; only the letter is capped
     assert scores.grade == "D" and scores.gates_applied == ("retired",)
-    assert scores.reasons[0].text == "1 place in the code uses a model its supplier has already switched off."
+    assert scores.reasons[0].text == "1 place in the code uses a model its supplier has switched off, or may already have."
     assert scores.reasons[0].evidence == (("openai.py", 1),)
 
 
@@ -293,14 +293,50 @@ def test_orphan_sites_weigh_one_in_coverage_and_lock_in_but_hold_no_share():
     assert scores.concentration_hhi == pytest.approx(10000)
 
 
-def test_without_any_reach_each_site_stands_for_an_entry_point():
-    sites = [Site("openai", "openai", "chat", "a.py", 1), Site("openai", "openai", "chat", "b.py", 1),
-             Site("anthropic", "anthropic", "chat", "c.py", 1)]
+def test_without_any_reach_shares_count_modules_and_blast_radius_is_unknown():
+    """DOMAIN.md 5.1: unresolved reach gives no entry-point figure; the B term is left out and the
+    other weights scaled up; shares count the production modules that import each site's code."""
+    sites = [Site("openai", "openai", "chat", "a.py", 1, modules={"app.a", "app.web"}),
+             Site("openai", "openai", "chat", "b.py", 1, modules={"app.b"}),
+             Site("anthropic", "anthropic", "chat", "c.py", 1, modules={"app.c"})]
     scores = compute_scores(sites, ["main"], names=NAMES)
-    assert scores.reach_from_call_sites
-    assert scores.concentration_hhi == pytest.approx(scores.concentration_hhi_callsites)
-    assert scores.vendors["openai"].blast_radius == pytest.approx(2 / 3)
-    assert "If OpenAI is unavailable, 2 of 3 AI call sites stop (67%)." in [r.text for r in scores.reasons]
+    assert scores.reach == "unresolved" and scores.reach_unit == "modules"
+    assert scores.vendors["openai"].blast_radius is None and scores.blast_radius_max is None
+    assert scores.vendors["openai"].share == pytest.approx(3 / 4)
+    assert set(scores.components) == {"concentration", "fallback_gap", "lock_in"}
+    assert sum(scores.weights.values()) == pytest.approx(1.0)
+    assert scores.weights["concentration"] == pytest.approx(0.40)
+    assert scores.grade_label == scores.grade + "?" and scores.low_confidence
+    assert scores.low_confidence_reasons[0].startswith("reach could not be traced from the entry points")
+    texts = [r.text for r in scores.reasons]
+    assert not any("entry points stop" in t for t in texts)
+    assert any(t.startswith("Module level: 3 of 4 production modules") for t in texts)
+
+
+def test_partial_reach_names_the_call_sites_no_entry_point_reaches():
+    sites = [Site("openai", "openai", "chat", "a.py", 1, {"E1"}), Site("openai", "openai", "chat", "b.py", 2),
+             Site("anthropic", "anthropic", "chat", "c.py", 3)]
+    scores = compute_scores(sites, ["E1"], names=NAMES)
+    assert scores.reach == "partial" and scores.call_sites_reached == 1
+    reach = next(r for r in scores.reasons if r.kind == "reach")
+    assert reach.text.startswith("Entry points reach 1 of 3 production AI call sites; 2 run from code")
+    assert set(reach.evidence) == {("b.py", 2), ("c.py", 3)}
+    assert scores.low_confidence and scores.grade_label == scores.grade
+
+
+def test_a_configuration_switch_earns_half_credit_and_a_second_blast_radius():
+    sites = [Site("openai", "openai", "chat", "a.py", 1, {"E1"}, switchable_to=("anthropic",)),
+             Site("anthropic", "anthropic", "chat", "b.py", 2, {"E1"}, switchable_to=("openai",)),
+             Site("openai", "openai", "chat", "c.py", 3, {"E2"})]
+    scores = compute_scores(sites, ["E1", "E2"], names=NAMES)
+    assert scores.fallback_coverage == pytest.approx((0.5 + 0.5 + 0) / 3)
+    openai = scores.vendors["openai"]
+    assert openai.blast_radius == pytest.approx(1.0)  # a switch needs a redeploy: both stop now
+    assert openai.blast_radius_after_switch == pytest.approx(0.5)  # E2 stays down: no switch there
+    assert openai.switchable_to == ("anthropic",)
+    gap = next(r for r in scores.reasons if r.kind == "fallback_gap")
+    assert gap.text == ("1 of 3 production AI call sites has no plan B with another supplier; 2 more can be switched "
+                        "to another supplier only by configuration (a config change and a redeploy).")
 
 
 def test_site_rejects_weights_outside_zero_one():

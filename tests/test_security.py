@@ -76,7 +76,7 @@ def test_every_report_format_escapes_what_it_shows(hostile, fmt):
 
 @pytest.mark.parametrize("fmt", GRAPH_FORMATS)
 def test_every_graph_format_escapes_what_it_shows(hostile, fmt):
-    text = render_graph(hostile.extra["graph"].graph, fmt)
+    text = render_graph(hostile.graph.graph, fmt)
     _check_escaped(text, fmt)
     if fmt == "graphml":
         ET.fromstring(text.encode("utf-8"))  # well-formed XML: no control characters XML 1.0 forbids
@@ -173,15 +173,15 @@ def test_console_script_run_inside_a_hostile_tree_executes_nothing(tmp_path):
 def test_rules_and_configuration_are_data_never_code(tmp_path):
     markers = tmp_path / "markers"
     markers.mkdir()
-    rules = tmp_path / "myrules"
+    repo = tmp_path / "repo"
+    rules = repo / "myrules"
     trap = f"open({str(markers / 'rules')!r}, 'w').write('executed')\n"
     for relpath in ("__init__.py", "vendors/__init__.py", "vendors/acme.py", "conftest.py"):
         write(rules / relpath, trap)
     code = f"__import__('os').system('touch {markers / 'shell'}')"
     write(rules / "vendors" / "acme.toml",
           f'id = "acme"\nname = "{code}"\ncompany = "Acme"\nkind = "gateway"\n[sdk]\nimport_roots = ["acme_sdk"]\n')
-    repo = tmp_path / "repo"
-    write(repo / "riskscan.toml", 'rules = ["../myrules"]\n')
+    write(repo / "riskscan.toml", 'rules = ["myrules"]\nexclude = ["myrules/"]\n')
     write(repo / "app.py", "import acme_sdk\n")
     result = run_cli(["scan", repo, "--format", "json"], tmp_path)
     assert result.returncode == 0, result.stderr
@@ -193,12 +193,31 @@ def test_rules_and_configuration_are_data_never_code(tmp_path):
 def test_a_project_configuration_cannot_direct_writes_outside_the_project(tmp_path):
     repo = tmp_path / "repo"
     write(repo / "app.py", "import openai\n")
-    for target in ("/tmp/riskscan-owned.json", "../../outside.json"):
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "notes.txt").write_text("precious\n")
+    os.symlink(tmp_path / "elsewhere", repo / "out")  # inside by its name, outside by where it leads
+    for target in ("/tmp/riskscan-owned.json", "../../outside.json", "out/notes.txt"):
         write(repo / "riskscan.toml", f'baseline = "{target}"\n')
         result = run_cli(["baseline", repo], tmp_path, cwd=repo)
         assert result.returncode == 2, result.stderr
         assert "riskscan.toml:1: baseline:" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "outside.json").exists() and not Path("/tmp/riskscan-owned.json").exists()
+    assert (tmp_path / "elsewhere" / "notes.txt").read_text() == "precious\n"
+
+
+def test_a_project_configuration_reads_rules_only_from_inside_the_project(tmp_path):
+    """A rule file's values are quoted in error messages (and CI logs show them to whoever opened
+    the pull request): a repository's configuration cannot point riskscan at files elsewhere."""
+    (tmp_path / "home" / "vendors").mkdir(parents=True)
+    write(tmp_path / "home" / "vendors" / "x.toml", 'id = "x"\nname = "X"\ncompany = "X"\nkind = "private-value"\n')
+    repo = tmp_path / "repo"
+    write(repo / "app.py", "import openai\n")
+    os.symlink(tmp_path / "home", repo / "linked")
+    for rules in ("../home", str(tmp_path / "home"), "linked"):
+        write(repo / "riskscan.toml", f'rules = ["{rules}"]\n')
+        result = run_cli(["scan", repo], tmp_path, cwd=repo)
+        assert result.returncode == 2 and "riskscan.toml:1: rules[0]:" in result.stderr, result.stderr
+        assert "private-value" not in result.stderr + result.stdout
 
 
 # ---------------------------------------------------------------- secrets stay redacted everywhere
@@ -213,7 +232,7 @@ def test_secrets_are_redacted_in_every_format_and_the_cache(tmp_path, catalogue)
     for fmt in FORMATS:
         _no_key(render(report, fmt), fmt)
     for fmt in GRAPH_FORMATS:
-        _no_key(render_graph(report.extra["graph"].graph, fmt), f"graph {fmt}")
+        _no_key(render_graph(report.graph.graph, fmt), f"graph {fmt}")
     rows = sqlite3.connect(tmp_path / "cache.sqlite3").execute("SELECT value FROM results").fetchall()
     assert rows
     for (blob,) in rows:

@@ -89,6 +89,7 @@ class CallsMixin:
             kind = "adapter" if entry.kind == "adapter" else "call"
             index = self.add(node, vendor, kind, path, feature=entry.feature or ("client" if kind == "call" else None), framework=entry.framework,
                              **self._call_facts(node), **_retry_flag(_has_retries(node)))
+            self.mark_fallback(index, entry.fallback_to)  # a learned wrapper's own plan B
             self._derive(func, vendor)
             self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=entry.kind, feature=entry.feature)
         elif func.vendor is not None and configuring:
@@ -98,7 +99,8 @@ class CallsMixin:
         elif func.vendor is not None:
             feature = self._feature(path, func)
             inherited = func.site is not None and self.findings[func.site].retry  # a client built with max_retries=
-            self.add(node, func.vendor, "call", path, feature=feature, **self._call_facts(node), **_retry_flag(inherited or _has_retries(node)))
+            index = self.add(node, func.vendor, "call", path, feature=feature, **self._call_facts(node), **_retry_flag(inherited or _has_retries(node)))
+            self.mark_fallback(index, self._own_fallbacks(path))
             self._derive(func, func.vendor)
             self.call_values[id(node)] = replace(func, path=f"{path}()", text=None, node=None)
         elif not handled:
@@ -114,6 +116,11 @@ class CallsMixin:
         self._with_fallbacks(node)
         value = self.call_values.get(id(node))
         return handled or (value is not None and value.vendor is not None)
+
+    def _own_fallbacks(self, path: str) -> tuple:
+        """Providers a learned wrapper falls back to by itself: `acme_llm.Chat().ask` has Chat's."""
+        entry = self.cat.entry_for(path.split("()", 1)[0]) if "()" in path else None
+        return entry.fallback_to if entry is not None else ()
 
     def _call_facts(self, node: cst.Call) -> dict:
         """What dependencies.py needs from a vendor call: its model literal (for the retirement

@@ -118,5 +118,7 @@ class ImportsMixin:
             elif binding.conditional:
                 vendors = binding.derived & binding.conditional
                 kind = "import"
+            entry = self.cat.entry_for(binding.module) if binding.own is not None else None
             for vendor in sorted(vendors):
-                self.add((binding.line, binding.column), vendor, kind, binding.module, type_only=binding.type_only)
+                index = self.add((binding.line, binding.column), vendor, kind, binding.module, type_only=binding.type_only)
+                self.mark_fallback(index, entry.fallback_to if entry is not None else ())  # a learned wrapper's own plan B

@@ -13,6 +13,16 @@ _URL = re.compile(r"^(?:https?|wss?)://([^/\s?#]+)(/[^\s]*)?$", re.IGNORECASE)
 _HOST = re.compile(r"^([a-z0-9\-]+(?:\.[a-z0-9\-]+)+|localhost|127\.0\.0\.1)(:\d+)?(/[^\s]*)?$", re.IGNORECASE)
 
 
+def _unescape(text: str) -> str:
+    """An f-string's literal part as Python reads it (`\\x73k-` is `sk-`); unchanged when it cannot be read."""
+    if "\\" not in text:
+        return text
+    try:
+        return text.encode("latin-1", "backslashreplace").decode("unicode_escape")
+    except (UnicodeDecodeError, ValueError):
+        return text
+
+
 class StringsMixin:
     """Endpoints named by URL or host, secrets in literals, and reads of provider variables."""
 
@@ -49,17 +59,39 @@ class StringsMixin:
         text = string_value(node)
         if text is None:
             return
-        if self.cat.any_secret is not None and self.cat.any_secret.search(text):
-            for pattern, vendor, name in self.cat.secrets:  # most specific pattern first
-                match = pattern.search(text)
-                if match:
-                    self.add(node, vendor, "secret", redact(match.group(0), self.cat, force=True))
-                    break
+        self._secret(node, text)
         if id(node) in self.docstrings or id(node) in self.skip_strings or self.prose or self.comparing:
             return
         vendor = self.url_vendor(text)
         if vendor:
-            self.add(node, vendor, "endpoint", text[:200])
+            self.add(node, vendor, "endpoint", redact(text, self.cat)[:200])  # redacted before the cut can halve a key
+
+    def _secret(self, node, text: str) -> None:
+        """A key in a literal. The detail is the key itself until the analysis boundary
+        (redact.redact_result) masks it, there and in every other string of the file."""
+        if isinstance(node, (cst.FormattedString, cst.ConcatenatedString)) and ("{" in text or "\\" in text):
+            text = self._built_text(node)  # f"{PREFIX}Q7x9...": the holes that are known constants
+        if self.cat.any_secret is not None and self.cat.any_secret.search(text):
+            for pattern, vendor, name in self.cat.secrets:  # most specific pattern first
+                match = pattern.search(text)
+                if match:
+                    self.add(node, vendor, "secret", match.group(0))
+                    break
+
+    def _built_text(self, node) -> str:
+        """The text of an f-string with each hole that names a known string filled in, or `{}`."""
+        if isinstance(node, cst.ConcatenatedString):
+            return self._built_text(node.left) + self._built_text(node.right)
+        if not isinstance(node, cst.FormattedString):
+            return string_value(node) or ""
+        out = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                out.append(_unescape(part.value) if "r" not in node.prefix.lower() else part.value)
+                continue
+            value = self.value_of(part.expression) if part.conversion is None and part.format_spec is None else None
+            out.append(value.text if value is not None and isinstance(value.text, str) else "{}")
+        return "".join(out)
 
     def url_vendor(self, text: str) -> Optional[str]:
         """The vendor whose API a URL or bare host names; None for prose and other hosts."""

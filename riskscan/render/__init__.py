@@ -6,6 +6,11 @@ from ..model import DERIVED_KINDS, Finding
 SCHEMA_VERSION = "1.0"
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """"1 entry point", "3 entry points": counts read as English in every format."""
+    return f"{count:,} {noun if count == 1 else (many or noun + 's')}"
+
+
 def vendor_name(vendor_id: str, vendors: dict) -> str:
     rule = vendors.get(vendor_id)
     return rule.name if rule is not None else vendor_id
@@ -67,4 +72,4 @@ def render(report, fmt: str, baseline: dict | None = None) -> str:
     module, function = _RENDERERS[fmt]
     renderer = getattr(import_module(f"{__name__}.{module}"), function)
     # Each renderer escapes for its own syntax; this catches what one lets through (see escape.py).
-    return safe_document(renderer(report, baseline=baseline) if fmt in COMPARING else renderer(report))
+    return safe_document(renderer(report, baseline=baseline) if fmt in COMPARING else renderer(report), colours=fmt == "text")

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from .. import retirement_words as words
+from ..decisions import as_date
+from ..model import SITE_KINDS
+
 ENTRY_KINDS = {
     "http": "web route", "cli": "command", "task": "background task", "lambda": "serverless function",
     "main": "script", "script": "installed command", "notebook": "notebook",
@@ -45,8 +49,31 @@ CONSEQUENCES = {
     "batch": "changing supplier means rewriting the batch jobs",
     "realtime": "changing supplier means rewriting the real-time voice integration",
 }
-MATRIX_ROWS = 40
-GAP_ROWS = 10
+KIND_WORDS = {"import": "imports", "call": "calls", "adapter": "adapters", "model_string": "model names",
+              "endpoint": "endpoints", "env_var": "settings", "secret": "keys", "manifest": "dependencies",
+              "legacy_api": "old APIs", "lifecycle": "model dates", "type": "SDK types"}
+CODE_HOSTS = ("github.com", "gitlab.com", "raw.githubusercontent.com")
+MATRIX_ROWS = 10
+MATRIX_VENDORS = 6
+GAP_ROWS = 8
+
+
+def short_path(where: str, keep: int = 2) -> str:
+    """"src/a/b/c/d.py:12" as "…/c/d.py:12": the board report names a place, the appendix gives it in full."""
+    parts = where.split("/")
+    return where if len(parts) <= keep + 1 else "…/" + "/".join(parts[-keep:])
+
+
+def source_host(url: str) -> str:
+    """The site a source URL is on ("docs.anthropic.com", "github.com/openai"): the board report's citation.
+
+    On a code host the owner is part of the site: github.com/openai is OpenAI's, github.com/BerriAI
+    is not. The appendix gives the whole URL.
+    """
+    host, _, path = url.split("://", 1)[-1].partition("/")
+    host = host.split("@")[-1]
+    owner = path.split("/", 1)[0]
+    return f"{host}/{owner}" if host in CODE_HOSTS and owner else host or url
 
 
 def pct(value) -> str:
@@ -59,8 +86,7 @@ def name_of(data: dict, vendor_id: str) -> str:
 
 def scores_of(report):
     """The live `score.Scores` (None for a scan without scores)."""
-    exposure = report.extra.get("exposure")
-    return getattr(exposure, "scores", None)
+    return getattr(report.exposure, "scores", None)
 
 
 def prod_entries(data: dict) -> list:
@@ -75,23 +101,46 @@ def ranked_vendors(data: dict) -> list:
 # --- the executive summary -------------------------------------------------------------------
 
 def headlines(data: dict, scores) -> list:
-    """Three plain sentences: who we depend on, what stops if they fail, how much has a plan B."""
+    """Three plain sentences: who we depend on, what stops if they fail, how much has a plan B.
+
+    Each uses the figures of the JSON report as they are; without traced reach the second one
+    says so and gives the module-level figure instead of a share of user-facing functions.
+    """
     ranked = [v for v in ranked_vendors(data) if v.get("share")]
-    if not ranked or not data.get("scores"):
+    if not ranked or not data.get("scores") or scores is None:
+        if data.get("scores") and data["scores"].get("project_kind") == "library":
+            return [_library_sentence(data["scores"], data), _plan_b_sentence(data["scores"]),
+                    "No call site is hard-wired to one provider."]
         return ["No AI supplier is called from this code base.",
                 "No user-facing function depends on an AI supplier.",
                 "There is no AI supplier to plan a switch away from."]
-    return [_dependence_sentence(ranked), _outage_sentence(data, scores), _plan_b_sentence(data["scores"])]
+    if scores.project_kind == "library":
+        return [_library_sentence(data["scores"], data), _dependence_sentence(ranked, scores), _plan_b_sentence(data["scores"])]
+    return [_dependence_sentence(ranked, scores), _outage_sentence(data, scores), _plan_b_sentence(data["scores"])]
 
 
-def _dependence_sentence(ranked: list) -> str:
-    top = ranked[0]
+def _unit(scores) -> str:
+    if scores.project_kind == "library":
+        return "hard-wired AI use, counted by the production modules behind it"
+    return "AI-dependent functions" if scores.reach_unit == "entry_points" else "AI-using production modules (module level)"
+
+
+def _dependence_sentence(ranked: list, scores) -> str:
+    top, unit = ranked[0], _unit(scores)
     if len(ranked) == 1:
-        return f"All of our AI-dependent functions rely on {top['name']} alone."
+        return f"All of our {unit} rely on {top['name']} alone."
     leaders = [v["name"] for v in ranked if abs(v["share"] - top["share"]) < 0.005]
     if len(leaders) > 1:
-        return f"{_join(leaders)} each carry {pct(top['share'])} of our AI-dependent functions."
-    return f"{top['name']} carries {pct(top['share'])} of our AI-dependent functions."
+        return f"{_join(leaders)} each carry {pct(top['share'])} of our {unit}."
+    return f"{top['name']} carries {pct(top['share'])} of our {unit}."
+
+
+def _library_sentence(s: dict, data: dict) -> str:
+    offered = [name_of(data, v) for v in s.get("providers_offered_ids", ())]
+    hard = s["call_sites_without_plan_b"]
+    choice = f"Users can choose among {len(offered)} providers by configuration ({_join(offered)})" if offered else \
+        "Users cannot choose the provider by configuration"
+    return f"{choice}; {hard} of {s['call_sites']} production AI call sites are hard-wired to one provider."
 
 
 def _join(names: list) -> str:
@@ -99,18 +148,37 @@ def _join(names: list) -> str:
 
 
 def _outage_sentence(data: dict, scores) -> str:
+    s = data["scores"]
+    if s["blast_radius_max"] is None:
+        worst = max(data["vendors"], key=lambda v: (v.get("blast_radius_modules") or 0, v["call_sites"]))
+        stopped = worst.get("modules_stopped", 0)
+        verbs = "uses AI runs or imports" if s["module_count"] == 1 else "use AI run or import"
+        return ("Which user-facing functions stop if a supplier fails could not be traced from the entry points; "
+                f"at module level, {stopped} of {s['module_count']} production module{'' if s['module_count'] == 1 else 's'} "
+                f"that {verbs} code calling {worst['name']} with no runtime plan B.")
     worst = max(data["vendors"], key=lambda v: (v.get("blast_radius") or 0, v.get("exposure") or 0))
     if not worst.get("blast_radius"):
         return "No single supplier outage would stop a user-facing function: each one has a plan B."
-    if getattr(scores, "reach_from_call_sites", False) or not prod_entries(data):
-        return f"If {worst['name']} were unavailable, {pct(worst['blast_radius'])} of our AI calls would stop."
-    entries = prod_entries(data)
-    stopped = sum(worst["id"] in e["unprotected_vendors"] for e in entries)
-    return f"If {worst['name']} were unavailable, {stopped} of our {len(entries)} user-facing functions would stop."
+    text = (f"If {worst['name']} were unavailable, {worst['entry_points_stopped']} of our {s['entry_point_count']} "
+            "user-facing functions would stop")
+    if worst.get("switchable_to") and worst["entry_points_stopped_after_switch"] < worst["entry_points_stopped"]:
+        text += (f"; switching to {_join([name_of(data, v) for v in worst['switchable_to']])} by configuration "
+                 f"would bring back all but {worst['entry_points_stopped_after_switch']}")
+    if s["reach"] == "partial":
+        text += (f" (entry points reach only {s['call_sites_reached']} of {s['call_sites']} production AI call sites, "
+                 "so this may understate it)")
+    return text + "."
 
 
 def _plan_b_sentence(scores: dict) -> str:
     coverage = scores["fallback_coverage"]
+    switchable = scores.get("call_sites_switchable", 0)
+    if switchable:
+        bare, total = scores["call_sites_without_plan_b"], scores["call_sites"]
+        runtime = total - bare - switchable
+        return (f"Plan B coverage is {pct(coverage)} (a switch by configuration counts half): of {total} production AI "
+                f"call sites, {runtime} have a runtime plan B with another supplier, {switchable} can only be switched "
+                f"by configuration, and {bare} have none.")
     if coverage >= 1:
         return "Every AI call has a working plan B with another supplier."
     if coverage <= 0:
@@ -118,89 +186,65 @@ def _plan_b_sentence(scores: dict) -> str:
     return f"Only {pct(coverage)} of our AI calls have a working plan B with another supplier."
 
 
-def decisions(data: dict, scores, retirements: list) -> list:
-    """Risks paired with the decision they ask for, the ones to fix now first; owner and date are the board's."""
-    found = _secret_decision(data) + _retirement_decisions(retirements) + _outage_decisions(data)
-    found += _concentration_decision(data) + _lock_in_decisions(scores)
-    if not found:
-        found.append({"risk": "No supplier risk needs a decision now.",
-                      "decision": "Re-run this report at the next release.", "recommended": "Monitor"})
-    return found[:6]
-
-
-def _outage_decisions(data: dict) -> list:
-    rows = sorted((v for v in data["vendors"] if v.get("blast_radius")), key=lambda v: -v["blast_radius"])
-    return [{"risk": f"If {v['name']} is unavailable, {pct(v['blast_radius'])} of user-facing functions stop.",
-             "decision": f"Fund a plan B with a second supplier for the functions that need {v['name']}, "
-                         "or accept the outage risk.", "recommended": "Fund a fallback"} for v in rows[:2]]
-
-
-def _concentration_decision(data: dict) -> list:
-    scores = data.get("scores") or {}
-    ranked = [v for v in ranked_vendors(data) if v.get("share")]
-    if scores.get("concentration_band") != "high" or not ranked:
-        return []
-    top = ranked[0]
-    if top["share"] < 0.5:
-        return [{"risk": f"Our AI-dependent functions rest on only {len(ranked)} suppliers (highly concentrated).",
-                 "decision": "Decide whether this spread is enough, or add a supplier.", "recommended": "Accept with a review date"}]
-    return [{"risk": f"{top['name']} carries {pct(top['share'])} of our AI-dependent functions (highly concentrated).",
-             "decision": f"Decide whether {top['name']} may keep that share, or set a target to diversify.",
-             "recommended": "Accept with a review date"}]
-
-
-def _lock_in_decisions(scores) -> list:
-    """Only deep lock-in asks for a decision: vendor-held data, own interfaces, vectors, fine-tunes (w >= 0.6)."""
-    if not any(site.lock_in >= 0.6 for site in getattr(scores, "lock_in_top", ())):
-        return []
-    reasons = [r for r in getattr(scores, "reasons", ()) if getattr(r, "kind", "") == "lock_in"]
-    return [{"risk": r.text, "decision": "Budget the switching cost now, or accept the lock-in for this function.",
-             "recommended": "Accept and record"} for r in reasons[:2]]
-
-
-def _retirement_decisions(retirements: list) -> list:
-    urgent = [r for r in retirements if r["days_left"] is not None and r["days_left"] <= 180]
-    return [{"risk": _retirement_risk(r), "decision": f"Move the code to a supported model before {r['retire_date']}.",
-             "recommended": "Fix now"} for r in urgent[:2]]
-
-
-def _retirement_risk(row: dict) -> str:
-    if row["days_left"] < 0:
-        return f"The model {row['model']} was switched off on {row['retire_date']}."
-    if row["status"] == "at risk":
-        return f"The model name {row['model']} may stop working on {row['retire_date']}, when the version behind it is switched off."
-    return f"The model {row['model']} is switched off on {row['retire_date']}."
-
-
-def _secret_decision(data: dict) -> list:
-    keys = [f for f in data["findings"] if f["kind"] == "secret"]
-    if not keys:
-        return []
-    return [{"risk": f"{len(keys)} supplier API key(s) are written into the source code.",
-             "decision": "Revoke these keys and keep keys in a secret manager.", "recommended": "Fix now"}]
+def decisions(report) -> list:
+    """The report's decisions (decisions.py), as rows with where they apply."""
+    rows = []
+    for d in report.decisions:
+        row = d.as_dict()
+        functions = ", ".join(d.functions)
+        row["where"] = "; ".join(filter(None, [functions, ", ".join(d.locations)]))
+        row["due"] = d.due or "review"
+        rows.append(row)
+    return rows
 
 
 # --- the supplier register and its tables ------------------------------------------------------
 
+def counts_functions(data: dict) -> bool:
+    """Whether the register counts user-facing functions per supplier, or (no function reaches one) call sites.
+
+    A library or a script collection has no web route or command that reaches a supplier, so
+    "functions: 0" for every supplier would say nothing; its call sites are the measure instead.
+    Issue 12's `scores.reach` ("unresolved") says the same where it is present.
+    """
+    if ((data.get("scores") or {}).get("reach")) == "unresolved":
+        return False
+    return any(e["vendors"] for e in prod_entries(data))
+
+
 def register(data: dict, scores, retirements: list) -> list:
-    """DORA-shaped rows (B_07.01): what each supplier does for us and how hard it is to replace."""
+    """DORA-shaped rows (B_07.01), one per supplier, the largest share first: what each does for us, how hard to replace.
+
+    `in_production` is False for a supplier the code only names (an import, a setting, a test):
+    the report folds those into one line.
+    """
     live = getattr(scores, "vendors", {}) or {}
+    by_functions = counts_functions(data)
     rows = []
     for vendor in ranked_vendors(data):
         own = [f for f in data["findings"] if f["vendor"] == vendor["id"] and f["scope"] == "prod"]
-        score = live.get(vendor["id"])
-        alternatives = [name_of(data, v) for v in getattr(score, "alternatives", ())]
-        nearest = min((r["retire_date"] for r in retirements if r["vendor"] == vendor["id"]), default=None)
+        sites = [f for f in own if f["kind"] in SITE_KINDS]
+        functions = [e for e in prod_entries(data) if vendor["id"] in e["vendors"]]
+        nearest = next((r for r in retirements if r["vendor"] == vendor["id"]), None)
         rows.append({
             "vendor": vendor, "kind": VENDOR_KINDS.get(vendor["kind"], vendor["kind"]),
-            "services": _services(own), "models": sorted({f["detail"] for f in own if f["kind"] == "model_string"}),
-            "functions": [e for e in prod_entries(data) if vendor["id"] in e["vendors"]],
+            "services": _services(own), "models": _models(own), "functions": functions,
+            "reach": len(functions) if by_functions else vendor.get("call_sites", len(sites)),
             "substitutability": vendor.get("substitutability"),
             "substitutability_text": SUBSTITUTABILITY.get(vendor.get("substitutability"), "not assessed"),
-            "alternatives": alternatives, "retirement": nearest,
-            "evidence": [f"{f['path']}:{f['line']}" for f in own if f["kind"] in ("call", "adapter", "model_string")][:3],
+            "alternatives": [name_of(data, v) for v in getattr(live.get(vendor["id"]), "alternatives", ())],
+            "retirement": nearest, "evidence": [f"{f['path']}:{f['line']}" for f in sites],
+            "in_production": bool(vendor.get("call_sites") or vendor.get("share") or functions),
+            "seen_as": sorted({KIND_WORDS.get(f["kind"], f["kind"]) for f in data["findings"] if f["vendor"] == vendor["id"]}),
         })
     return rows
+
+
+def _models(findings: list) -> list:
+    """Model names a supplier's production code gives: routed strings and the `model=` of calls."""
+    named = {f["detail"] for f in findings if f["kind"] == "model_string"}
+    named |= {f["model"] for f in findings if f["kind"] in ("call", "adapter") and f.get("model")}
+    return sorted(named)
 
 
 def _services(findings: list) -> list:
@@ -209,14 +253,67 @@ def _services(findings: list) -> list:
 
 
 def matrix(data: dict) -> dict:
-    """Entry points x vendors: "stops" when the function needs that vendor with no plan B."""
-    vendors = [v for v in ranked_vendors(data) if any(v["id"] in e["vendors"] for e in prod_entries(data))]
+    """Entry points x vendors: "stops" when the function needs that vendor with no plan B.
+
+    Functions that depend on the suppliers in the same way share one row ("18 functions"), so the
+    grid shows every distinct pattern, most common first, up to MATRIX_ROWS; its columns are the
+    MATRIX_VENDORS suppliers that stop the most functions. `fails` ranks every supplier by what
+    its outage stops, `resilient` names those whose outage stops nothing, and `all` is every
+    function for the appendix.
+    """
     using = [e for e in prod_entries(data) if e["vendors"]]
-    rows = [{"entry": e, "label": ENTRY_KINDS.get(e["kind"], e["kind"]),
-             "cells": [_cell(e, v["id"]) for v in vendors]} for e in using[:MATRIX_ROWS]]
-    fails = [{"vendor": v, "stops": [e for e in using if v["id"] in e["unprotected_vendors"]]} for v in vendors]
-    return {"vendors": vendors, "rows": rows, "more": max(0, len(using) - MATRIX_ROWS),
-            "without_ai": len(prod_entries(data)) - len(using), "fails": fails}
+    involved = [v for v in ranked_vendors(data) if any(v["id"] in e["vendors"] for e in using)]
+    stops = {v["id"]: [e for e in using if v["id"] in e["unprotected_vendors"]] for v in involved}
+    patterns = _patterns(using)[:MATRIX_ROWS]
+    shown = {v for group in patterns for v in group[0]["vendors"]}
+    columns = sorted((v for v in involved if v["id"] in shown), key=lambda v: -len(stops[v["id"]]))[:MATRIX_VENDORS]
+    rows = [{"entries": group, "label": _group_label(group), "cells": [_cell(group[0], v["id"]) for v in columns]}
+            for group in patterns]
+    rows = [row for row in rows if any(row["cells"])]
+    names = {v["id"]: v["name"] for v in involved}
+    every = [{"entry": e, "label": ENTRY_KINDS.get(e["kind"], e["kind"]),
+              "stops": [names[v] for v in e["unprotected_vendors"] if v in names],
+              "covered": [names[v] for v in e["vendors"] if v in names and v not in e["unprotected_vendors"]]} for e in using]
+    fails = sorted(({"vendor": v, "stops": stops[v["id"]]} for v in involved if stops[v["id"]]), key=lambda f: -len(f["stops"]))
+    return {"vendors": columns, "rows": rows, "more": len(using) - sum(len(r["entries"]) for r in rows),
+            "functions": len(using), "hidden_vendors": [v["name"] for v in involved if v not in columns], "all": every,
+            "without_ai": len(prod_entries(data)) - len(using), "fails": fails,
+            "resilient": [v["name"] for v in involved if not stops[v["id"]]]}
+
+
+def _patterns(entries: list) -> list:
+    """Entries grouped by how they depend on suppliers (which stop them, which have a plan B), largest group first."""
+    groups = {}
+    for e in entries:
+        key = (tuple(sorted(e["unprotected_vendors"])), tuple(sorted(set(e["vendors"]) - set(e["unprotected_vendors"]))))
+        groups.setdefault(key, []).append(e)
+    return sorted(groups.values(), key=lambda g: (-len(g), -len(g[0]["unprotected_vendors"]), g[0]["name"]))
+
+
+def _group_label(group: list) -> dict:
+    """A row's name: the function itself, or "N functions" with the kinds they are and the first names."""
+    if len(group) == 1:
+        e = group[0]
+        kind = ENTRY_KINDS.get(e["kind"], e["kind"])
+        return {"name": e["name"], "meta": f"{kind}: {e['detail']}" if e.get("detail") else kind}
+    kinds = sorted({ENTRY_KINDS.get(e["kind"], e["kind"]) for e in group})
+    return {"name": f"{len(group)} functions", "meta": f"{' and '.join(kinds)}s, e.g. {group[0]['name']}"}
+
+
+def module_exposure(report) -> list:
+    """Without traced reach (or for a library): per supplier, the production modules that run or
+    import its call sites with no runtime plan B, labelled as a module-level figure."""
+    scores = scores_of(report)
+    if scores is None or scores.reach_unit != "modules":
+        return []
+    rows = []
+    for vendor in scores.vendors.values():
+        if vendor.modules_stopped:
+            rows.append({"vendor": name_of_rule(report, vendor.vendor), "count": len(vendor.modules_stopped),
+                         "of": scores.module_count, "share": vendor.blast_radius_modules,
+                         "modules": list(vendor.modules_stopped[:8]), "more": max(0, len(vendor.modules_stopped) - 8)})
+    rows.sort(key=lambda r: (-r["count"], r["vendor"]))
+    return rows
 
 
 def _cell(entry: dict, vendor_id: str) -> str:
@@ -229,17 +326,18 @@ def primary_sites(report) -> list:
     """(finding dict, Site) for production call sites that run in normal operation."""
     from .json_report import finding_dict
 
-    exposure = report.extra.get("exposure")
-    sites = getattr(exposure, "sites", {}) or {}
+    sites = getattr(report.exposure, "sites", {}) or {}
     return [(finding_dict(report.findings[i], report.vendors), site) for i, site in sorted(sites.items())
             if not site.is_fallback_target]
 
 
 def gaps(report) -> list:
     """Call sites without a plan B, the ones most functions depend on first."""
-    bare = [(f, s) for f, s in primary_sites(report) if s.fallback_credit < 0.5]
+    bare = [(f, s) for f, s in primary_sites(report) if not s.protected_after_switch]
     bare.sort(key=lambda pair: (-len(pair[1].reach), pair[0]["path"], pair[0]["line"]))
-    return [{"finding": f, "functions": len(s.reach), "vendor": name_of_rule(report, f["vendor"])} for f, s in bare[:GAP_ROWS]]
+    modules = getattr(scores_of(report), "reach_unit", "") == "modules"
+    return [{"finding": f, "functions": len(s.modules) if modules else len(s.reach), "vendor": name_of_rule(report, f["vendor"])}
+            for f, s in bare[:GAP_ROWS]]
 
 
 def name_of_rule(report, vendor_id: str) -> str:
@@ -275,17 +373,19 @@ def _lock_in_class(weight: float) -> int:
 
 def as_of(report) -> date:
     """The date the scan judged retirements by (lifecycle's --as-of), else today."""
-    return _as_date(report.extra.get("as_of")) or date.today()
+    return as_date(report.as_of) or date.today()
 
 
 def retirements(report, as_of: date) -> list:
-    """Lifecycle records from `report.extra["lifecycle"]` (riskscan/lifecycle.py), one row per model, nearest date first.
+    """Lifecycle records from `report.lifecycle` (riskscan/lifecycle.py), one row per model, nearest date first.
 
     Each record (a dict or an object) names `model`, `vendor`, `retire_date` and where it is used
-    (`path`, `line`), and may carry `status`, `date_kind`, `source_url` and `read_date`.
+    (`path`, `line`), and may carry `status` (lifecycle's state), `date_kind`, `confirmed`,
+    `source_url` and `read_date`. Each row says how sure its date is in retirement_words' terms
+    (`certain`, `label`, `fate`).
     """
     rows = {}
-    for record in report.extra.get("lifecycle") or ():
+    for record in report.lifecycle or ():
         row = _retirement(record, as_of)
         if row is not None:
             key = (row["retire_date"], row["vendor"], row["model"])
@@ -296,20 +396,14 @@ def retirements(report, as_of: date) -> list:
 
 def _retirement(record, as_of: date):
     get = record.get if isinstance(record, dict) else (lambda key, default=None: getattr(record, key, default))
-    when = _as_date(get("retire_date"))
+    when = as_date(get("retire_date"))
     if when is None:
         return None
     where = f"{get('path')}:{get('line')}" if get("path") else ""
+    state, kind, confirmed = str(get("status") or ""), str(get("date_kind") or "exact"), get("confirmed", True) is not False
+    days = (when - as_of).days
     return {"model": str(get("model") or ""), "vendor": str(get("vendor") or get("operator") or ""),
-            "retire_date": when.isoformat(), "days_left": (when - as_of).days,
-            "status": str(get("status") or "").replace("_", " "), "date_kind": str(get("date_kind") or "exact"),
+            "retire_date": when.isoformat(), "days_left": days, "state": state, "date_kind": kind,
+            "confirmed": confirmed, "certain": words.certain(kind, confirmed), "label": words.label(state, kind, confirmed),
+            "fate": words.fate(state, when.isoformat(), kind, confirmed, days),
             "source_url": str(get("source_url") or ""), "read_date": str(get("read_date") or ""), "where": where}
-
-
-def _as_date(value):
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None

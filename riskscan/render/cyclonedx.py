@@ -155,7 +155,7 @@ def _service(vendor: dict, data: dict, rule) -> dict:
     if refs:
         service["externalReferences"] = refs
     keys = ("share", "exposure", "blast_radius", "fallback_coverage", "lock_in", "substitutability", "call_sites",
-            "unprotected_call_sites")
+            "call_sites_without_plan_b")
     evidence = [("evidence", f"{f['path']}:{f['line']}") for f in own if f["scope"] == "prod"][:50]
     service["properties"] = _properties([("id", vendor["id"])] + [(k, vendor.get(k)) for k in keys] + evidence)
     service["tags"] = ["ai-provider", vendor["kind"]]

@@ -20,23 +20,34 @@ def node_id(node: tuple) -> str:
     return ":".join(str(part) for part in node)
 
 
-def export_graph(graph: nx.DiGraph) -> nx.DiGraph:
-    """A copy with string ids and scalar attributes, which every exchange format can hold."""
+def export_graph(graph: nx.DiGraph, shown=str) -> nx.DiGraph:
+    """A copy with string ids and scalar attributes, which every exchange format can hold;
+    `shown` spells each string (GraphML has no escape for a newline in a file name of its own)."""
     import networkx as nx
 
     out = nx.DiGraph()
     for node, data in sorted(graph.nodes(data=True), key=lambda item: node_id(item[0])):
         label = node[-1] if node[0] != "entry" else data.get("name", node[-1])
-        out.add_node(node_id(node), type=node[0], label=str(label), **{k: _scalar(v) for k, v in data.items() if k != "kind"})
+        out.add_node(shown(node_id(node)), type=node[0], label=shown(str(label)),
+                     **{k: _scalar(v, shown) for k, v in data.items() if k != "kind"})
     for source, target, data in sorted(graph.edges(data=True), key=lambda e: (node_id(e[0]), node_id(e[1]))):
-        out.add_edge(node_id(source), node_id(target), **{k: _scalar(v) for k, v in data.items()})
+        out.add_edge(shown(node_id(source)), shown(node_id(target)), **{k: _scalar(v, shown) for k, v in data.items()})
     return out
 
 
-def _scalar(value):
+def _scalar(value, shown=str):
     if isinstance(value, (list, tuple, set, frozenset)):
-        return ", ".join(sorted(str(v) for v in value))
-    return value if isinstance(value, (str, int, float, bool)) else str(value)
+        return shown(", ".join(sorted(str(v) for v in value)))
+    if isinstance(value, str):
+        return shown(value)
+    return value if isinstance(value, (int, float, bool)) else shown(str(value))
+
+
+def _visible(text: str) -> str:
+    """Control characters as escapes, backslashes doubled first, so two names never print alike."""
+    from ..escape import printable
+
+    return printable(text.replace("\\", "\\\\"))
 
 
 def render_graph(graph: nx.DiGraph, fmt: str, collapse: Optional[str] = None) -> str:
@@ -107,7 +118,7 @@ def _evidence(data: dict) -> dict:
 def _render_graph(graph: nx.DiGraph, fmt: str) -> str:
     import networkx as nx
 
-    exported = export_graph(graph)
+    exported = export_graph(graph, _visible if fmt == "graphml" else str)
     if fmt == "json":
         try:
             data = nx.node_link_data(exported, edges="links")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import re
 
+from ..redact import redact_document
 from . import board
 from .changes import compare
 from .json_report import finding_dict, report_dict
@@ -15,8 +16,9 @@ _ARROWS = {"better": "▲ better", "worse": "▼ worse", "same": "no change", "n
 
 
 def md(text) -> str:
-    """Inert Markdown for any string from the scanned tree: no HTML, links, emphasis or table breaks."""
-    text = html.escape(" ".join(str(text).split()), quote=False)
+    """Inert Markdown for any string from the scanned tree: no HTML, links, emphasis or table breaks;
+    redacted first (a file name can hold a key, and escaping its `_` would hide it from the last pass)."""
+    text = html.escape(" ".join(redact_document(str(text)).split()), quote=False)
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
@@ -25,9 +27,9 @@ def render_markdown(report, baseline: dict | None = None) -> str:
     out = _summary(data, board.scores_of(report))
     if baseline is not None:
         out += _changes(compare(baseline, data))
-    out += _decisions(data, board.scores_of(report), board.retirements(report, board.as_of(report)))
+    out += _decisions(report)
     out += _vendors(data)
-    out += _outages(data)
+    out += _outages(data) + _module_exposure(report)
     out += _findings(report, data)
     out += _skipped(data)
     return "\n".join(out).rstrip() + "\n"
@@ -40,10 +42,16 @@ def _summary(data: dict, scores) -> list:
         return [head, "", "No AI vendor touchpoints found "
                 f"({data['summary']['files_scanned']} files scanned).", ""]
     low = " (low confidence)" if s.get("low_confidence") else ""
-    out = [f"{head} — grade **{s['grade']}** ({s['risk']:.0f}/100){low}", ""]
+    out = [f"{head} — grade **{md(s['grade_label'])}** ({s['risk']:.0f}/100){low}", ""]
+    kind = data["summary"].get("project_kind") or "application"
+    out += [f"_{md(kind.capitalize())}; reach {md(s['reach'])}_" + "".join(f"; {md(why)}" for why in s["low_confidence_reasons"]), ""]
     out += [f"- {md(sentence)}" for sentence in board.headlines(data, scores)]
+    if s["blast_radius_max"] is None:
+        outage = f"{board.pct(s['blast_radius_modules_max'])} of modules (module level)"
+    else:
+        outage = board.pct(s["blast_radius_max"])
     out += ["", "| Concentration (HHI) | Worst outage | Plan B coverage | Switching cost |", "| --- | --- | --- | --- |",
-            f"| {s['concentration_hhi']:,.0f} ({s['concentration_band']}) | {board.pct(s['blast_radius_max'])} "
+            f"| {s['concentration_hhi']:,.0f} ({s['concentration_band']}) | {outage} "
             f"| {board.pct(s['fallback_coverage'])} | {s['lock_in']:.0f}/100 |", ""]
     return out
 
@@ -62,16 +70,17 @@ def _changes(diff: dict) -> list:
     return out + [""]
 
 
-def _decisions(data: dict, scores, retirements: list) -> list:
-    rows = board.decisions(data, scores, retirements)
-    out = ["### Decisions to take", "", "| risk | decision | suggested |", "| --- | --- | --- |"]
-    return out + [f"| {md(d['risk'])} | {md(d['decision'])} | {md(d['recommended'])} |" for d in rows] + [""]
+def _decisions(report) -> list:
+    rows = board.decisions(report)
+    out = ["### Decisions to take", "", "| risk | decision | suggested | due | where |", "| --- | --- | --- | --- | --- |"]
+    return out + [f"| {md(d['risk'])} | {md(d['decision'])} | {md(d['recommended'])} | {md(d['due'])} | {md(d['where'])} |"
+                  for d in rows] + [""]
 
 
 def _vendors(data: dict) -> list:
     if not data["vendors"]:
         return []
-    out = ["### AI suppliers", "", "| supplier | share | if it fails | plan B | lock-in | call sites |",
+    out = ["### AI suppliers", "", "| supplier | share | if it fails | plan B | lock-in | production call sites |",
            "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for v in board.ranked_vendors(data):
         lock = "n/a" if v.get("lock_in") is None else f"{v['lock_in']:.0f}/100"
@@ -90,6 +99,17 @@ def _outages(data: dict) -> list:
         names = ", ".join(f"{md(e['name'])} ({md(e['path'])}:{e['line']})" for e in row["stops"][:10])
         more = f" and {len(row['stops']) - 10} more" if len(row["stops"]) > 10 else ""
         out.append(f"- **{md(row['vendor']['name'])}**: {names}{more}")
+    return out + [""]
+
+
+def _module_exposure(report) -> list:
+    rows = board.module_exposure(report)
+    if not rows:
+        return []
+    out = ["### What depends on each supplier (module level)", ""]
+    for row in rows:
+        names = ", ".join(md(m) for m in row["modules"]) + (" …" if row["more"] else "")
+        out.append(f"- **{md(row['vendor'])}**: {row['count']} of {row['of']} production modules that use AI ({names})")
     return out + [""]
 
 

@@ -15,32 +15,33 @@ EXTENSIONS = (
 )
 
 
-def format_for_path(path) -> Optional[str]:
+def format_for_path(path, extensions=EXTENSIONS) -> Optional[str]:
     """The format a file name asks for, or None when its extension names none."""
     name = Path(path).name.lower()
-    for suffix, fmt in EXTENSIONS:
+    for suffix, fmt in extensions:
         if name.endswith(suffix):
             return fmt
     return None
 
 
-def plan_outputs(outputs, fmt: Optional[str]) -> list:
+def plan_outputs(outputs, fmt: Optional[str], extensions=EXTENSIONS, default: str = "text") -> list:
     """[(path or None for stdout, format)] for one run.
 
     `fmt` is the --format the user gave (None when they gave none). It decides stdout and a single
     `-o` file (so `--format sarif -o results.json` still writes SARIF); with several files, each
     extension speaks for its file and --format only for files whose extension names no format.
+    `extensions` and `default` are the command's own (the portfolio writes CSV, and no text).
     """
     outputs = list(outputs or ())
     if not outputs:
-        return [(None, fmt or "text")]
+        return [(None, fmt or default)]
     if len(outputs) == 1:
-        return [(outputs[0], fmt or format_for_path(outputs[0]) or "text")]
+        return [(outputs[0], fmt or format_for_path(outputs[0], extensions) or default)]
     plan = []
     for path in outputs:
-        chosen = format_for_path(path) or fmt
+        chosen = format_for_path(path, extensions) or fmt
         if chosen is None:
-            known = ", ".join(sorted({suffix for suffix, _ in EXTENSIONS}))
+            known = ", ".join(sorted({suffix for suffix, _ in extensions}))
             raise UsageError(f"cannot tell the format of {path} from its extension ({known}); add --format")
         plan.append((path, chosen))
     if len({Path(p).resolve() for p, _ in plan}) < len(plan):

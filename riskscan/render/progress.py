@@ -25,8 +25,9 @@ class ProgressBar:
     shows the report alone once the scan ends.
     """
 
-    def __init__(self, stream=None, enabled=None, delay=None, clock=time.monotonic):
+    def __init__(self, stream=None, enabled=None, delay=None, clock=time.monotonic, unit: str = "files"):
         self.stream = stream if stream is not None else sys.stderr
+        self.unit = unit
         self.enabled = is_terminal(self.stream) if enabled is None else enabled
         self.delay, self.clock = (DELAY if delay is None else delay), clock
         self.started = clock()
@@ -44,7 +45,7 @@ class ProgressBar:
         self._draw(done, total)
 
     def _draw(self, done: int, total: int) -> None:
-        label = f" {done:,}/{total:,} files {done / total:4.0%}"
+        label = f" {done:,}/{total:,} {self.unit} {done / total:4.0%}"
         columns = shutil.get_terminal_size((80, 24)).columns
         width = max(10, min(40, columns - len(label) - 12))
         filled = width * done // total

@@ -7,8 +7,10 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..escape import dump_json
+from ..redact import redact_document
 from ..diff import identity
 from .json_report import report_dict
+from .markdown import md
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {"high": "error", "medium": "warning", "low": "note", "info": "note"}
@@ -67,10 +69,21 @@ def render_sarif(report) -> str:
         "originalUriBaseIds": {SRCROOT: {"description": {"text": f"The scanned folder ({data['root']})."}}},
         "columnKind": "unicodeCodePoints",
         "results": [_result(f, index, print_) for f, print_ in zip(data["findings"], _fingerprints(data["findings"]))],
-        "properties": {"scores": data["scores"], "rulesVersion": data["tool"]["rules_version"]},
+        "properties": {"scores": data["scores"], "rulesVersion": data["tool"]["rules_version"], **_exposure_level(data)},
     }
     sarif = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return dump_json(sarif)
+
+
+def _exposure_level(data: dict) -> dict:
+    """How far the scores could be traced: entry points, or module level when reach was not
+    traced (or the project is a library), so a viewer never reads a module figure as a function figure."""
+    scores = data["scores"] or {}
+    if not scores:
+        return {}
+    level = "entry_point" if scores.get("reach_unit") == "entry_points" else "module"
+    return {"reach": scores.get("reach"), "exposureLevel": level, "projectKind": data["summary"].get("project_kind"),
+            "lowConfidence": scores.get("low_confidence"), "lowConfidenceReasons": scores.get("low_confidence_reasons")}
 
 
 def _rules(data: dict, vendors: dict) -> list:
@@ -81,15 +94,18 @@ def _rules(data: dict, vendors: dict) -> list:
 
 def _rule(rule_id: str, vendor: str, kind: str, catalogue_rule) -> dict:
     name = catalogue_rule.name if catalogue_rule is not None else vendor
-    short, what, why, fix, level = (part.format(v=name) for part in KIND_HELP.get(kind, KIND_HELP["import"]))
+    help_parts = KIND_HELP.get(kind, KIND_HELP["import"])
+    short, what, why, fix, level = (part.format(v=name) for part in help_parts)
+    # a rule file may come from the scanned repository: what it says is escaped in the markdown
+    what_md, why_md, fix_md = (part.format(v=md(name)) for part in help_parts[1:4])
     references = list(getattr(catalogue_rule, "references", ()) or ())
-    refs_md = "".join(f"\n- <{url}>" for url in references)
+    refs_md = "".join(f"\n- <{_autolink(url)}>" for url in references)
     rule = {
         "id": rule_id, "name": f"{vendor}-{kind}".replace("_", "-"),
         "shortDescription": {"text": short}, "fullDescription": {"text": f"{what} {why}"},
         "help": {"text": f"{what}\nWhy it matters: {why}\nWhat to do: {fix}",
-                 "markdown": f"**What it finds.** {what}\n\n**Why it matters.** {why}\n\n**What to do.** {fix}"
-                             + (f"\n\n**{name} documentation:**{refs_md}" if refs_md else "")},
+                 "markdown": f"**What it finds.** {what_md}\n\n**Why it matters.** {why_md}\n\n**What to do.** {fix_md}"
+                             + (f"\n\n**{md(name)} documentation:**{refs_md}" if refs_md else "")},
         "defaultConfiguration": {"level": level},
         "properties": {"tags": ["ai-vendor", vendor, kind] + (["security"] if kind == "secret" else []),
                        "precision": "high"},
@@ -97,6 +113,11 @@ def _rule(rule_id: str, vendor: str, kind: str, catalogue_rule) -> dict:
     if kind == "secret":
         rule["properties"]["security-severity"] = "8.0"
     return rule
+
+
+def _autolink(url: str) -> str:
+    """A URL that stays one Markdown autolink: what could end it or start markup is percent-encoded."""
+    return quote(url, safe="/:?#@!$&'()*+,;=%-._~", errors="surrogateescape")
 
 
 def _location(path: str, line=None, column=None, snippet: str = "") -> dict:
@@ -107,7 +128,8 @@ def _location(path: str, line=None, column=None, snippet: str = "") -> dict:
             region["startColumn"] = column + 1
         if snippet:
             region["snippet"] = {"text": snippet}
-    physical = {"artifactLocation": {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}}
+    # redacted before quoting: percent-encoding a key's `+` or `=` would hide it from the last pass
+    physical = {"artifactLocation": {"uri": quote(redact_document(path), safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}}
     if region:
         physical["region"] = region
     return {"physicalLocation": physical}
@@ -134,7 +156,8 @@ def _result(finding: dict, index: dict, print_: str) -> dict:
         location["logicalLocations"] = [{"fullyQualifiedName": finding["function"], "kind": "function"}]
     cell = f" (notebook cell {finding['cell']}, line {finding['line']})" if finding.get("cell") else ""
     scope = "" if finding["scope"] == "prod" else f" [{finding['scope']} code]"
-    properties = {k: finding[k] for k in ("vendor", "kind", "scope", "severity", "feature", "has_fallback", "fallback_to")}
+    properties = {k: finding[k] for k in ("vendor", "kind", "scope", "severity", "feature", "has_fallback", "fallback_to",
+                                          "fallback_kind", "switchable_to")}
     if finding.get("cell"):
         properties["cell"] = finding["cell"]
     return {

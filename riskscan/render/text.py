@@ -7,7 +7,7 @@ import click
 
 from .. import __version__
 from ..escape import printable
-from . import finding_message
+from . import finding_message, plural
 from .json_report import vendor_rows
 
 _SEVERITY_COLOUR = {"high": "red", "medium": "yellow", "low": "cyan", "info": None}
@@ -22,26 +22,63 @@ _GRADE_COLOUR = {"A": "green", "B": "green", "C": "yellow", "D": "red", "F": "re
 
 
 def _score_lines(report) -> list:
-    exposure = report.extra.get("exposure")
+    exposure = report.exposure
     if exposure is None or not report.findings:
         return []
     s = exposure.scores
-    grade = click.style(f" {s.grade} ", fg="white", bg=_GRADE_COLOUR.get(s.grade, "red"), bold=True)
+    label = s.grade_label or s.grade
+    grade = click.style(f" {label} ", fg="white", bg=_GRADE_COLOUR.get(s.grade, "red"), bold=True)
     confidence = " (low confidence)" if s.low_confidence else ""
-    lines = ["", f"Vendor risk {grade} {s.risk:.0f}/100{confidence}   concentration HHI {s.concentration_hhi:,.0f} ({s.concentration_band})"
-             f"   worst blast radius {s.blast_radius_max:.0%}   fallback coverage {s.fallback_coverage:.0%}   lock-in {s.lock_in:.0f}/100"]
+    by = {"modules": " by module", "entry_points": ""}[s.reach_unit]
+    lines = ["", f"Vendor risk {grade} {s.risk:.0f}/100{confidence}   concentration HHI {s.concentration_hhi:,.0f}{by} "
+                 f"({s.concentration_band})   {_blast_text(s)}   fallback coverage {s.fallback_coverage:.0%}   lock-in {s.lock_in:.0f}/100"]
+    lines.append(printable(f"  {_kind_line(report)}; reach {s.reach}" + _reach_note(s)))
     for reason in s.reasons:
         evidence = ", ".join(f"{p}:{l}" for p, l in reason.evidence[:3])
         lines.append(printable(f"  - {reason.text}" + (f" [{evidence}]" if evidence else "")))
-    entries = [e for e in exposure.entry_points if e["scope"] == "prod"]
+    entries = [e for e in exposure.entry_points if e.scope == "prod"]
     if entries:
         lines.append("")
-        lines.append(click.style(f"{len(entries)} entry points:", bold=True))
+        lines.append(click.style(f"{plural(len(entries), 'entry point')}:", bold=True))
+        nothing = "no AI vendor" if s.reach == "resolved" else "no AI call traced"
         for e in entries:
-            reached = ", ".join(v + ("" if v in e["unprotected_vendors"] else " (fallback)") for v in e["vendors"]) or "no AI vendor"
-            approx = " ~" if e["approximate"] else ""
-            lines.append(printable(f"  {e['kind']:<8} {e['name']:<28} {e['path']}:{e['line']}  -> {reached}{approx}"))
+            reached = ", ".join(v + _role(e, v) for v in e.vendors) or nothing
+            switch = " (provider chosen by configuration)" if e.switchable_vendors else ""
+            approx = " ~" if e.approximate else ""
+            lines.append(printable(f"  {e.kind:<8} {e.name:<28} {e.path}:{e.line}  -> {reached}{switch}{approx}"))
     return lines
+
+
+def _role(entry, vendor: str) -> str:
+    if vendor in entry.fallback_vendors:
+        return " (as plan B)"
+    return "" if vendor in entry.unprotected_vendors else " (has plan B)"
+
+
+def _blast_text(s) -> str:
+    if s.blast_radius_max is None:
+        if s.project_kind == "library":
+            return "blast radius n/a (library)"
+        return f"blast radius unknown (module level {s.blast_radius_modules_max:.0%})"
+    text = f"worst blast radius {s.blast_radius_max:.0%}"
+    if s.blast_radius_after_switch_max is not None and s.blast_radius_after_switch_max < s.blast_radius_max:
+        text += f" ({s.blast_radius_after_switch_max:.0%} after switching by configuration)"
+    return text
+
+
+def _kind_line(report) -> str:
+    project = report.project
+    return f"{project.kind}" if project is not None else "application"
+
+
+def _reach_note(s) -> str:
+    if s.project_kind == "library":
+        return " (a library: its users run their own entry points, so figures are module level)"
+    if s.reach == "partial":
+        return f" ({s.call_sites_reached} of {s.call_sites} production call sites reached from entry points)"
+    if s.reach == "unresolved":
+        return " (no entry point reaches a production AI call site: figures are module level)"
+    return ""
 
 
 TOP_FINDINGS = 20
@@ -57,13 +94,30 @@ def _skipped_lines(report, limit: int = 10) -> list:
     """How many files were skipped and why: the reasons counted, then the first few files."""
     reasons = Counter(printable(item.reason.split(":")[0]) for item in report.skipped)
     why = "; ".join(f"{count} {reason}" for reason, count in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
-    lines = ["", click.style(f"Skipped {len(report.skipped)} file(s):", bold=True) + f" {why}"]
+    lines = ["", click.style(f"Skipped {plural(len(report.skipped), 'file')}:", bold=True) + f" {why}"]
     for item in report.skipped[:limit]:
         where = f":{item.line}" if item.line else ""
         lines.append(printable(f"  {item.path}{where}: {item.reason}"))
     if len(report.skipped) > limit:
         lines.append(f"  ... {len(report.skipped) - limit} more (all of them are in --format json)")
     return lines
+
+
+VENDOR_COLUMNS = (("kind", "kind", "<"), ("prod_files", "files", ">"), ("findings", "findings", ">"),
+                  ("call_sites", "call sites", ">"), ("call_sites_without_plan_b", "no plan B", ">"))
+
+
+def vendor_table(rows: list) -> list:
+    """The vendor table, each column as wide as its widest cell: a vendor's name is never cut."""
+    cells = [[printable(row["name"])] + [str(row[key]) for key, _, _ in VENDOR_COLUMNS] for row in rows]
+    header = ["vendor"] + [title for _, title, _ in VENDOR_COLUMNS]
+    widths = [max(len(line[i]) for line in cells + [header]) for i in range(len(header))]
+    aligns = ["<"] + [align for _, _, align in VENDOR_COLUMNS]
+
+    def line(values):
+        return " ".join(f"{value:{align}{width}}" for value, align, width in zip(values, aligns, widths)).rstrip()
+
+    return [click.style(line(header), bold=True)] + [line(values) for values in cells]
 
 
 def render_text(report, limit: int = TOP_FINDINGS) -> str:
@@ -79,16 +133,13 @@ def render_text(report, limit: int = TOP_FINDINGS) -> str:
         out.append("\nNo AI vendor touchpoints found.")
     else:
         out.append("")
-        header = f"{'vendor':<30} {'kind':<14} {'files':>5} {'findings':>8} {'call sites':>10} {'no fallback':>11}"
-        out.append(click.style(header, bold=True))
-        for row in rows:
-            out.append(f"{printable(row['name'][:30]):<30} {row['kind']:<14} {row['prod_files']:>5} {row['findings']:>8} "
-                       f"{row['call_sites']:>10} {row['unprotected_call_sites']:>11}")
+        out += vendor_table(rows)
+        out.append("(call sites: production call sites in normal running; no plan B: neither a runtime fallback nor a switch by configuration)")
         out.append("")
         findings = top_findings(report.findings)
         shown = findings if not limit else findings[:limit]
         if limit and len(findings) > limit:
-            out.append(click.style(f"Top {limit} of {len(findings)} findings:", bold=True))
+            out.append(click.style(f"Top {limit} of {plural(len(findings), 'finding')}:", bold=True))
         for finding in shown:
             colour = _SEVERITY_COLOUR.get(finding.severity)
             tag = click.style(f"{finding.vendor}.{finding.kind}", fg=colour) if colour else f"{finding.vendor}.{finding.kind}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from .. import __version__
-from ..escape import dump_json, printable
+from ..escape import dump_json, printable, safe_document
 from ..baseline import fingerprint
 from .text import location
 
@@ -30,7 +30,7 @@ def render_check_json(result) -> str:
                 "summary": summary(result), "policy": result.policy.settings(), "violations": rows}
     if result.note:
         document["note"] = result.note
-    return dump_json(document)
+    return safe_document(dump_json(document))
 
 
 def render_check_text(result) -> str:
@@ -46,4 +46,26 @@ def render_check_text(result) -> str:
     if data["files_skipped"]:
         parts.append(f"{data['files_skipped']} file(s) could not be analysed")
     lines.append("riskscan check: " + "; ".join(parts))
-    return "\n".join(lines) + "\n"
+    return safe_document("\n".join(lines) + "\n")
+
+
+def render_check_sarif(result) -> str:
+    """SARIF 2.1.0 of the gate: one rule per RS code, one result per violation (a repository-wide
+    limit has no line of its own and points at its first evidence)."""
+    from ..checks import BY_CODE
+    from .sarif import SCHEMA_URI, SRCROOT, _location
+
+    codes = sorted({v.code for v in result.violations})
+    rules = [{"id": code, "name": BY_CODE[code].slug, "shortDescription": {"text": BY_CODE[code].title},
+              "fullDescription": {"text": BY_CODE[code].what},
+              "help": {"text": f"{BY_CODE[code].why}\nWhat to do: {BY_CODE[code].fix}"},
+              "defaultConfiguration": {"level": "error"}} for code in codes]
+    results = [{"ruleId": v.code, "ruleIndex": codes.index(v.code), "level": "error", "message": {"text": v.message},
+                "locations": [_location(v.path, v.line or None, v.column, "" if v.cell else v.snippet)] if v.path else [],
+                "partialFingerprints": {"riskscan/check/v1": fingerprint(v)}, "properties": {"vendor": v.vendor}}
+               for v in result.violations]
+    run = {"tool": {"driver": {"name": "riskscan", "version": __version__, "semanticVersion": __version__,
+                               "rules": rules}},
+           "originalUriBaseIds": {SRCROOT: {"description": {"text": "The checked repository."}}},
+           "columnKind": "unicodeCodePoints", "results": results, "properties": {"summary": summary(result)}}
+    return safe_document(dump_json({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}))

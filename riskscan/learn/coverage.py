@@ -1,0 +1,59 @@
+"""How much of the hand-written adapter catalogue the learned files reproduce, and what they miss.
+
+Only hand-written adapters inside the packages a learned file was learned from count: learning
+langchain-openai says nothing about `langchain_community`. An adapter is reproduced when the
+learned files map its qualname (or, as the scanner does, a re-export of the same class below its
+module) to the same provider.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..ruleset import Catalogue, Entry, builtin_rules_dir
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+@dataclass
+class Coverage:
+    compared: list  # (qualname, vendor) of the hand-written adapters inside learned packages
+    missed: list  # (qualname, vendor, what was learned instead or None)
+
+    @property
+    def ratio(self) -> float:
+        return 1 - len(self.missed) / len(self.compared) if self.compared else 1.0
+
+
+def compare(rules_dir: Path = None) -> Coverage:
+    """Compare `rules_dir`/learned/*.toml with the hand-written adapters of `rules_dir`/vendors/."""
+    rules_dir = Path(rules_dir or builtin_rules_dir())
+    learned, packages = Catalogue(), []
+    for path in sorted((rules_dir / "learned").glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        packages += data["provenance"].get("packages", [])
+        for rule in data.get("adapters", ()):
+            learned.entries.update({q: Entry(rule["vendor"], "adapter") for q in rule["qualnames"]})
+        for rule in data.get("routers", ()):
+            learned.entries.update({q: Entry("(router)", "router") for q in rule["qualnames"]})
+    compared, missed = [], []
+    for qualname, vendor in _hand_written_adapters(rules_dir):
+        if not any(qualname.startswith(p + ".") for p in packages):
+            continue
+        compared.append((qualname, vendor))
+        entry = learned.entry_for(qualname)
+        if entry is None or entry.vendor != vendor:
+            missed.append((qualname, vendor, entry.vendor if entry else None))
+    return Coverage(compared, missed)
+
+
+def _hand_written_adapters(rules_dir: Path) -> list:
+    found = []
+    for path in sorted((rules_dir / "vendors").glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        found += [(q, data["id"]) for rule in data.get("adapters", ()) for q in rule["qualnames"]]
+    return found

@@ -1,0 +1,272 @@
+"""What each public symbol reaches through the package's own call graph, and what it is learned as.
+
+A class reaches every method it has, its own and the inherited ones it does not override (a user
+may call any of them); a function reaches what it calls, and the classes it builds reach theirs.
+The graph is the scan's (graph.py resolves calls and re-exports); a call that cannot be resolved
+is not followed (precision first: no module-wide over-approximation here).
+
+A symbol is learned as
+- an adapter of provider P when every request-making call site it reaches (`Finding.is_call_site`)
+  goes to P, with the providers its own fallbacks reach;
+- a router when one of its parameters becomes the model argument of a router (LiteLLM, another
+  learned router), or when it reaches several providers and takes a model name;
+- nothing otherwise: a provider named only in a type, an import or a docstring is no call site.
+"""
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import Optional
+
+from ..extract.models import MODEL_NAME
+from ..graph import _Calls, _Resolver
+from ..structure import MODULE_BODY
+from .symbols import ModuleFacts, module_facts, public_names
+
+_MAX_EVIDENCE = 5
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: str  # "adapter" | "router"
+    vendor: str = ""
+    features: tuple = ()
+    fallback_to: tuple = ()
+    model_args: tuple = ()
+    evidence: tuple = ()
+
+
+class Reach:
+    """Decisions for the public symbols of an Analysis (see the module docstring)."""
+
+    def __init__(self, analysis, catalogue):
+        self.analysis = analysis
+        self.catalogue = catalogue
+        self.modules = analysis.results
+        self.resolver = _Resolver(self.modules)
+        self.calls = _Calls(self.modules, self.resolver)
+        self.sites, self.clients = _index_findings(analysis)
+        self._facts: dict = {}
+        self._routers: dict = {}  # node -> model args, memo of router_args
+
+    # ------------------------------------------------------------ public symbols
+    def public_symbols(self, modules) -> dict:
+        """Defining node -> the public qualnames it is imported by (the shortest first)."""
+        found: dict = {}
+        for module in modules:
+            result = self.modules.get(module)
+            names = public_names(module, self.facts(module), result.structure if result else None)
+            for public, target in names.items():
+                node = self.resolver.resolve(target)
+                if node is not None and node[0] == "function" and "." not in node[2]:
+                    found.setdefault(node, set()).add(public)
+        return {node: tuple(sorted(names, key=lambda n: (n.count("."), n))) for node, names in found.items()}
+
+    def facts(self, module: str) -> Optional[ModuleFacts]:
+        if module not in self._facts:
+            result = self.modules.get(module)
+            distribution = self.analysis.owner.get(module)
+            structure = result.structure if result else None
+            self._facts[module] = (module_facts(distribution.root / result.path, module, structure.names,
+                                                result.path.endswith("__init__.py")) if structure else None)
+        return self._facts[module]
+
+    # ------------------------------------------------------------ decisions
+    def decide(self, node: tuple) -> Optional[Decision]:
+        model_args = self.router_args(node)
+        if model_args:
+            return Decision("router", model_args=model_args, evidence=self._router_evidence(node))
+        sites, clients = self._reached_evidence(node)
+        sites = _as_built(sites, clients, self.catalogue)
+        primary = [(vendor, f) for vendor, f in sites if not f.fallback_target]
+        vendors = {vendor for vendor, _ in primary}
+        if len(vendors) == 1:
+            return self._adapter(vendors.pop(), primary, sites)
+        if len(vendors) > 1:
+            model = self._model_parameter(node)
+            if model:
+                return Decision("router", model_args=model, evidence=_evidence(f for _, f in primary))
+        return None
+
+    def _adapter(self, vendor: str, primary: list, sites: list) -> Decision:
+        own = [f for v, f in primary if v == vendor]
+        protected = set.intersection(*(set(f.fallback_to) for f in own)) if own else set()
+        targets = {v for v, f in sites if f.fallback_target}
+        fallback = protected | (targets if all(f.has_fallback for f in own) else set())
+        counts = Counter(f.feature for f in own if f.feature not in (None, "other"))
+        features = tuple(name for name, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))) or ("other",)
+        return Decision("adapter", vendor, features, tuple(sorted(fallback - {vendor})), evidence=_evidence(own))
+
+    def _reached_evidence(self, start: tuple) -> tuple:
+        sites, clients = [], []
+        for node in self.reached(start):
+            sites += self.sites.get(node[1:], ())
+            clients += self.clients.get(node[1:], ())
+        return sites, clients
+
+    def reached(self, start: tuple) -> set:
+        """Function nodes run by `start`: a class's methods, nested functions, then calls, breadth first."""
+        seen: set = set()
+        queue = deque([start])
+        while queue:
+            node = queue.popleft()
+            if node in seen or node[0] != "function" or node[1] not in self.modules:
+                continue
+            seen.add(node)
+            queue.extend(self._members(node))
+            queue.extend(target for target in self.calls.of(node) if target[0] == "function")
+        return seen
+
+    def _members(self, node: tuple) -> list:
+        """A class's methods along its bases (overridden ones left out); a function's nested functions."""
+        _, module, qualname = node
+        structure = self.modules[module].structure
+        if structure is None or qualname not in structure.functions:
+            return []
+        if not structure.functions[qualname].is_class:
+            return [("function", module, q) for q in structure.functions if q.startswith(qualname + ".")]
+        methods: dict = {}
+        for owner_module, owner in self.mro(module, qualname):
+            functions = self.modules[owner_module].structure.functions
+            for q in functions:
+                name = q[len(owner) + 1:]
+                if q.startswith(owner + ".") and "." not in name:
+                    methods.setdefault(name, ("function", owner_module, q))
+        return list(methods.values())
+
+    def mro(self, module: str, qualname: str) -> list:
+        """(module, class) of a class and its bases within the analysed code, depth first, each once."""
+        order, stack = [], [(module, qualname)]
+        while stack:
+            current = stack.pop(0)
+            if current in order or len(order) > 50:
+                continue
+            order.append(current)
+            facts = self.facts(current[0])
+            klass = facts.classes.get(current[1]) if facts else None
+            bases = []
+            for base in (klass.bases if klass else ()):
+                target = self.resolver.resolve(base)
+                if target and target[0] == "function" and self._is_class(target):
+                    bases.append(target[1:])
+            stack = bases + stack
+        return order
+
+    def _is_class(self, node: tuple) -> bool:
+        structure = self.modules[node[1]].structure
+        info = structure.functions.get(node[2]) if structure else None
+        return bool(info and info.is_class)
+
+    # ------------------------------------------------------------ routers
+    def router_args(self, node: tuple, depth: int = 0) -> tuple:
+        """The model argument (keyword, position) of a symbol that passes it on to a router."""
+        if node in self._routers:
+            return self._routers[node]
+        self._routers[node] = ()  # a recursive call chain is no router by itself
+        args = self._class_router_args(node, depth) if self._is_class(node) else self._function_router_args(node, depth)
+        self._routers[node] = args
+        return args
+
+    def _function_router_args(self, node: tuple, depth: int) -> tuple:
+        facts = self.facts(node[1])
+        function = facts.functions.get(node[2]) if facts else None
+        if function is None:
+            return ()
+        for target, keyword, position, (kind, name) in function.passes:
+            if kind == "param" and self._takes_model(target, keyword, position, depth):
+                return (name, function.params.index(name)) if name in function.params else (name,)
+        return ()
+
+    def _class_router_args(self, node: tuple, depth: int) -> tuple:
+        """A class whose methods give `self.<attr>` to a router, the attribute set by its constructor."""
+        facts = self.facts(node[1])
+        klass = facts.classes.get(node[2]) if facts else None
+        init = facts.functions.get(f"{node[2]}.__init__") if facts else None
+        for member in self._members(node):
+            member_facts = self.facts(member[1])
+            function = member_facts.functions.get(member[2]) if member_facts else None
+            for target, keyword, position, (kind, name) in (function.passes if function else ()):
+                if kind != "self" or not self._takes_model(target, keyword, position, depth):
+                    continue
+                if klass and name in klass.self_params and init and klass.self_params[name] in init.params:
+                    param = klass.self_params[name]
+                    return (param, init.params.index(param))
+                if klass and name in klass.fields:
+                    return (name,)
+        return ()
+
+    def _takes_model(self, target: str, keyword, position, depth: int) -> bool:
+        """Whether this argument of a call to `target` is a model a router resolves."""
+        rule = self.catalogue.router_callables.get(target)
+        args = rule.model_args if rule is not None else ()
+        if rule is None and depth < 8 and not target.startswith("<self>"):
+            node = self.resolver.resolve(target.replace("()", ""))
+            args = self.router_args(node, depth + 1) if node and node[0] == "function" else ()
+        return (keyword is not None and keyword in args) or (keyword is None and position in args)
+
+    def _model_parameter(self, node: tuple) -> tuple:
+        """A parameter named like a model (`model`, `model_name`, `llm`) that a multi-provider symbol takes."""
+        facts = self.facts(node[1])
+        if facts is None:
+            return ()
+        if self._is_class(node):
+            klass = facts.classes.get(node[2])
+            init = facts.functions.get(f"{node[2]}.__init__")
+            params = init.params if init else ()
+            named = [p for p in params if MODEL_NAME.search(p)]
+            if named:
+                return (named[0], params.index(named[0]))
+            fields = [f for f in (klass.fields if klass else ()) if MODEL_NAME.search(f)]
+            return (fields[0],) if fields else ()
+        function = facts.functions.get(node[2])
+        named = [p for p in (function.params if function else ()) if MODEL_NAME.search(p)]
+        return (named[0], function.params.index(named[0])) if named else ()
+
+    def _router_evidence(self, node: tuple) -> tuple:
+        result = self.modules[node[1]]
+        line = result.structure.functions[node[2]].line
+        return (f"{result.path}:{line}",)
+
+
+def _index_findings(analysis) -> tuple:
+    """(module, function) -> [(vendor, finding)] for call sites, and the same for clients built."""
+    module_of = {result.path: name for name, result in analysis.results.items()}
+    sites: dict = {}
+    clients: dict = {}
+    for finding in analysis.findings:
+        module = module_of.get(finding.path)
+        if module is None or finding.type_only:
+            continue
+        key = (module, finding.function or MODULE_BODY)
+        if finding.is_call_site and finding.framework != "first-party":
+            sites.setdefault(key, []).append((finding.vendor, finding))
+        elif finding.kind == "call" and finding.feature == "client":
+            clients.setdefault(key, []).append((finding.vendor, finding))
+    return sites, clients
+
+
+def _as_built(sites: list, clients: list, catalogue) -> list:
+    """A call made with an SDK goes where the clients the symbol builds with that SDK go.
+
+    `AzureChatOpenAI` inherits `_generate` (a call on `openai.OpenAI()`) but overrides the method
+    that built that client with one building `openai.AzureOpenAI()`: its calls reach Azure OpenAI.
+    When the symbol builds clients of several providers with one SDK, each call keeps its own.
+    """
+    built: dict = {}
+    for vendor, client in clients:
+        built.setdefault(_sdk_root(client.detail, catalogue), set()).add(vendor)
+    remapped = []
+    for vendor, finding in sites:
+        owners = built.get(_sdk_root(finding.detail, catalogue), set())
+        remapped.append((next(iter(owners)) if len(owners) == 1 else vendor, finding))
+    return remapped
+
+
+def _sdk_root(qualname: str, catalogue) -> Optional[str]:
+    hit = catalogue.root_vendor(qualname, catalogue.sdk_roots) or catalogue.root_vendor(qualname, catalogue.conditional_roots)
+    return hit[0] if hit else None
+
+
+def _evidence(findings) -> tuple:
+    places = sorted({(f.path, f.line) for f in findings})
+    return tuple(f"{path}:{line}" for path, line in places[:_MAX_EVIDENCE])

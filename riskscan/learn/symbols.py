@@ -1,0 +1,164 @@
+"""What the call-graph structure does not keep and learning needs, read with the stdlib `ast`:
+the public names of a module (`__all__`, re-exports), classes and their bases, each function's
+parameters, and the calls that pass a parameter on (to a router's model argument, or to
+another function of the package)."""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from ..structure import MODULE_BODY
+
+_PRIVATE = re.compile(r"(^|\.)_(?!_init__$)")
+_SELF = ("self", "cls")
+
+
+@dataclass
+class FunctionFacts:
+    params: tuple = ()  # parameter names a caller passes, `self`/`cls` left out
+    passes: list = field(default_factory=list)  # (target, keyword or None, position, ("param"|"self", name))
+
+
+@dataclass
+class ClassFacts:
+    bases: tuple = ()  # absolute dotted names where the imports say
+    fields: tuple = ()  # class-level annotated names: constructor keywords of dataclasses and pydantic models
+    self_params: dict = field(default_factory=dict)  # attribute -> __init__ parameter stored in it
+
+
+@dataclass
+class ModuleFacts:
+    exports: Optional[tuple] = None  # `__all__`, when it is a literal
+    functions: dict = field(default_factory=dict)  # qualname -> FunctionFacts
+    classes: dict = field(default_factory=dict)  # qualname -> ClassFacts
+
+
+def is_private(module: str) -> bool:
+    return bool(_PRIVATE.search(module))
+
+
+def module_facts(path: Path, module: str, names: dict, is_package: bool) -> Optional[ModuleFacts]:
+    """Facts of one module; None when it cannot be read (the analysis has reported it already)."""
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    reader = _Reader(module, names)
+    reader.read_body(tree.body, [])
+    return reader.facts
+
+
+class _Reader:
+    def __init__(self, module: str, names: dict):
+        self.module = module
+        self.names = names  # local name -> absolute dotted target (ModuleStructure.names)
+        self.facts = ModuleFacts()
+
+    def read_body(self, body: list, stack: list) -> None:
+        for node in body:
+            if isinstance(node, ast.ClassDef):
+                self._class(node, stack)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._function(node, stack)
+            elif not stack and isinstance(node, (ast.Assign, ast.AnnAssign)):
+                self._exports(node)
+
+    def _exports(self, node) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets) and isinstance(node.value, (ast.List, ast.Tuple)):
+            self.facts.exports = tuple(e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
+
+    def _class(self, node: ast.ClassDef, stack: list) -> None:
+        qualname = ".".join(stack + [node.name])
+        fields = tuple(s.target.id for s in node.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name))
+        facts = self.facts.classes[qualname] = ClassFacts(tuple(filter(None, (self.resolve(b) for b in node.bases))), fields)
+        init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+        if init is not None:
+            params = set(_params(init))
+            for statement in ast.walk(init):
+                if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Name) and statement.value.id in params:
+                    for target in statement.targets:
+                        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                            facts.self_params[target.attr] = statement.value.id
+        self.read_body(node.body, stack + [node.name])
+
+    def _function(self, node, stack: list) -> None:
+        qualname = ".".join(stack + [node.name])
+        params = _params(node)
+        facts = self.facts.functions[qualname] = FunctionFacts(params)
+        known, locals_ = set(params), {}
+        for child in ast.walk(node):
+            if isinstance(child, ast.Assign) and isinstance(child.value, ast.Call) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
+                target = self.resolve(child.value.func, locals_)
+                locals_[child.targets[0].id] = f"{target}()" if target else None
+            elif isinstance(child, ast.Call):
+                self._passes(child, facts, known, locals_, bool(stack))
+        self.read_body(node.body, stack + [node.name])
+
+    def _passes(self, call: ast.Call, facts: FunctionFacts, params: set, locals_: dict, in_class: bool) -> None:
+        target = None
+        arguments = [(None, i, a) for i, a in enumerate(call.args)] + [(k.arg, None, k.value) for k in call.keywords if k.arg]
+        for keyword, position, value in arguments:
+            source = _source(value, params, in_class)
+            if source is None:
+                continue
+            target = target or self.resolve(call.func, locals_, in_class)
+            if target:
+                facts.passes.append((target, keyword, position, source))
+
+    def resolve(self, node, locals_: Optional[dict] = None, in_class: bool = False) -> Optional[str]:
+        """Absolute dotted name of a Name/Attribute chain; `self.x` as `<self>.x`."""
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        head, rest = node.id, list(reversed(parts))
+        if head in _SELF and in_class:
+            base = "<self>"
+        elif locals_ and head in locals_:
+            base = locals_[head]
+            if base is None:
+                return None
+        else:
+            base = self.names.get(head) or f"{self.module}.{head}"
+        return ".".join([base] + rest)
+
+
+def _params(node) -> tuple:
+    args = node.args
+    names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+    return tuple(names[1:] if names and names[0] in _SELF else names)
+
+
+def _source(value, params: set, in_class: bool) -> Optional[tuple]:
+    """Where an argument comes from, when it is a parameter of the function or an attribute of self."""
+    if isinstance(value, ast.Name) and value.id in params:
+        return ("param", value.id)
+    if in_class and isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and value.value.id == "self":
+        return ("self", value.attr)
+    return None
+
+
+def public_names(module: str, facts: Optional[ModuleFacts], structure) -> dict:
+    """Public name -> absolute target, for what a module defines or re-exports.
+
+    `__all__` decides when the module has one; otherwise every name without a leading underscore
+    that the module defines, or imports from its own package (a re-export in `__init__`).
+    """
+    if structure is None or is_private(module):
+        return {}
+    exports = facts.exports if facts is not None else None
+    defined = {q for q in structure.functions if "." not in q and q != MODULE_BODY and q != "__main__"}
+    top = module.split(".")[0]
+    imported = {name: target for name, target in structure.names.items()
+                if target and target.split(".")[0] == top and "(" not in target}  # not module-level instances
+    candidates = {name: f"{module}.{name}" for name in defined}
+    candidates.update({name: target for name, target in imported.items() if name not in candidates})
+    if exports is not None:
+        return {f"{module}.{name}": candidates[name] for name in exports if name in candidates}
+    return {f"{module}.{name}": target for name, target in candidates.items() if not name.startswith("_")}

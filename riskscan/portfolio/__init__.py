@@ -1,0 +1,1 @@
+"""The organisation's view: many repositories' JSON reports in, organisation figures out (`riskscan portfolio`)."""

@@ -1,0 +1,166 @@
+"""`riskscan learn`: rules learned from a wrapper package's code, and scans that use them."""
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from riskscan.api import ScanOptions, scan
+from riskscan.cli import cli
+from riskscan.errors import RuleFileError
+from riskscan.learn import sources
+from riskscan.learn.learner import learn, resolved
+from riskscan.ruleset import load_catalogue
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "learn"
+ACME = FIXTURES / "acme-llm"
+SERVICE = FIXTURES / "service"
+
+
+@pytest.fixture(scope="module")
+def acme_rules(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("rules")
+    with resolved([ACME]) as distributions:
+        (learned,) = learn(distributions, load_catalogue())
+    learned.write(folder)
+    return folder
+
+
+def _symbols(folder: Path) -> dict:
+    import tomllib
+
+    data = tomllib.loads((folder / "learned" / "acme_llm.toml").read_text())
+    found = {q: ("adapter", r["vendor"], r["feature"], tuple(r.get("fallback_to", ()))) for r in data.get("adapters", ()) for q in r["qualnames"]}
+    found.update({q: ("router", tuple(r["model_args"])) for r in data.get("routers", ()) for q in r["qualnames"]})
+    return found, data["provenance"]
+
+
+def test_wrapper_symbols_map_to_the_vendors_they_reach(acme_rules):
+    symbols, provenance = _symbols(acme_rules)
+    assert symbols["acme_llm.Chat"] == ("adapter", "openai", "chat", ("anthropic",))
+    assert symbols["acme_llm.chat.Chat"] == symbols["acme_llm.Chat"]
+    assert symbols["acme_llm.chat.StreamingChat"] == ("adapter", "openai", "chat", ("anthropic",))  # inherits ask()
+    assert symbols["acme_llm.Embeddings"] == ("adapter", "voyage", "embeddings", ())
+    # routers: the provider comes from the model string, not from every provider LiteLLM supports
+    assert symbols["acme_llm.complete"] == ("router", ("model", 1))
+    assert symbols["acme_llm.Assistant"] == ("router", ("model", 1))
+    # a vendor only in a type, an import under TYPE_CHECKING and a docstring: nothing learned
+    assert "acme_llm.Message" not in symbols and "acme_llm.types.Message" not in symbols
+    assert provenance["distribution"] == "acme-llm" and provenance["version"] == "1.4.0"
+    assert provenance["content_hash"].startswith("sha256:") and provenance["packages"] == ["acme_llm"]
+
+
+def _entry_points(report) -> dict:
+    from riskscan.render.json_report import render_json
+
+    data = json.loads(render_json(report))
+    return {e["name"]: (sorted(e["vendors"]), sorted(e["unprotected_vendors"])) for e in data["entry_points"]}
+
+
+def test_service_is_attributed_through_the_learned_wrapper(acme_rules):
+    with_rules = _entry_points(scan(SERVICE, ScanOptions(rule_dirs=(acme_rules,))))
+    assert with_rules["answer"][1] == []  # OpenAI, protected by the wrapper's own Anthropic fallback
+    assert "openai" in with_rules["answer"][0]
+    assert with_rules["index"] == (["voyage"], ["voyage"])
+    assert with_rules["draft"] == (["mistral"], ["mistral"])
+    assert with_rules["triage"] == (["groq"], ["groq"])
+    assert with_rules["echo"] == ([], [])
+    without = _entry_points(scan(SERVICE, ScanOptions()))
+    assert without["answer"] == ([], []) and without["index"] == ([], []) and without["triage"] == ([], [])
+
+
+def test_learn_command_writes_a_rule_file_that_rules_lists(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["learn", str(ACME), "-o", str(tmp_path / "out"), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert "acme-llm 1.4.0: 3 adapter(s), 2 router(s)" in result.output
+    listing = runner.invoke(cli, ["rules", "--rules", str(tmp_path / "out")])
+    assert listing.exit_code == 0, listing.output
+    assert f"{tmp_path / 'out'}: 0 hand-written and 9 learned" in listing.output
+
+
+def test_learn_reads_a_wheel_an_sdist_and_a_site_packages_without_importing(tmp_path):
+    wheel = tmp_path / "acme_llm-1.4.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for path in (ACME / "src").rglob("*.py"):
+            archive.write(path, path.relative_to(ACME / "src").as_posix())
+        archive.writestr("acme_llm-1.4.0.dist-info/METADATA", "Name: acme-llm\nVersion: 1.4.0\n\n")
+        archive.writestr("../evil.py", "import openai\n")  # never written outside the unpack folder
+    site = _site_packages(tmp_path / "env")
+    sdist = shutil.make_archive(str(tmp_path / "acme-llm-1.4.0"), "gztar", FIXTURES, "acme-llm")
+    for target, kwargs in ((wheel, {}), (Path(sdist), {}), ("acme-llm", {"site_packages": site})):
+        with resolved([target], **kwargs) as distributions:
+            (learned,) = learn(distributions, load_catalogue())
+        assert {s.qualnames[0] for s in learned.symbols} >= {"acme_llm.Chat", "acme_llm.complete"}, target
+    assert not (tmp_path / "evil.py").exists()
+    with resolved([], python=tmp_path / "env" / "bin" / "python") as distributions:
+        assert [d.name for d in distributions] == ["acme-llm"]
+
+
+def _site_packages(env: Path) -> Path:
+    """A virtualenv layout with acme-llm installed (metadata written by hand: nothing is run)."""
+    site = env / "lib" / "python3.11" / "site-packages"
+    shutil.copytree(ACME / "src" / "acme_llm", site / "acme_llm")
+    info = site / "acme_llm-1.4.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-llm\nVersion: 1.4.0\n\n")
+    (info / "top_level.txt").write_text("acme_llm\n")
+    rows = [f"{p.relative_to(site).as_posix()},sha256=x,1" for p in sorted((site / "acme_llm").rglob("*.py"))]
+    (info / "RECORD").write_text("\n".join(rows + ["../../../bin/acme,sha256=x,1", "acme_llm-1.4.0.dist-info/RECORD,,"]) + "\n")
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.7\n")
+    (env / "bin").mkdir()
+    (env / "bin" / "python").write_text("")
+    return site
+
+
+def test_scan_learns_from_the_environment_once(tmp_path):
+    _site_packages(tmp_path / "env")
+    cache = tmp_path / "cache"
+    runner = CliRunner()
+    args = ["scan", str(SERVICE), "--format", "json", "--cache-dir", str(cache), "--learn-from-env", str(tmp_path / "env")]
+    first = runner.invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    learned = list((cache / "learned").rglob("acme_llm.toml"))
+    assert len(learned) == 1
+    stamp = learned[0].stat().st_mtime_ns
+    second = runner.invoke(cli, args)
+    assert learned[0].stat().st_mtime_ns == stamp  # the second scan pays nothing
+    for output in (first.output, second.output):
+        entry = {e["name"]: e for e in json.loads(output)["entry_points"]}
+        assert entry["index"]["vendors"] == ["voyage"]
+    assert not list(SERVICE.rglob("*.toml"))[1:]  # nothing written into the scanned tree (only its pyproject)
+
+
+def test_a_broken_learned_file_names_file_line_and_key(tmp_path):
+    (tmp_path / "learned").mkdir()
+    (tmp_path / "learned" / "acme.toml").write_text(
+        'id = "acme"\n\n[provenance]\ndistribution = "acme"\nversion = "1"\ncontent_hash = "md5:x"\nlearned_on = 2026-12-03\n\n'
+        '[[adapters]]\nqualnames = ["acme.Chat"]\nvendor = "opneai"\nfeature = "chit"\n')
+    with pytest.raises(RuleFileError) as error:
+        load_catalogue([tmp_path])
+    text = str(error.value)
+    assert "learned/acme.toml:6: provenance.content_hash" in text
+    assert "learned/acme.toml:12: adapters[0].feature: 'chit' is not one of" in text
+    (tmp_path / "learned" / "acme.toml").write_text(
+        'id = "acme"\n\n[provenance]\ndistribution = "acme"\nversion = "1"\ncontent_hash = "sha256:' + "0" * 64 + '"\n'
+        'learned_on = 2026-12-03\n\n[[adapters]]\nqualnames = ["acme.Chat"]\nvendor = "opneai"\nfeature = "chat"\n')
+    with pytest.raises(RuleFileError, match=r"acme.toml:11: adapters\[0\].vendor: unknown vendor id 'opneai'"):
+        load_catalogue([tmp_path])
+
+
+def test_hand_written_rules_win_over_learned_ones(tmp_path):
+    (tmp_path / "learned").mkdir()
+    (tmp_path / "learned" / "lc.toml").write_text(
+        'id = "lc"\n\n[provenance]\ndistribution = "lc"\nversion = "1"\ncontent_hash = "sha256:' + "0" * 64 + '"\n'
+        'learned_on = 2026-12-03\n\n[[adapters]]\nqualnames = ["langchain_openai.ChatOpenAI", "lc.Other"]\nvendor = "groq"\nfeature = "chat"\n')
+    catalogue = load_catalogue([tmp_path])
+    assert catalogue.entries["langchain_openai.ChatOpenAI"].vendor == "openai"
+    assert "lc.Other" not in catalogue.entries  # the same symbol: the hand-written rule decides
+
+
+def test_installed_distribution_names_are_normalised():
+    assert sources.normalise("LangChain.OpenAI") == "langchain_openai"
