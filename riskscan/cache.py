@@ -291,28 +291,17 @@ def decode(blob: bytes) -> FileResult:
     )
 
 
-def _text(value) -> str:
-    if type(value) is not str:
-        raise TypeError("expected a string")
-    return value
+def _exactly(kind: type, what: str):
+    """A check that a decoded JSON value is of `kind` (a bool is no int here), returning it."""
+    def check(value):
+        if type(value) is not kind:
+            raise TypeError(f"expected {what}")
+        return value
+    return check
 
 
-def _number(value) -> int:
-    if type(value) is not int:
-        raise TypeError("expected an integer")
-    return value
-
-
-def _flag(value) -> bool:
-    if type(value) is not bool:
-        raise TypeError("expected true or false")
-    return value
-
-
-def _items(value) -> list:
-    if type(value) is not list:
-        raise TypeError("expected a list")
-    return value
+_text, _number, _flag = _exactly(str, "a string"), _exactly(int, "an integer"), _exactly(bool, "true or false")
+_items, _mapping = _exactly(list, "a list"), _exactly(dict, "an object")
 
 
 def _texts(value) -> tuple:
@@ -381,12 +370,6 @@ def _structure_from(data) -> ModuleStructure:
         url_views=[_url_view(v) for v in _items(data["url_views"])],
         switches=[_switch(s) for s in _items(data.get("switches", []))],
     )
-
-
-def _mapping(value) -> dict:
-    if type(value) is not dict:
-        raise TypeError("expected an object")
-    return value
 
 
 def _entry(value) -> EntryFact:
