@@ -13,7 +13,7 @@ holds three tables:
   everything they were computed from (see memo.py); each scope (a folder and command, a lock
   file) keeps only its latest.
 
-Values are JSON, not pickle: a cache file is data, and loading it can never run code. Anything
+Values are JSON, not pickle (results: result_json.py): a cache file is data, and loading it can never run code. Anything
 unreadable or of the wrong shape is treated as a miss, and a database that cannot be opened is
 moved aside and rebuilt. Every entry belongs to a namespace: the schema, riskscan's version and
 the signature of its own files (so that an edited install never reads results of other code),
@@ -29,16 +29,11 @@ import time
 import zlib
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import asdict, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional
 
 from . import __version__
-from .model import FileResult, Finding, Skipped
-from .redact import unstorable
-from .structure import EntryFact, FunctionInfo, ModuleStructure
-from .switch_facts import SwitchFact, SwitchOption
 
 _SCHEMA = 3  # 3: keys from digests, the stat index, the memo; strict decoding
 RACY_SECONDS = 2.0  # a file changed this recently may change again without its timestamps moving
@@ -128,7 +123,10 @@ class Cache:
         return db
 
     # ------------------------------------------------------------------ per-file results
-    def get(self, key: str) -> Optional[FileResult]:
+    def get(self, key: str):
+        """The FileResult stored under `key`, or None."""
+        from .result_json import decode  # the pipeline's types: a run the memo answers never needs them
+
         result = _decoded(self._value("results", key, self.namespace), decode)
         if result is None:
             self.misses += 1
@@ -136,7 +134,9 @@ class Cache:
             self.hits += 1
         return result
 
-    def put(self, key: str, result: FileResult) -> None:
+    def put(self, key: str, result) -> None:
+        from .result_json import encode
+
         blob = encode(result) if self.db is not None and self.namespace is not None else None
         if blob is None:
             return
@@ -167,7 +167,7 @@ class Cache:
     # ------------------------------------------------------------------ memo of whole results
     def memo_get(self, key: str) -> Optional[dict]:
         """A JSON object stored by memo_put, or None."""
-        return _decoded(self._value("memos", key, self.code), _decode_object)
+        return _decoded(self._value("memos", key, self.code), decode_object)
 
     def memo_put(self, key: str, value: dict, scope: str) -> None:
         """Store a JSON object; it replaces whatever else was stored for the same `scope`."""
@@ -250,141 +250,17 @@ def _decoded(blob: Optional[bytes], decoder):
 
 
 def _compress(value) -> bytes:
-    return _zipped(json.dumps(value, separators=(",", ":")))
+    return zipped(json.dumps(value, separators=(",", ":")))
 
 
-def _zipped(text: str) -> bytes:
+def zipped(text: str) -> bytes:
     return zlib.compress(text.encode("utf-8", "surrogateescape"), 1)
 
 
-def _decode_object(blob: bytes) -> dict:
+def decode_object(blob: bytes) -> dict:
     value = json.loads(zlib.decompress(blob).decode("utf-8", "surrogateescape"))
     if type(value) is not dict:
         raise ValueError("not an object")
     return value
 
 
-# ---------------------------------------------------------------------- FileResult as JSON
-def encode(result: FileResult) -> Optional[bytes]:
-    """None for a result that names a key where redaction does not reach (a file name, an identifier): never stored."""
-    text = json.dumps({
-        "path": result.path, "module": result.module, "lines": result.lines,
-        "imports": [list(i) for i in result.imports],
-        "skipped": asdict(result.skipped) if result.skipped else None,
-        "findings": [_finding_dict(f) for f in result.findings],
-        "structure": _structure_dict(result.structure) if result.structure else None,
-    }, separators=(",", ":"))
-    return None if unstorable(text, result.path) else _zipped(text)
-
-
-def decode(blob: bytes) -> FileResult:
-    """The FileResult `encode` stored; ValueError (or TypeError...) for anything of another shape."""
-    data = _decode_object(blob)
-    skipped = data["skipped"]
-    return FileResult(
-        path=_text(data["path"]), module=_text(data["module"]), lines=_number(data["lines"]),
-        imports=[_import(i) for i in _items(data["imports"])],
-        skipped=Skipped(_text(skipped["path"]), _text(skipped["reason"]), _maybe(_number)(skipped["line"]),
-                        _maybe(_number)(skipped["column"])) if skipped is not None else None,
-        findings=[_finding_from(f) for f in _items(data["findings"])],
-        structure=_structure_from(data["structure"]) if data["structure"] is not None else None,
-    )
-
-
-def _exactly(kind: type, what: str):
-    """A check that a decoded JSON value is of `kind` (a bool is no int here), returning it."""
-    def check(value):
-        if type(value) is not kind:
-            raise TypeError(f"expected {what}")
-        return value
-    return check
-
-
-_text, _number, _flag = _exactly(str, "a string"), _exactly(int, "an integer"), _exactly(bool, "true or false")
-_items, _mapping = _exactly(list, "a list"), _exactly(dict, "an object")
-
-
-def _texts(value) -> tuple:
-    return tuple(_text(v) for v in _items(value))
-
-
-def _maybe(check):
-    return lambda value: None if value is None else check(value)
-
-
-def _scalars(value) -> tuple:
-    """A tuple field of another shape (pairs of facts): nested lists of JSON scalars, as tuples."""
-    return tuple(_scalars(v) if type(v) is list else _scalar(v) for v in _items(value))
-
-
-def _scalar(value):
-    if value is not None and type(value) not in (str, int, float, bool):
-        raise TypeError("expected a scalar")
-    return value
-
-
-def _import(value) -> tuple:
-    module, level, names, line, type_only = _items(value)
-    return _text(module), _number(level), _texts(names), _number(line), _flag(type_only)
-
-
-# A checker per Finding field, from its annotation; a field added later with another annotation
-# takes any JSON scalar, or a tuple of them.
-_CHECKS = {"str": _text, "int": _number, "bool": _flag, "Optional[str]": _maybe(_text), "Optional[int]": _maybe(_number)}
-_FINDING_FIELDS = {f.name: _CHECKS.get(str(f.type), _scalars if str(f.type) == "tuple" else _scalar) for f in fields(Finding)}
-for _name in ("fallback_to", "arguments"):
-    _FINDING_FIELDS[_name] = _texts
-
-
-def _finding_dict(finding: Finding) -> dict:
-    return {name: getattr(finding, name) for name in _FINDING_FIELDS}
-
-
-def _finding_from(data) -> Finding:
-    if type(data) is not dict:
-        raise TypeError("a finding is an object")
-    return Finding(**{name: check(data[name]) for name, check in _FINDING_FIELDS.items() if name in data})
-
-
-def _structure_dict(structure: ModuleStructure) -> dict:
-    return {
-        "functions": {q: [f.line, sorted(f.calls), f.is_class] for q, f in structure.functions.items()},
-        "names": structure.names,
-        "entries": [asdict(e) for e in structure.entries],
-        "imports": [list(i) for i in structure.imports],
-        "url_views": [list(v) for v in structure.url_views],
-        "switches": [asdict(s) for s in structure.switches],
-    }
-
-
-def _structure_from(data) -> ModuleStructure:
-    functions = {}
-    for qualname, row in _mapping(data["functions"]).items():
-        line, calls, is_class = _items(row)
-        functions[qualname] = FunctionInfo(qualname, _number(line), set(_texts(calls)), _flag(is_class))
-    return ModuleStructure(
-        functions=functions,
-        names={name: _maybe(_text)(target) for name, target in _mapping(data["names"]).items()},
-        entries=[_entry(e) for e in _items(data["entries"])],
-        imports=[_import(i) for i in _items(data["imports"])],
-        url_views=[_url_view(v) for v in _items(data["url_views"])],
-        switches=[_switch(s) for s in _items(data.get("switches", []))],
-    )
-
-
-def _entry(value) -> EntryFact:
-    value = _mapping(value)
-    return EntryFact(_text(value["name"]), _text(value["kind"]), _number(value["line"]), _text(value["function"]),
-                     _text(value["detail"]))
-
-
-def _switch(value) -> SwitchFact:
-    value = _mapping(value)
-    options = tuple(SwitchOption(_text(o["label"]), _number(o["start"]), _number(o["end"]), _texts(o["refs"]))
-                    for o in map(_mapping, _items(value["options"])))
-    return SwitchFact(_text(value["kind"]), _number(value["line"]), _text(value["owner"]), options)
-
-
-def _url_view(value) -> tuple:
-    view, line, route = _items(value)
-    return _text(view), _number(line), _text(route)

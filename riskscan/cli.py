@@ -140,11 +140,10 @@ def cli() -> None:
 def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, learn_env, no_gitignore, jobs, max_file_size, no_prefilter, cache_dir,
                  no_cache, as_of, retiring_within, explain_score, fail_on, debug):
     """Scan PATH (default: the current folder) for AI vendor touchpoints. Exit 0, or 1 with --fail-on."""
-    from .gate import failed_gate
-    from .policy import Policy
-
     plan = _guarded(lambda: plan_outputs(output, fmt), debug)
     if fail_on and fail_on.lower() == "policy":  # a typo in a provider id must stop the run before the scan
+        from .policy import Policy
+
         _guarded(lambda: Policy.from_config(current_config()).validate(current_config(), load_catalogue(rule_dirs)), debug)
     previous = _guarded(lambda: read_report(baseline, graded=True), debug) if baseline else None
     progress = ProgressBar(enabled=False if quiet else None)
@@ -173,10 +172,16 @@ def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, learn_e
 
         click.echo(safe_document(explain_text(report) if report.exposure is not None and report.findings
                                  else "No score to explain.\n", colours=True), nl=False)
-    failed = _guarded(lambda: failed_gate(report, fail_on, path, current_config()), debug) if fail_on else ""
+    failed = _guarded(lambda: _failed_gate(report, fail_on, path), debug) if fail_on else ""
     if failed:
         tell(f"riskscan: --fail-on {fail_on}: {failed}")
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def _failed_gate(report, fail_on: str, path) -> str:
+    from .gate import failed_gate
+
+    return failed_gate(report, fail_on, path, current_config())
 
 
 def _outcome(report, formats: list, baseline) -> dict:
