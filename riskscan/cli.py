@@ -19,7 +19,7 @@ from .cli_learn import learn_command, learned_scan, symbol_sources
 from .cli_portfolio import COMMANDS as PORTFOLIO_COMMANDS
 from .errors import RiskscanError, UsageError
 from .escape import dump_json, printable, printable_lines, safe_document
-from .lifecycle import DEFAULT_WINDOW
+from .options import DEFAULT_WINDOW
 from .memo import run_memo
 from .options import ScanOptions, collecting_less
 from .redact import redact_message

@@ -24,6 +24,7 @@ from typing import Optional
 
 from . import cache as _cache
 from .cache import Cache, code_signature, stat_signature
+from .options import shipped_rules_dir
 
 MAX_ENTRIES = 200_000
 
@@ -71,7 +72,8 @@ def run_memo(cache_dir: Optional[Path], command: str, root: Path, options, *inpu
     try:
         root = Path(root).resolve()
         tree = tree_signature(root)
-        rules = [tree_signature(builtin_rules_dir())] + [tree_signature(Path(d).resolve()) for d in options.rule_dirs]
+        shipped = shipped_rules_dir()
+        rules = [tree_signature(shipped) if shipped else None] + [tree_signature(Path(d).resolve()) for d in options.rule_dirs]
     except (OSError, RuntimeError, ValueError):
         return None
     if tree is None or any(r is None for r in rules):
@@ -113,12 +115,6 @@ def tree_signature(root: Path) -> Optional[tuple]:
             newest = max(newest, info.st_mtime_ns / 1e9, info.st_ctime_ns / 1e9)
             digest.update(f"{entry.path}\0{stat_signature(info)}\0".encode("utf-8", "surrogateescape"))
     return digest.hexdigest(), newest
-
-
-def builtin_rules_dir() -> Path:
-    from .ruleset import builtin_rules_dir as found
-
-    return found()
 
 
 def date_today():

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Optional
 
 from .discover import EXAMPLE_GLOBS, TEST_GLOBS
-from .lifecycle import DEFAULT_WINDOW
 from .source import DEFAULT_MAX_BYTES
+
+DEFAULT_WINDOW = 180  # days: models retiring this soon are findings (lifecycle.py judges them)
 
 
 @dataclass
@@ -35,6 +36,14 @@ class ScanOptions:
     retiring_within: int = DEFAULT_WINDOW  # days: models retiring this soon are findings
     memo: Optional[dict] = None  # content key -> FileResult, kept in memory across scans of similar trees (history)
     layout: Optional["Layout"] = None  # api.Layout: the files and what their list decides, known already (history); None: discover
+
+
+def shipped_rules_dir() -> Optional[Path]:
+    """The shipped rule files (ruleset.builtin_rules_dir, which says when they are missing): in a
+    wheel `rules/` is `riskscan/_rules` (hatch force-include); an editable install resolves the
+    package to the source tree, where the same files sit at `<repo>/rules`."""
+    here = Path(__file__).resolve().parent
+    return next((c for c in (here / "_rules", here.parent / "rules") if (c / "vendors").is_dir()), None)
 
 
 _GC_THRESHOLDS = (20_000, 50, 100)
