@@ -3,16 +3,15 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Optional
 
 from .dependencies import review as review_dependencies
-from .discover import EXAMPLE_GLOBS, TEST_GLOBS, discover, first_party_names, module_names, scope_for, sibling_modules
+from .discover import discover, first_party_names, module_names, scope_for, sibling_modules
 from .analyse import analyse_file
 from .config import entry_weights
 from .errors import UsageError
@@ -22,36 +21,17 @@ from .graph import build_graph
 from .decisions import decide
 from .project import project_kind
 from .switches import find_switches
-from .cache import Cache, content_key
+from .cache import Cache, content_key, digest_of, remembering
 from .model import FileResult, Report, Skipped
 from .redact import redact_findings
 from .ruleset import Catalogue, load_catalogue
-from .lifecycle import DEFAULT_WINDOW
-from .source import DEFAULT_MAX_BYTES, read_source
+from .options import _GC_THRESHOLDS, ScanOptions, collecting_less  # noqa: F401 - ScanOptions is part of this API
+from .source import read_source
+from .stages import stage, staged
 
-
-
-@dataclass
-class ScanOptions:
-    excludes: tuple = ()
-    rule_dirs: tuple = ()
-    test_globs: tuple = TEST_GLOBS
-    example_globs: tuple = EXAMPLE_GLOBS
-    use_gitignore: bool = True
-    max_bytes: int = DEFAULT_MAX_BYTES
-    jobs: Optional[int] = None
-    prefilter: bool = True
-    progress: Optional[object] = None  # callable(done, total)
-    exposure: bool = True  # build the graph and the scores (off for per-file evidence only)
-    parallel_from: int = 64  # files; below this, starting worker processes costs more than it saves
-    cache_dir: Optional[Path] = None  # persistent per-file cache (None: no cache)
-    only: Optional[frozenset] = None  # relpaths to analyse; the others come from the cache or not at all
-    entry_points: tuple = ()  # configured (target "pkg.module:function", name, kind, criticality or None)
-    criticality: tuple = ()  # configured (glob, weight) for detected entry points; first match wins
-    as_of: Optional[date] = None  # reference day for model retirements and API shutdowns (None: today)
-    retiring_within: int = DEFAULT_WINDOW  # days: models retiring this soon are findings
-    memo: Optional[dict] = None  # content key -> FileResult, kept in memory across scans of similar trees (history)
-    layout: Optional["Layout"] = None  # the files and what their list decides, known already (history); None: discover
+# The pipeline's steps, timed when benchmarks/bench.py --profile-stages records (free otherwise).
+load_catalogue, discover, attribute = staged("catalogue", load_catalogue), staged("discover", discover), staged("attribution", attribute)
+build_graph, assess = staged("graph", build_graph), staged("scores", assess)
 
 
 @dataclass(frozen=True)
@@ -102,8 +82,9 @@ def _scan(root, options: ScanOptions, catalogue: Optional[Catalogue]) -> Report:
     findings = attribute(results, catalogue, root, scopes)
     skipped = [r.skipped for r in results if r.skipped is not None]
     lines = sum(r.lines for r in results)
-    review = review_dependencies(root, results, findings, catalogue, options.rule_dirs, options.as_of, options.retiring_within,
-                                 lambda path: scope_for(path, options.test_globs, options.example_globs))
+    with stage("dependency review"), remembering(options.cache_dir):
+        review = review_dependencies(root, results, findings, catalogue, options.rule_dirs, options.as_of, options.retiring_within,
+                                     lambda path: scope_for(path, options.test_globs, options.example_globs))
     findings = redact_findings(review.findings, catalogue, results)  # made from whole files and manifests, after the analysis
     skipped.sort(key=lambda s: s.path)
     vendors = {f.vendor: catalogue.vendors[f.vendor] for f in findings if f.vendor in catalogue.vendors}
@@ -142,21 +123,27 @@ def _run(plan: Layout, catalogue: Catalogue, options: ScanOptions) -> list:
     cache = Cache(options.cache_dir, catalogue.version) if options.cache_dir else None
     results: dict = {}
     pending = []
+    now = time.time()
     try:
-        for source in files:
-            task = (source, plan.names[source.path.parent], plan.modules[source.relpath], source.relpath.endswith("__init__.py"))
-            key = cache_key(source, task, options, plan.digests) if cache or options.memo is not None else None
-            cached = _recall(key, options.memo, cache)
-            if cached is not None:
-                results[source.relpath] = cached
-            elif options.only is None or source.relpath in options.only:
-                pending.append((task, key))
+        with stage("cache look-up"):
+            for source in files:
+                task = (source, plan.names[source.path.parent], plan.modules[source.relpath], source.relpath.endswith("__init__.py"))
+                key = data = None
+                if cache or options.memo is not None:
+                    key, data = _key_and_bytes(source, task, options, plan.digests, cache, now)
+                cached = _recall(key, options.memo, cache)
+                if cached is not None:
+                    results[source.relpath] = cached
+                elif options.only is None or source.relpath in options.only:
+                    key, data = _read_for_analysis(source, task, key, data, options, plan.digests)
+                    pending.append((task + (data,), key))
         done = len(results)
         _progress(options, done, len(files))
         for (task, key), result in zip(pending, _analyse_all([t for t, _ in pending], catalogue, options)):
             results[task[0].relpath] = result
             if cache and key:
-                cache.put(key, result)
+                with stage("cache store"):
+                    cache.put(key, result)
             if options.memo is not None and key:
                 options.memo[key] = result
             done += 1
@@ -179,18 +166,58 @@ def _recall(key, memo, cache):
     return result
 
 
-def cache_key(source, task, options: ScanOptions, digests=None):
+def cache_key(source, task, options: ScanOptions, digests=None, cache: Optional[Cache] = None, now: Optional[float] = None):
     """The key of one file's analysis (task: source, first-party names, module, is_package); None for
     a file that cannot be read now: analysis will report why."""
-    _, names, module, is_package = task
-    context = "|".join([source.relpath, source.scope, module, str(is_package), str(options.max_bytes), ",".join(sorted(names))])
-    digest = digests.get(source.relpath) if digests and not source.problem else None
+    return _key_and_bytes(source, task, options, digests, cache, now)[0]
+
+
+def _key_and_bytes(source, task, options: ScanOptions, digests=None, cache: Optional[Cache] = None, now: Optional[float] = None):
+    """(key, the file's bytes if they were read for it). The key is the digest of the bytes and
+    everything else the result depends on. The digest comes from `digests` (relative path -> a
+    content id the caller vouches for, a git blob id), else from the cache's stat index for a file
+    whose stat signature is unchanged (it is not even read), else from reading the file."""
+    if source.problem:
+        return None, None
+    context = _context(source, task, options)
+    oid = digests.get(source.relpath) if digests else None
+    if oid is not None:
+        return content_key(f"content-id:{oid}", context), None  # never equal to a key of the bytes themselves
+    digest = info = None
+    if cache is not None:
+        try:
+            info = os.stat(source.path)
+        except OSError:
+            return None, None
+        digest = cache.known_digest(str(source.path), info)
     if digest is not None:
-        return content_key(digest.encode(), context + "|content-id")  # never equal to a key of the bytes themselves
-    data = read_source(source.path, options.max_bytes) if not source.problem else None
-    if not isinstance(data, bytes):
-        return None
-    return content_key(data, context) if data else None
+        return content_key(digest, context), None
+    data = read_source(source.path, options.max_bytes)
+    if not isinstance(data, bytes) or not data:
+        return None, None
+    digest = digest_of(data)
+    if info is not None:
+        cache.record_digest(str(source.path), info, digest, now)
+    return content_key(digest, context), data
+
+
+def _context(source, task, options: ScanOptions) -> str:
+    """Everything but the bytes that a file's result depends on."""
+    _, names, module, is_package = task[:4]
+    return "|".join([source.relpath, source.scope, module, str(is_package), str(options.max_bytes),
+                     str(options.prefilter), ",".join(sorted(names))])
+
+
+def _read_for_analysis(source, task, key: Optional[str], data: Optional[bytes], options: ScanOptions, digests) -> tuple:
+    """A file to analyse whose digest came from the stat index is read now, and its key follows
+    what was read: a file that changed since its stat cannot store its result under old bytes.
+    (A content id the caller gave stays the key: the caller vouches for it.)"""
+    if key is None or data is not None or (digests and source.relpath in digests):
+        return key, data
+    data = read_source(source.path, options.max_bytes)
+    if not isinstance(data, bytes) or not data:
+        return None, None
+    return content_key(digest_of(data), _context(source, task, options)), data
 
 
 def _analyse_all(tasks: list, catalogue: Catalogue, options: ScanOptions):
@@ -199,8 +226,8 @@ def _analyse_all(tasks: list, catalogue: Catalogue, options: ScanOptions):
     # A project's config may set jobs, and the project may be hostile: never thousands of processes.
     jobs = min(options.jobs or cores, max(4, 2 * cores))
     if jobs <= 1 or len(tasks) < options.parallel_from:
-        for source, names, module, is_package in tasks:
-            yield analyse_file(source, catalogue, names, options.max_bytes, options.prefilter, module, is_package)
+        for source, names, module, is_package, data in tasks:
+            yield analyse_file(source, catalogue, names, options.max_bytes, options.prefilter, module, is_package, data)
         return
     chunk = max(1, min(64, len(tasks) // (jobs * 8) or 1))
     init = (catalogue, options.max_bytes, options.prefilter)
@@ -238,39 +265,9 @@ def _init_worker(catalogue, max_bytes, prefilter):
     gc.set_threshold(*_GC_THRESHOLDS)
 
 
-_GC_THRESHOLDS = (20_000, 50, 100)
-
-
-@contextmanager
-def collecting_less():
-    """Parse trees, cached results and graph nodes are many small objects without cycles. At the
-    default pace the cyclic collector walks them, and everything made before, again and again: a
-    third of the time of `ast.parse` on a large repository, and of reading a warm cache. Collect
-    less often during a scan, and never what existed before it."""
-    if _PACE["inside"]:  # an outer call set the pace (a history's many scans): counting frozen objects is not free
-        yield
-        return
-    previous = gc.get_threshold()
-    freezing = gc.get_freeze_count() == 0  # a caller that froze objects itself keeps them frozen
-    if freezing:
-        gc.freeze()
-    gc.set_threshold(*_GC_THRESHOLDS)
-    _PACE["inside"] = True
-    try:
-        yield
-    finally:
-        _PACE["inside"] = False
-        gc.set_threshold(*previous)
-        if freezing:
-            gc.unfreeze()
-
-
-_PACE = {"inside": False}
-
-
 def _work(task) -> FileResult:
-    source, names, module, is_package = task
-    return analyse_file(source, _WORKER["catalogue"], names, _WORKER["max_bytes"], _WORKER["prefilter"], module, is_package)
+    source, names, module, is_package, data = task
+    return analyse_file(source, _WORKER["catalogue"], names, _WORKER["max_bytes"], _WORKER["prefilter"], module, is_package, data)
 
 
 def _progress(options: ScanOptions, done: int, total: int) -> None:

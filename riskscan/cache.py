@@ -1,9 +1,23 @@
-"""Persistent per-file cache: a file's analysis is reused while its bytes, the rules and riskscan stay the same.
+"""Persistent cache: a file's analysis is reused while its bytes, the rules and riskscan stay the same.
 
 One SQLite database (stdlib, transactional: an interrupted run leaves the last committed state,
-never a torn file) in the user's cache folder, never inside the scanned tree unless asked.
-Values are JSON, not pickle: a cache file is data, and loading it can never run code. Anything
-unreadable is treated as a miss, and a database that cannot be opened is moved aside and rebuilt.
+never a torn file) in the user's cache folder, never inside the scanned tree unless asked. It
+holds three tables:
+
+- `results`: one FileResult per file, keyed by the file's bytes and everything else its analysis
+  depends on (see api._cache_key);
+- `digests`: the SHA-256 of a file's bytes by its stat signature (size, times, inode), so that a
+  warm scan need not read unchanged files, as git's index does. A file changed within the last
+  seconds is not recorded (its timestamps may not have moved yet);
+- `memos`: whole results of earlier runs (rendered reports, parsed lock files), by the digest of
+  everything they were computed from (see memo.py); each scope (a folder and command, a lock
+  file) keeps only its latest.
+
+Values are JSON, not pickle (results: result_json.py): a cache file is data, and loading it can never run code. Anything
+unreadable or of the wrong shape is treated as a miss, and a database that cannot be opened is
+moved aside and rebuilt. Every entry belongs to a namespace: the schema, riskscan's version and
+the signature of its own files (so that an edited install never reads results of other code),
+and the rules.
 """
 from __future__ import annotations
 
@@ -11,18 +25,18 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 import zlib
-from dataclasses import asdict, fields
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from . import __version__
-from .model import FileResult, Finding, Skipped
-from .redact import unstorable
-from .structure import EntryFact, FunctionInfo, ModuleStructure
-from .switch_facts import SwitchFact, SwitchOption
 
-_SCHEMA = 2  # 2: findings carry the model and keyword names of vendor calls
+_SCHEMA = 3  # 3: keys from digests, the stat index, the memo; strict decoding
+RACY_SECONDS = 2.0  # a file changed this recently may change again without its timestamps moving
 
 
 def default_cache_dir() -> Path:
@@ -30,18 +44,51 @@ def default_cache_dir() -> Path:
     return Path(base) / "riskscan"
 
 
-def content_key(data: bytes, context: str) -> str:
-    """Identity of one analysis: the file's bytes plus everything else its result depends on."""
-    digest = hashlib.sha256(data)
-    digest.update(b"\0" + context.encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
+def digest_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def content_key(digest: str, context: str) -> str:
+    """Identity of one analysis: the digest of the file's bytes plus everything else its result depends on."""
+    return hashlib.sha256(f"{digest}\0{context}".encode("utf-8", "surrogateescape")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_signature() -> str:
+    """riskscan's version and the size and times of every file of its package (code, templates,
+    bundled rules): a cache written by other code, an edited checkout included, is not read."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"{_SCHEMA}:{__version__}".encode())
+    for current, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            try:
+                info = os.stat(os.path.join(current, name))
+            except OSError:
+                continue
+            digest.update(f"{os.path.relpath(current, package)}/{name}:{info.st_size}:{info.st_mtime_ns}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def stat_signature(info: os.stat_result) -> str:
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_dev}"
+
+
+def is_racy(info: os.stat_result, now: Optional[float] = None) -> bool:
+    """Changed so recently that a change now might leave size and times as they are."""
+    newest = max(info.st_mtime_ns, info.st_ctime_ns) / 1e9
+    return newest >= (time.time() if now is None else now) - RACY_SECONDS
 
 
 class Cache:
-    """get/put FileResults by key; `close()` commits. Safe to use from one process at a time."""
+    """FileResults, file digests and memo entries; `close()` commits. One process at a time.
 
-    def __init__(self, directory: Path, rules_version: str):
-        self.namespace = f"{_SCHEMA}:{__version__}:{rules_version}"
+    Without `rules_version` (a run memo that has not loaded the rules) results are not touched.
+    """
+
+    def __init__(self, directory: Path, rules_version: Optional[str] = None):
+        self.code = code_signature()
+        self.namespace = f"{self.code}:{rules_version}" if rules_version is not None else None
         self.path = Path(directory) / "cache.sqlite3"
         self.db = self._open()
         self.hits = self.misses = 0
@@ -66,32 +113,81 @@ class Cache:
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=10)
         db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a power cut may lose the last run
         db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, namespace TEXT, value BLOB)")
-        db.execute("DELETE FROM results WHERE namespace != ?", (self.namespace,))
+        db.execute("CREATE TABLE IF NOT EXISTS memos (key TEXT PRIMARY KEY, namespace TEXT, scope TEXT, value BLOB)")
+        db.execute("CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, signature TEXT, digest TEXT)")
+        if self.namespace is not None:
+            db.execute("DELETE FROM results WHERE namespace != ?", (self.namespace,))
+        db.execute("DELETE FROM memos WHERE namespace != ?", (self.code,))
         return db
 
-    def get(self, key: str) -> Optional[FileResult]:
-        if self.db is None:
-            return None
-        try:
-            row = self.db.execute("SELECT value FROM results WHERE key = ? AND namespace = ?", (key, self.namespace)).fetchone()
-            result = decode(row[0]) if row else None
-        except (sqlite3.Error, ValueError, KeyError, TypeError, zlib.error):
-            result = None
+    # ------------------------------------------------------------------ per-file results
+    def get(self, key: str):
+        """The FileResult stored under `key`, or None."""
+        from .result_json import decode  # the pipeline's types: a run the memo answers never needs them
+
+        result = _decoded(self._value("results", key, self.namespace), decode)
         if result is None:
             self.misses += 1
         else:
             self.hits += 1
         return result
 
-    def put(self, key: str, result: FileResult) -> None:
-        blob = encode(result)
-        if self.db is None or blob is None:
+    def put(self, key: str, result) -> None:
+        from .result_json import encode
+
+        blob = encode(result) if self.db is not None and self.namespace is not None else None
+        if blob is None:
             return
         try:
             self.db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", (key, self.namespace, blob))
         except sqlite3.Error:
             pass
+
+    # ------------------------------------------------------------------ digests by stat signature
+    def known_digest(self, path: str, info: os.stat_result) -> Optional[str]:
+        """The digest recorded for a file whose stat signature is unchanged, else None."""
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute("SELECT signature, digest FROM digests WHERE path = ?", (path,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return row[1] if row and row[0] == stat_signature(info) and isinstance(row[1], str) else None
+
+    def record_digest(self, path: str, info: os.stat_result, digest: str, now: Optional[float] = None) -> None:
+        if self.db is None or is_racy(info, now):
+            return
+        try:
+            self.db.execute("INSERT OR REPLACE INTO digests VALUES (?, ?, ?)", (path, stat_signature(info), digest))
+        except sqlite3.Error:
+            pass
+
+    # ------------------------------------------------------------------ memo of whole results
+    def memo_get(self, key: str) -> Optional[dict]:
+        """A JSON object stored by memo_put, or None."""
+        return _decoded(self._value("memos", key, self.code), decode_object)
+
+    def memo_put(self, key: str, value: dict, scope: str) -> None:
+        """Store a JSON object; it replaces whatever else was stored for the same `scope`."""
+        if self.db is None:
+            return
+        try:
+            self.db.execute("DELETE FROM memos WHERE scope = ? AND key != ?", (scope, key))
+            self.db.execute("INSERT OR REPLACE INTO memos VALUES (?, ?, ?, ?)", (key, self.code, scope, _compress(value)))
+        except sqlite3.Error:
+            pass
+
+    # ------------------------------------------------------------------ plumbing
+    def _value(self, table: str, key: str, namespace: Optional[str]) -> Optional[bytes]:
+        if self.db is None or namespace is None:
+            return None
+        try:
+            row = self.db.execute(f"SELECT value FROM {table} WHERE key = ? AND namespace = ?", (key, namespace)).fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row and isinstance(row[0], bytes) else None
 
     def close(self) -> None:
         """Commit what this run learnt; if another run holds the lock, its entries are simply not saved."""
@@ -106,67 +202,65 @@ class Cache:
             self.db = None
 
 
-# ---------------------------------------------------------------------- JSON codec
-def encode(result: FileResult) -> Optional[bytes]:
-    """None for a result that names a key where redaction does not reach (a file name, an identifier): never stored."""
-    data = {
-        "path": result.path, "module": result.module, "lines": result.lines,
-        "imports": [list(i) for i in result.imports],
-        "skipped": asdict(result.skipped) if result.skipped else None,
-        "findings": [_finding_dict(f) for f in result.findings],
-        "structure": _structure_dict(result.structure) if result.structure else None,
-    }
-    text = json.dumps(data, separators=(",", ":"))
-    return None if unstorable(text, result.path) else zlib.compress(text.encode("utf-8", "surrogateescape"), 1)
+# ---------------------------------------------------------------------- values derived from file contents
+_REMEMBERING: ContextVar = ContextVar("riskscan_remembering", default=None)  # the cache folder, while a scan runs
 
 
-def decode(blob: bytes) -> FileResult:
-    data = json.loads(zlib.decompress(blob).decode("utf-8", "surrogateescape"))
-    return FileResult(
-        path=data["path"], module=data["module"], lines=data["lines"],
-        imports=[(m, level, tuple(names), line, type_only) for m, level, names, line, type_only in data["imports"]],
-        skipped=Skipped(**data["skipped"]) if data["skipped"] else None,
-        findings=[_finding_from(f) for f in data["findings"]],
-        structure=_structure_from(data["structure"]) if data["structure"] else None,
-    )
+@contextmanager
+def remembering(cache_dir: Optional[Path]):
+    """Within this block, `remembered` keeps what it computes in the cache at `cache_dir` (None: nowhere)."""
+    token = _REMEMBERING.set(cache_dir)
+    try:
+        yield
+    finally:
+        _REMEMBERING.reset(token)
 
 
-_FINDING_FIELDS = {f.name for f in fields(Finding)}
+def remembered(kind: str, text: str, scope: str, compute: Callable[[], dict], use: Callable[[dict], object]):
+    """use(value), where value = compute() for this `text` (a JSON object), kept by the digest of
+    the text: a lock file of thousands of packages is parsed once, not on every scan. A kept
+    value that `use` refuses (TypeError, ValueError...: a damaged row) is computed again."""
+    cache_dir = _REMEMBERING.get()
+    if cache_dir is None:
+        return use(compute())
+    key = content_key(digest_of(text.encode("utf-8", "surrogateescape")), kind)
+    cache = Cache(cache_dir)
+    try:
+        kept = cache.memo_get(key)
+        if kept is not None:
+            try:
+                return use(kept)
+            except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+                pass
+        value = compute()
+        cache.memo_put(key, value, scope=f"{kind}\0{scope}")
+    finally:
+        cache.close()
+    return use(value)
 
 
-def _finding_dict(finding: Finding) -> dict:
-    return {name: getattr(finding, name) for name in _FINDING_FIELDS}
+def _decoded(blob: Optional[bytes], decoder):
+    """decoder(blob), or None for a missing or damaged value: a cache can lose, never mislead."""
+    if blob is None:
+        return None
+    try:
+        return decoder(blob)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, zlib.error):
+        return None
 
 
-def _finding_from(data: dict) -> Finding:
-    data = {k: v for k, v in data.items() if k in _FINDING_FIELDS}
-    data["fallback_to"] = tuple(data.get("fallback_to", ()))
-    data["arguments"] = tuple(data.get("arguments", ()))
-    return Finding(**data)
+def _compress(value) -> bytes:
+    return zipped(json.dumps(value, separators=(",", ":")))
 
 
-def _structure_dict(structure: ModuleStructure) -> dict:
-    return {
-        "functions": {q: [f.line, sorted(f.calls), f.is_class] for q, f in structure.functions.items()},
-        "names": structure.names,
-        "entries": [asdict(e) for e in structure.entries],
-        "imports": [list(i) for i in structure.imports],
-        "url_views": [list(v) for v in structure.url_views],
-        "switches": [asdict(s) for s in structure.switches],
-    }
+def zipped(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8", "surrogateescape"), 1)
 
 
-def _structure_from(data: dict) -> ModuleStructure:
-    return ModuleStructure(
-        functions={q: FunctionInfo(q, line, set(calls), is_class) for q, (line, calls, is_class) in data["functions"].items()},
-        names=data["names"],
-        entries=[EntryFact(**e) for e in data["entries"]],
-        imports=[(m, level, tuple(names), line, type_only) for m, level, names, line, type_only in data["imports"]],
-        url_views=[tuple(v) for v in data["url_views"]],
-        switches=[_switch_from(s) for s in data.get("switches", ())],
-    )
+def decode_object(blob: bytes) -> dict:
+    value = json.loads(zlib.decompress(blob).decode("utf-8", "surrogateescape"))
+    if type(value) is not dict:
+        raise ValueError("not an object")
+    return value
 
 
-def _switch_from(data: dict) -> SwitchFact:
-    options = tuple(SwitchOption(o["label"], o["start"], o["end"], tuple(o["refs"])) for o in data["options"])
-    return SwitchFact(data["kind"], data["line"], data["owner"], options)

@@ -10,28 +10,52 @@ from pathlib import Path
 
 import click
 
+# The pipeline is imported when a command runs it: `riskscan check` and a scan the run memo
+# answers start without it (see README "Performance").
 from . import __version__
-from .api import ScanOptions, collecting_less, scan
 from .cache import default_cache_dir
-from .cli_gate import GATE_COMMANDS, config_option, current_config, warn_unresolved_entry_points
+from .cli_gate import GATE_COMMANDS, config_option, current_config, warn
 from .cli_learn import learn_command, learned_scan, symbol_sources
 from .cli_portfolio import COMMANDS as PORTFOLIO_COMMANDS
-from .dependencies import load_tables
-from .diff import read_report
 from .errors import RiskscanError, UsageError
 from .escape import dump_json, printable, printable_lines, safe_document
+from .options import DEFAULT_WINDOW
+from .memo import run_memo
+from .options import ScanOptions, collecting_less
 from .redact import redact_message
-from .lifecycle import DEFAULT_WINDOW
-from .render import COMPARING, FORMATS, render
+from .render import COMPARING, FORMATS
+from .render.graph_export import COLLAPSE, GRAPH_FORMATS
 from .render.outputs import plan_outputs
 from .render.progress import ProgressBar
-from .render.graph_export import GRAPH_FORMATS, render_graph
-from .ruleset import load_catalogue
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
+
+
+def scan(path, options):
+    from .api import scan as run
+
+    return run(path, options)
+
+
+def render(report, fmt: str, baseline=None) -> str:
+    from .render import render as run
+
+    return run(report, fmt, baseline)
+
+
+def read_report(path, **how):
+    from .diff import read_report as read
+
+    return read(path, **how)
+
+
+def load_catalogue(rule_dirs):
+    from .ruleset import load_catalogue as load
+
+    return load(rule_dirs)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -116,11 +140,10 @@ def cli() -> None:
 def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, learn_env, no_gitignore, jobs, max_file_size, no_prefilter, cache_dir,
                  no_cache, as_of, retiring_within, explain_score, fail_on, debug):
     """Scan PATH (default: the current folder) for AI vendor touchpoints. Exit 0, or 1 with --fail-on."""
-    from .gate import failed_gate
-    from .policy import Policy
-
     plan = _guarded(lambda: plan_outputs(output, fmt), debug)
     if fail_on and fail_on.lower() == "policy":  # a typo in a provider id must stop the run before the scan
+        from .policy import Policy
+
         _guarded(lambda: Policy.from_config(current_config()).validate(current_config(), load_catalogue(rule_dirs)), debug)
     previous = _guarded(lambda: read_report(baseline, graded=True), debug) if baseline else None
     progress = ProgressBar(enabled=False if quiet else None)
@@ -128,48 +151,95 @@ def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, learn_e
                           max_bytes=max_file_size, jobs=jobs, prefilter=not no_prefilter, progress=progress,
                           cache_dir=cache_location(cache_dir, no_cache), as_of=as_of.date() if as_of else None,
                           retiring_within=retiring_within, **current_config().scan_fields())
-    with progress:
-        report = _guarded(lambda: learned_scan(path, options, learn_env) if learn_env else scan(path, options), debug)
-    warn_unresolved_entry_points(report)
-    _guarded(lambda: _write_reports(report, plan, previous, quiet), debug)  # Ctrl-C while writing: 130 too
+    formats = sorted({fmt for _, fmt in plan})
+    # The run memo answers a scan that needs nothing but its reports (not the grade of --fail-on or
+    # --explain-score, nor packages learnt from an environment outside the tree).
+    memoised = not (learn_env or explain_score or fail_on)
+    memo = run_memo(options.cache_dir, "scan", path, options, *_config_inputs(),
+                    baseline.read_bytes() if baseline else b"") if memoised else None
+    outcome = memo.replay(["meta", *formats]) if memo else None
+    report = None
+    if outcome is None:
+        with progress:
+            report = _guarded(lambda: learned_scan(path, options, learn_env) if learn_env else scan(path, options), debug)
+        outcome = _guarded(lambda: _outcome(report, formats, previous), debug)  # Ctrl-C while rendering: 130 too
+        if memo:
+            memo.remember(outcome)
+    warn(outcome["meta"]["warnings"])
+    _guarded(lambda: _write_reports(outcome, plan, previous, quiet), debug)  # Ctrl-C while writing: 130 too
     if explain_score:
         from .explain import explain_text
 
         click.echo(safe_document(explain_text(report) if report.exposure is not None and report.findings
                                  else "No score to explain.\n", colours=True), nl=False)
-    failed = _guarded(lambda: failed_gate(report, fail_on, path, current_config()), debug) if fail_on else ""
+    failed = _guarded(lambda: _failed_gate(report, fail_on, path), debug) if fail_on else ""
     if failed:
         tell(f"riskscan: --fail-on {fail_on}: {failed}")
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
-def _write_reports(report, plan: list, baseline, quiet: bool) -> None:
+def _failed_gate(report, fail_on: str, path) -> str:
+    from .gate import failed_gate
+
+    return failed_gate(report, fail_on, path, current_config())
+
+
+def _outcome(report, formats: list, baseline) -> dict:
+    """What a scan command writes, as the run memo keeps it: each format's text, and the counts
+    and warnings the messages name."""
+    outcome = {fmt: {"text": render(report, fmt, baseline)} for fmt in formats}
+    outcome["meta"] = {"findings": len(report.findings), "skipped": len(report.skipped),
+                       "warnings": current_config().unresolved_entry_points(report)}
+    return outcome
+
+
+def _config_inputs() -> tuple:
+    """The configuration file, as an input of a run memo (its text: warnings cite its lines)."""
+    config = current_config()
+    return str(config.path), config.text
+
+
+def _write_reports(outcome: dict, plan: list, baseline, quiet: bool) -> None:
     """Each planned report once; colour only on a terminal (click strips it from pipes, NO_COLOR too)."""
     if baseline is not None and not quiet and not any(fmt in COMPARING for _, fmt in plan):
         tell("riskscan: note: --baseline changes only the html and markdown reports")
+    meta = outcome["meta"]
     for target, fmt in plan:
-        text = render(report, fmt, baseline)
+        text = outcome[fmt]["text"]
         if target is None:
             click.echo(text, nl=False, color=False if os.environ.get("NO_COLOR") else None)
             continue
         write_atomically(target, click.unstyle(text) if fmt == "text" else text)
         if not quiet:
-            tell(f"wrote {target} ({fmt}; {len(report.findings)} findings, {len(report.skipped)} skipped)")
+            tell(f"wrote {target} ({fmt}; {meta['findings']} findings, {meta['skipped']} skipped)")
 
 
 @cli.command("graph")
 @click.argument("path", default=".", type=click.Path(path_type=Path), is_eager=True)
 @config_option
 @click.option("--format", "fmt", type=click.Choice(GRAPH_FORMATS), default="dot", show_default=True)
+@click.option("--collapse", type=click.Choice(COLLAPSE), help="One node per module (its functions merged in), or per package (its modules merged in).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB; repeatable.")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path), help="Extra rule directory; repeatable.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
-def graph_command(path, fmt, output, exclude, rule_dirs, jobs):
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Where to keep the per-file cache (default: the user cache folder).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+def graph_command(path, fmt, collapse, output, exclude, rule_dirs, jobs, cache_dir, no_cache):
     """Export the module / function / entry point / vendor graph of PATH."""
-    options = ScanOptions(excludes=exclude, rule_dirs=rule_dirs, jobs=jobs, **current_config().scan_fields())
-    report = _guarded(lambda: scan(path, options), False)
-    text = render_graph(report.graph.graph, fmt)
+    options = ScanOptions(excludes=exclude, rule_dirs=rule_dirs, jobs=jobs, cache_dir=cache_location(cache_dir, no_cache),
+                          **current_config().scan_fields())
+    name = f"{fmt}:{collapse or 'function'}"
+    memo = run_memo(options.cache_dir, "graph", path, options, *_config_inputs())
+    outcome = memo.replay([name]) if memo else None
+    if outcome is None:
+        from .render.graph_export import render_graph
+
+        report = _guarded(lambda: scan(path, options), False)
+        outcome = {name: {"text": render_graph(report.graph.graph, fmt, collapse)}}
+        if memo:
+            memo.remember(outcome)
+    text = outcome[name]["text"]
     if output:
         _guarded(lambda: write_atomically(output, text), False)
     else:
@@ -182,6 +252,8 @@ def graph_command(path, fmt, output, exclude, rule_dirs, jobs):
 @click.option("--check-sources", is_flag=True, help="List the model retirement rows whose source is not the operator's own documentation.")
 def rules_command(rule_dirs, fmt, check_sources):
     """List the vendor catalogue (and validate extra rule directories)."""
+    from .dependencies import load_tables
+
     catalogue = _guarded(lambda: load_catalogue(rule_dirs), False)
     lifecycle, legacy, lockin = _guarded(lambda: load_tables(rule_dirs, catalogue), False)
     if check_sources:

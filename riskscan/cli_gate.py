@@ -83,7 +83,11 @@ def build_options(exclude, rule_dirs, no_gitignore, jobs, max_file_size, cache_d
 
 
 def warn_unresolved_entry_points(report) -> None:
-    for warning in current_config().unresolved_entry_points(report):
+    warn(current_config().unresolved_entry_points(report))
+
+
+def warn(warnings: list) -> None:
+    for warning in warnings:
         _cli().tell(f"riskscan: warning: {warning}")
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from .cli_gate import build_options, config_option, scan_options
-from .lifecycle import DEFAULT_WINDOW
+from .options import DEFAULT_WINDOW
 
 PORTFOLIO_FORMATS = ("json", "markdown", "html", "csv")
 PORTFOLIO_EXTENSIONS = ((".json", "json"), (".md", "markdown"), (".markdown", "markdown"), (".html", "html"),

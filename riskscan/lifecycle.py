@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Iterable, Optional
 
 from .datafiles import load_table
+from .options import DEFAULT_WINDOW  # findings for models retiring within this many days (options: the CLI needs it early)
 from .model import Finding
 from .schema import Bool, Date, List, Str, Table, Tables
 
@@ -24,7 +25,6 @@ PLATFORMS = {"google_vertex": "google"}
 STATUSES = ("deprecated", "retired", "at_risk")
 DATE_KINDS = ("exact", "earliest")
 GATE_DAYS = 90  # DOMAIN.md 5: a site retiring within 90 days caps the grade at C
-DEFAULT_WINDOW = 180  # findings for models retiring within this many days
 _URL = r"https?://\S+"
 _DOMAIN = r"[a-z0-9][a-z0-9.\-]*\.[a-z]{2,}(/[A-Za-z0-9_.\-/]*)?"
 _VERTEX = re.compile(r"vertex|aiplatform", re.IGNORECASE)

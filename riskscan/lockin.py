@@ -35,19 +35,20 @@ class Rule:
     path_segments: tuple = ()
     index_modules: tuple = ()
 
-    def matches(self, finding, imports_near) -> bool:
-        """Every condition the rule gives holds; `imports_near()` is only asked when the others do."""
+    def matches_call(self, finding) -> bool:
+        """Every condition but `index_modules` holds: what the call itself shows."""
         model = finding.model or (finding.detail if finding.kind == "model_string" else "")
-        segments = finding.detail.replace("()", "").split(".")[1:]
         if self.features and finding.feature not in self.features:
             return False
         if self.model_prefixes and not model.startswith(self.model_prefixes):
             return False
         if self.keywords and not any(k in finding.arguments for k in self.keywords):
             return False
-        if self.path_segments and not any(s in segments for s in self.path_segments):
-            return False
-        return not self.index_modules or any(_under(t, self.index_modules) for t in imports_near())
+        return not self.path_segments or any(s in self.path_segments for s in finding.detail.replace("()", "").split(".")[1:])
+
+    def matches(self, finding, imports_near) -> bool:
+        """Every condition the rule gives holds; `imports_near()` is only asked when the others do."""
+        return self.matches_call(finding) and (not self.index_modules or _imports_any(imports_near(), self.index_modules))
 
 
 @dataclass(frozen=True)
@@ -78,22 +79,41 @@ def load_lockin(extra_dirs: tuple = ()) -> LockInRules:
 
 
 def classify(findings: Iterable, results: Iterable, rules: LockInRules) -> list:
-    """The findings, with `lock_in_class` set on the call sites whose evidence matches a rule."""
+    """The findings, with `lock_in_class` set on the call sites whose evidence matches a rule.
+
+    A scan has thousands of call sites but few distinct calls: the rules a call's own evidence
+    satisfies are found once per distinct call, and an `index_modules` condition once per file.
+    """
     near = _ImportsNear(results)
+    by_call: dict = {}  # call evidence -> the rules it satisfies, in order
+    by_file: dict = {}  # (path, rule) -> whether the imports near the file satisfy the rule
     out = []
     for finding in findings:
-        found = _class_of(finding, rules, near) if finding.kind in SITE_KINDS else None
+        if finding.kind not in SITE_KINDS:
+            out.append(finding)
+            continue
+        evidence = (finding.kind, finding.feature, finding.model, finding.detail, finding.arguments)
+        candidates = by_call.get(evidence)
+        if candidates is None:
+            candidates = by_call[evidence] = tuple(rule for rule in rules.rules if rule.matches_call(finding))
+        found = None
+        for rule in candidates:
+            if rule.index_modules:
+                hit = by_file.get((finding.path, id(rule)))
+                if hit is None:
+                    hit = by_file[(finding.path, id(rule))] = _imports_any(near(finding.path), rule.index_modules)
+                if not hit:
+                    continue
+            found = rule.lock_in_class
+            break
         out.append(replace(finding, lock_in_class=found) if found else finding)
     return out
 
 
-def _class_of(finding, rules: LockInRules, near) -> Optional[str]:
-    ask = lambda: near(finding.path)  # noqa: E731 - deferred: most rules never need the imports
-    return next((rule.lock_in_class for rule in rules.rules if rule.matches(finding, ask)), None)
-
-
-def _under(target: str, roots) -> bool:
-    return any(target == root or target.startswith(root + ".") for root in roots)
+def _imports_any(targets, roots: tuple) -> bool:
+    """A target is one of the roots or inside one (`langchain_chroma.vectorstores` is in `langchain_chroma`)."""
+    roots = frozenset(roots)
+    return any(prefix in roots for target in targets for prefix in _prefixes(target))
 
 
 class _ImportsNear:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from .errors import RuleFileError
+from .options import shipped_rules_dir
 from .regex_guard import rule_file_problems
 from .schema import Bool, Int, List, OneOf, Problem, Regex, Str, Table, Tables, locate
 
@@ -343,11 +344,11 @@ def builtin_rules_dir() -> Path:
     The wheel carries `rules/` as `riskscan/_rules` (hatch force-include); an editable install
     resolves the package to the source tree, where the same files sit at `<repo>/rules`.
     """
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_rules", here.parent / "rules"):
-        if (candidate / "vendors").is_dir():
-            return candidate
-    raise RuleFileError([Problem(str(here / "_rules"), None, "", "the built-in rule files are missing from this installation")])
+    found = shipped_rules_dir()
+    if found is None:
+        raise RuleFileError([Problem(str(Path(__file__).resolve().parent / "_rules"), None, "",
+                                     "the built-in rule files are missing from this installation")])
+    return found
 
 
 def rule_files(directory: Path) -> list:

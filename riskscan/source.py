@@ -104,8 +104,11 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Union[bytes, 
 def read_units(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Union[list, Unreadable]:
     """The units of a file, or why it cannot be read; never raises for a bad file."""
     data = read_source(path, max_bytes)
-    if isinstance(data, Unreadable):
-        return data
+    return data if isinstance(data, Unreadable) else units_of(path, data, max_bytes)
+
+
+def units_of(path: Path, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Union[list, Unreadable]:
+    """The units of a file whose bytes have been read (by read_source)."""
     if path.suffix == ".ipynb":
         units = notebook_units(data)
         if not isinstance(units, Unreadable) and len(units[0].source) > max_bytes:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from riskscan.api import ScanOptions, scan
 from riskscan.cache import Cache
 from riskscan.render import render
@@ -68,3 +70,89 @@ def test_concurrent_runs_sharing_a_cache_all_succeed_with_the_same_result(tmp_pa
     outputs = [run.communicate() for run in runs]
     assert all(run.returncode == 0 for run in runs), [err.decode()[-500:] for _, err in outputs]
     assert len({out for out, _ in outputs}) == 1
+
+
+# ---------------------------------------------------------------- rows of the wrong shape are misses
+def _rewrite_rows(cache_dir, change) -> int:
+    """Apply `change(decoded row)` to every stored result; returns how many rows it changed."""
+    import json
+    import sqlite3
+    import zlib
+
+    db = sqlite3.connect(cache_dir / "cache.sqlite3")
+    rows = db.execute("SELECT key, value FROM results").fetchall()
+    for key, blob in rows:
+        value = change(json.loads(zlib.decompress(blob)))
+        db.execute("UPDATE results SET value = ? WHERE key = ?", (zlib.compress(json.dumps(value).encode()), key))
+    db.commit()
+    db.close()
+    return len(rows)
+
+
+def _first_finding(row: dict, **change) -> dict:
+    if row["findings"]:
+        row["findings"][0].update(change)
+    return row
+
+
+SHAPES = {
+    "not an object": lambda row: ["path", row["path"]],
+    "a finding that is a string": lambda row: {**row, "findings": ["x"] + row["findings"]},
+    "a line that is a string": lambda row: _first_finding(row, line="3"),
+    "a vendor that is a list": lambda row: _first_finding(row, vendor=["openai"]),
+    "functions as a list": lambda row: {**row, "structure": row["structure"] and {**row["structure"], "functions": []}},
+    "imports as a string": lambda row: {**row, "imports": "ab"},
+    "a skip without a reason": lambda row: {**row, "skipped": {"path": row["path"]}},
+    "a missing key": lambda row: {k: v for k, v in row.items() if k != "lines"},
+    "a call list of numbers": lambda row: {**row, "structure": row["structure"] and {
+        **row["structure"], "functions": {q: [line, [1, 2], c] for q, (line, _, c) in row["structure"]["functions"].items()}}},
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=list(SHAPES))
+def test_a_cached_row_of_the_wrong_shape_is_a_miss_not_a_traceback(tmp_path, catalogue, shape):
+    app = FIXTURES / "example_app"
+    expected = _json(app, catalogue)
+    _json(app, catalogue, cache_dir=tmp_path)
+    assert _rewrite_rows(tmp_path, SHAPES[shape]) > 0
+    assert _json(app, catalogue, cache_dir=tmp_path) == expected  # re-analysed, and stored right again
+    assert _json(app, catalogue, cache_dir=tmp_path) == expected
+
+
+# ---------------------------------------------------------------- what the key holds
+def test_the_pre_filter_switch_is_part_of_the_key(tmp_path, catalogue):
+    """A host split across two literals is found only without the pre-filter (README Limits): a
+    result cached with the pre-filter must not answer a scan without it."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "client.py").write_text('import httpx\nBASE = "https://api.lambda" ".ai/v1"\nhttpx.post(BASE)\n')
+    with_filter, without = _json(repo, catalogue), _json(repo, catalogue, prefilter=False)
+    assert with_filter != without  # the case still shows the difference
+    assert _json(repo, catalogue, cache_dir=tmp_path / "cache") == with_filter
+    assert _json(repo, catalogue, cache_dir=tmp_path / "cache", prefilter=False) == without
+
+
+def test_an_unchanged_file_is_not_read_again_and_a_changed_one_is(tmp_path, catalogue, monkeypatch):
+    """The stat index: a warm scan takes digests of unchanged files from their stat signature; a
+    rewrite that keeps size and modification time still changes the signature (ctime, inode)."""
+    import os
+
+    from riskscan import api, cache
+
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "repos" / "single_vendor", repo)
+    monkeypatch.setattr(cache, "RACY_SECONDS", -3600.0)  # files written a moment ago count as settled
+    _json(repo, catalogue, cache_dir=tmp_path / "cache")
+    reads = []
+    real = api.read_source
+    monkeypatch.setattr(api, "read_source", lambda path, *args: reads.append(path.name) or real(path, *args))
+    _json(repo, catalogue, cache_dir=tmp_path / "cache")
+    assert reads == []
+    app = repo / "app.py"
+    text, before = app.read_text(), app.stat()
+    changed = text.replace("openai", "OPENAI", 1) if "openai" in text else text.upper()
+    assert len(changed) == len(text) and changed != text
+    app.write_text(changed)
+    os.utime(app, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert _json(repo, catalogue, cache_dir=tmp_path / "cache") == _json(repo, catalogue)
+    assert reads == ["app.py"]

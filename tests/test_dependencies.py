@@ -216,3 +216,18 @@ def test_compiled_requirement_files_are_pins_not_declarations(tmp_path, header):
     found = read_manifests(tmp_path)
     assert found.declarations == [] and found.files == [("requirements.txt", "compiled requirements")]
     assert [(p.name, p.version, p.line) for p in found.pins] == [("openai", "1.54.0", 3), ("httpx", "0.27.0", 5)]
+
+
+def test_lock_file_pins_point_at_each_package_s_own_entry(tmp_path):
+    """A package is named first as another's dependency; its pin is where its own entry is. (Found
+    in one pass: a search per package was quadratic, seconds on a large uv.lock.)"""
+    (tmp_path / "uv.lock").write_text(
+        'version = 1\n\n[[package]]\nname = "langchain-openai"\nversion = "0.3.0"\n'
+        'dependencies = [\n    { name = "openai" },\n]\n\n[[package]]\nname = "openai"\nversion = "1.54.0"\n')
+    (tmp_path / "Pipfile.lock").write_text(
+        '{\n  "_meta": {"requires": {}},\n  "default": {\n    "anthropic": {\n      "version": "==0.40.0"\n    },\n'
+        '    "openai": {\n      "version": "==1.54.0"\n    }\n  }\n}\n')
+    found = read_manifests(tmp_path)
+    pins = {(p.path, p.name): p.line for p in found.pins}
+    assert pins == {("uv.lock", "langchain-openai"): 4, ("uv.lock", "openai"): 11,
+                    ("Pipfile.lock", "anthropic"): 4, ("Pipfile.lock", "openai"): 7}

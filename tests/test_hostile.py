@@ -54,7 +54,13 @@ DEEP = {  # each of these killed libcst's native parser (stack overflow) or took
     "lambdas": "x = " + "lambda: " * 5000 + "1",
     "unary": "x = " + "-" * 100_000 + "1",
     "trailers": "x = f" + "()" * 100_000,
+    # inside f-string holes, which libcst parses as code (a string is not one token)
+    "fstring_brackets": 'x = f"{' + "(" * 2000 + "1" + ")" * 2000 + '}"',
+    "fstring_chain": 'x = f"{' + " + ".join(["a"] * 10_000) + '}"',
+    "fstring_spec": 'x = f"{a:{' + "(" * 2000 + "1" + ")" * 2000 + '}}"',
 }
+# Refused before libcst runs (the budget's words), not by a walk that gave up after a long parse.
+BEFORE_PARSING = {"fstring_brackets", "fstring_chain", "fstring_spec"}
 
 
 def build_deep_repo(root: Path) -> Path:
@@ -72,7 +78,9 @@ def _check_deep(report) -> None:
     skipped = skipped_of(report)
     for name in DEEP:
         for variant in ("vendor", "py2"):
-            assert "nested" in skipped.get(f"{name}_{variant}.py", ""), (name, variant, skipped)
+            reason = skipped.get(f"{name}_{variant}.py", "")
+            assert "nested" in reason, (name, variant, skipped)
+            assert name not in BEFORE_PARSING or "parse safely" in reason, (name, variant, reason)
     assert "good.py" in paths_with_findings(report)
     assert report_count(report) == 1 + 3 * len(DEEP)
 
@@ -93,19 +101,39 @@ def test_deeply_nested_expressions_are_skipped_with_a_reason_in_parallel(tmp_pat
 
 
 def test_the_parser_budgets_refuse_no_real_code():
-    """The standard library and riskscan itself: large, idiomatic modules, none of them refused."""
+    """The standard library and riskscan itself: large, idiomatic modules, none of them refused,
+    whether the budget reads every token or only the long statements of the stdlib tree."""
+    import ast
     import asyncio
     import email
     import json as json_package
     import typing
 
     from riskscan.budget import nesting_problem, size_problem
+    from riskscan.extract.positions import StdlibTables
 
     folders = [Path(m.__file__).parent for m in (asyncio, email, json_package)] + [Path(api.__file__).parent]
     files = [p for folder in folders for p in folder.rglob("*.py")] + [Path(typing.__file__)]
     assert len(files) > 100
-    refused = {str(p): nesting_problem(p.read_bytes()) or size_problem(p.read_bytes()) for p in files}
+    refused = {}
+    for path in files:
+        data = path.read_bytes()
+        tree = ast.parse(data)
+        refused[str(path)] = nesting_problem(data) or nesting_problem(data, tree, StdlibTables(tree).work) or size_problem(data)
     assert {path: why for path, why in refused.items() if why} == {}
+
+
+def test_many_moderately_nested_statements_are_refused_before_libcst_spends_minutes(tmp_path, catalogue):
+    """Each statement alone is within the nesting limit, but libcst's time grows with the square
+    of depth: 700 of them would keep it busy for tens of seconds. The nesting work counts them all."""
+    statement = "x = a" + "[0]" * 250
+    for name, tail in (("vendor", ""), ("py2", "print 'python 2'\n")):
+        write(tmp_path / "repo" / f"{name}.py", "import openai\n" + (statement + "\n") * 700 + tail)
+    write(tmp_path / "repo" / "fine.py", "import openai\n" + (statement + "\n") * 20)
+    for jobs in (1, 2):
+        skipped = skipped_of(scan(tmp_path / "repo", ScanOptions(jobs=jobs, parallel_from=0), catalogue))
+        assert set(skipped) == {"vendor.py", "py2.py"}, skipped
+        assert all("parse in reasonable time" in reason for reason in skipped.values()), skipped
 
 
 @pytest.mark.skipif(not FORK, reason="the worker is made to die by a patch that only forked workers inherit")

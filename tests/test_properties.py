@@ -161,3 +161,21 @@ def test_every_discovered_file_is_scanned_or_skipped_with_a_reason(catalogue, ki
         assert not any(f.path.startswith(".venv") for f in report.findings)
     finally:
         shutil.rmtree(folder)
+
+
+# ---------------------------------------------------------------- the JSON writer
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.tuples(children, children)
+    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_the_fast_json_writer_writes_what_the_json_module_writes(value):
+    import json
+
+    from riskscan.escape import indented_json
+
+    assert indented_json(value) == json.dumps(value, indent=2, ensure_ascii=False)

@@ -11,6 +11,7 @@ positions. A mismatch costs time, never a wrong line.
 from __future__ import annotations
 
 import ast
+from operator import attrgetter
 from typing import Optional
 
 import libcst as cst
@@ -50,13 +51,25 @@ class LibcstPositions:
         return True
 
 
-class StdlibPositions(LibcstPositions):
-    """Positions by matching numbered libcst nodes to the stdlib nodes of the same kind."""
+class StdlibTables:
+    """The stdlib tree's nodes of each numbered kind in source order, and the tree's nesting work
+    (the sum of its nodes' depths, which budget.MAX_WORK bounds): one walk of the tree serves the
+    parser budget before libcst runs and the positions after it."""
 
-    def __init__(self, module: cst.Module, tree: ast.Module, lines: list) -> None:
+    __slots__ = ("tables", "work")
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tables, self.work = _numbered(tree)
+
+
+class StdlibPositions(LibcstPositions):
+    """Positions by matching numbered libcst nodes to the stdlib nodes of the same kind;
+    `tree` is the stdlib tree of the same source, or its StdlibTables."""
+
+    def __init__(self, module: cst.Module, tree, lines: list) -> None:
         super().__init__(module)
         self.lines = lines
-        self.tables = _numbered(tree)
+        self.tables = (tree if isinstance(tree, StdlibTables) else StdlibTables(tree)).tables
 
     def of(self, node: cst.CSTNode, number: Optional[tuple]) -> tuple:
         if number is None:  # a node kind that is not numbered (a number, an operation): ask libcst
@@ -79,33 +92,44 @@ class StdlibPositions(LibcstPositions):
         return offset if text.isascii() else len(text.encode("utf-8")[:offset].decode("utf-8", "ignore"))
 
 
-def _numbered(tree: ast.Module) -> list:
-    """The stdlib nodes of each numbered kind, in source order (an enclosing node first)."""
+def _numbered(tree: ast.Module) -> tuple:
+    """(tables, work): the stdlib nodes of each numbered kind in source order, and the sum of the
+    depths of all nodes. Breadth first, one level at a time, so that a level's depth is counted
+    once; a stable sort by start then puts each table in source order with an enclosing node
+    (met a level earlier) before the nodes it starts with."""
     tables: list = [[] for _ in range(8)]
-    stack: list = [tree]
-    while stack:
-        node = stack.pop()
-        kind = type(node)
-        if kind in _FORMATTED:
-            tables[STRING].append(node)
-            stack.extend(_holes(node))
-            continue
-        if kind is ast.Constant:
-            if isinstance(node.value, (str, bytes)):
-                tables[STRING].append(node)
-            continue
-        number = _AST_KIND.get(kind)
-        if number is not None:
-            tables[number].append(node)
-        for name in CHILD_FIELDS[kind]:
-            value = getattr(node, name, None)
-            if type(value) is list:
-                stack.extend(value)
-            elif isinstance(value, ast.AST):
-                stack.append(value)
+    strings = tables[STRING]
+    work, depth, level = 0, 0, [tree]
+    while level:
+        work += depth * len(level)
+        below: list = []
+        extend, append = below.extend, below.append
+        for node in level:
+            kind = type(node)
+            if kind in _FORMATTED:
+                strings.append(node)
+                extend(_holes(node))
+                continue
+            if kind is ast.Constant:
+                if isinstance(node.value, (str, bytes)):
+                    strings.append(node)
+                continue
+            number = _AST_KIND.get(kind)
+            if number is not None:
+                tables[number].append(node)
+            for name in CHILD_FIELDS[kind]:
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    extend(value)
+                elif isinstance(value, ast.AST):
+                    append(value)
+        level, depth = below, depth + 1
     for table in tables:
-        table.sort(key=_source_order)
-    return tables
+        table.sort(key=_START)
+    return tables, work
+
+
+_START = attrgetter("lineno", "col_offset")
 
 
 def _holes(node) -> list:
@@ -118,10 +142,6 @@ def _holes(node) -> list:
             if value.format_spec is not None:
                 found += _holes(value.format_spec)
     return found
-
-
-def _source_order(node) -> tuple:
-    return node.lineno, node.col_offset, -(node.end_lineno or 0), -(node.end_col_offset or 0)
 
 
 def _signature(node) -> object:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import io
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
     import networkx as nx
 
 GRAPH_FORMATS = ("dot", "graphml", "json")
+COLLAPSE = ("module", "package")
+_EDGE_ORDER = ("runs", "calls", "calls_unresolved", "touches", "imports", "defines")  # the first one names a merged edge
 
 
 def node_id(node: tuple) -> str:
@@ -48,10 +50,69 @@ def _visible(text: str) -> str:
     return printable(text.replace("\\", "\\\\"))
 
 
-def render_graph(graph: nx.DiGraph, fmt: str) -> str:
+def render_graph(graph: nx.DiGraph, fmt: str, collapse: Optional[str] = None) -> str:
+    """The graph in `fmt`; `collapse` ("module" or "package") merges functions into their module,
+    or modules into their package, for a graph a person can read."""
     from ..escape import safe_document
 
+    graph = collapsed(graph, collapse) if collapse else graph
     return safe_document(_render_graph(graph, fmt))  # names come from the scanned tree
+
+
+def collapsed(graph: nx.DiGraph, level: str) -> nx.DiGraph:
+    """Functions become their module ("module"), and modules their package ("package": the module
+    itself for a package's `__init__`, else its parent; a top-level module stays itself). Edges
+    between merged nodes become one edge that counts them and is named by its strongest kind
+    (runs, calls, unresolved calls, touches, imports); edges inside one merged node go."""
+    import networkx as nx
+
+    owner = _owners(graph, level)
+    out = nx.DiGraph()
+    for node, data in graph.nodes(data=True):
+        target = owner[node]
+        if target not in out:
+            out.add_node(target, **(dict(graph.nodes[target]) if target in graph else {"kind": target[0]}))
+    for source, target, data in graph.edges(data=True):
+        source, target = owner[source], owner[target]
+        if source == target:
+            continue
+        merged = out.get_edge_data(source, target)
+        if merged is None:
+            out.add_edge(source, target, kind=data.get("kind", ""), count=1, **_evidence(data))
+            continue
+        merged["count"] += 1
+        if _rank(data.get("kind", "")) < _rank(merged["kind"]):
+            merged["kind"] = data["kind"]
+        if "evidence" in data:
+            merged["evidence"] = sorted(set(merged.get("evidence", ())) | set(data["evidence"]))
+    return out
+
+
+def _owners(graph: nx.DiGraph, level: str) -> dict:
+    """Node -> the node it merges into."""
+    packages = {}
+    for node, data in graph.nodes(data=True):
+        if node[0] == "module":
+            name, path = node[1], str(data.get("path", ""))
+            packages[name] = name if path.endswith("__init__.py") or "." not in name else name.rpartition(".")[0]
+    owners = {}
+    for node in graph:
+        module = node[1] if node[0] in ("module", "function") else None
+        if module is None:
+            owners[node] = node
+        elif level == "module":
+            owners[node] = ("module", module)
+        else:
+            owners[node] = ("package", packages.get(module, module))
+    return owners
+
+
+def _rank(kind: str) -> int:
+    return _EDGE_ORDER.index(kind) if kind in _EDGE_ORDER else len(_EDGE_ORDER)
+
+
+def _evidence(data: dict) -> dict:
+    return {"evidence": sorted(set(data["evidence"]))} if "evidence" in data else {}
 
 
 def _render_graph(graph: nx.DiGraph, fmt: str) -> str:
@@ -71,7 +132,7 @@ def _render_graph(graph: nx.DiGraph, fmt: str) -> str:
     return _dot(exported)
 
 
-_SHAPES = {"module": "folder", "function": "box", "vendor": "doubleoctagon", "entry": "cds"}
+_SHAPES = {"package": "tab", "module": "folder", "function": "box", "vendor": "doubleoctagon", "entry": "cds"}
 
 
 def _dot(graph: nx.DiGraph) -> str:
