@@ -53,8 +53,10 @@ def hosted_models(findings: list, catalogue) -> list:
     evidence = {f.vendor for f in findings if not (f.kind == "model_string" and f.feature == "config")}
     served = [v for v in evidence if v in catalogue.vendors and catalogue.vendors[v].kind != "gateway"]
     hosts = [v for v in served if catalogue.vendors[v].kind == "cloud_platform" or v in catalogue.hosts]
-    # a maker's own prefix also runs at a provider that makes no models (Together, Fireworks, a local server)
-    runners = [v for v in served if v in hosts or v not in catalogue.makers]
+    # a maker's own prefix also runs at a provider that makes no models (Together, Fireworks, a local
+    # server), when the file has a client of it: an endpoint given to a router routes by the prefix
+    clients = {f.vendor for f in findings if f.kind in ("import", "call", "adapter")}
+    runners = [v for v in served if (v in hosts or v not in catalogue.makers) and v in clients]
     moved = []
     for f in findings:
         if f.vendor not in evidence and _bare_config_model(f) and len(hosts) == 1:

@@ -305,16 +305,17 @@ def extract_module(module: cst.Module, tree: Optional[ast.Module], catalogue: Ca
     `source` bytes spare generating the module's code again (as costly as a second walk)."""
     text = source.decode(module.encoding, "replace").lstrip("\ufeff") if source is not None else module.code
     lines = _LINE_BREAK.split(text)
+    parsed = tree if isinstance(tree, ast.Module) else None  # the tables of a tree do not hold the tree
     if tree is not None:
         positions = StdlibPositions(module, tree, lines)
         try:
             extractor = _walked(module, lines, positions, catalogue, first_party, package)
             if extractor is not None:
-                return extractor.finish(tree), extractor.imports
+                return extractor.finish(parsed), extractor.imports
         except PositionMismatch:
             pass
     extractor = _walked(module, lines, LibcstPositions(module), catalogue, first_party, package)
-    return extractor.finish(tree), extractor.imports
+    return extractor.finish(parsed), extractor.imports
 
 
 def _walked(module, lines, positions, catalogue, first_party, package) -> Optional[ModuleExtractor]:
