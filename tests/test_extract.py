@@ -396,6 +396,11 @@ def test_a_makers_model_id_configured_for_a_host_is_the_hosts(tmp_path):
         client = OpenAI(base_url="https://api.together.xyz/v1")
     """, "routed.py": """
         MODEL = "zai/glm-4.5"
+    """, "router.py": """
+        import litellm
+        MODEL = "zai/glm-4.5"
+        litellm.completion(model=MODEL, messages=[], api_base="https://api.together.xyz/v1")
     """})
     assert (3, "together", "model_string") in facts(report, "hosted.py")
     assert facts(report, "routed.py") == {(2, "zhipu", "model_string")}
+    assert (3, "zhipu", "model_string") in facts(report, "router.py")  # a router routes by the prefix
