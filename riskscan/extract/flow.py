@@ -35,6 +35,11 @@ class Tables:
     returns: dict = field(default_factory=dict)  # "f" / "Class.method" -> [entry]
     attrs: dict = field(default_factory=dict)  # class -> {attr: [entry]}
     bases: dict = field(default_factory=dict)  # class -> (base class names)
+    names: set = field(default_factory=set)  # every name the tables hold, to answer most look-ups at once
+
+    def note(self, table: dict, key: str, entry, name: str) -> None:
+        table.setdefault(key, []).append(entry)
+        self.names.update((name, key))
 
 
 class FlowMixin:
@@ -70,9 +75,9 @@ class FlowMixin:
         self.global_names.append(set())
         declared = self.annotation_value(node.returns.annotation) if node.returns is not None else None
         if declared is not None:
-            self.flow.returns.setdefault(key, []).append(declared)
+            self.flow.note(self.flow.returns, key, declared, node.name.value)
         if prop:
-            self.flow.attrs[owner].setdefault(node.name.value, []).append(("returns", None, key))
+            self.flow.note(self.flow.attrs[owner], node.name.value, ("returns", None, key), node.name.value)
         params = list(node.params.params) + list(node.params.kwonly_params) + list(node.params.posonly_params)
         for param in params[1:] if owner is not None else params:
             if param.annotation is not None:
@@ -88,7 +93,8 @@ class FlowMixin:
         if self.functions and node.value is not None:
             entry = self._entry(node.value)
             if entry is not None:
-                self.flow.returns.setdefault(self.functions[-1][0], []).append(entry)
+                key = self.functions[-1][0]
+                self.flow.note(self.flow.returns, key, entry, key.rpartition(".")[2])
 
     def visit_Global(self, node: cst.Global) -> None:
         if self.global_names:
@@ -104,7 +110,7 @@ class FlowMixin:
         entry = value if value is not None and value.vendor and not value.result else None
         entry = entry or (self._entry(value_node) if value_node is not None else None)
         if entry is not None and self.classes:
-            self.flow.attrs[self.classes[-1]].setdefault(name, []).append(entry)
+            self.flow.note(self.flow.attrs[self.classes[-1]], name, entry, name)
 
     def record_annotated(self, target, annotation) -> Optional[Value]:
         """`client: OpenAI` in a class body, `self._client: Optional[OpenAI] = None`: the declared type."""
@@ -113,7 +119,7 @@ class FlowMixin:
             return None
         in_class_body = self.classes and self.classes[-1] == ".".join(self.names)
         if isinstance(target, cst.Name) and in_class_body:
-            self.flow.attrs[self.classes[-1]].setdefault(target.value, []).append(typed)
+            self.flow.note(self.flow.attrs[self.classes[-1]], target.value, typed, target.value)
         return typed
 
     def _entry(self, node) -> Optional[object]:
@@ -185,6 +191,10 @@ class FlowMixin:
 
     def _resolve(self, pointer: tuple, depth: int, record: bool = True) -> Optional[Value]:
         kind, owner, name = pointer
+        if name not in self.flow.names and (self.hints is None or name not in self.hints.names):
+            if record and depth == 0:
+                self.misses.add(pointer)
+            return None
         for key in self._chain(owner) if owner is not None else (None,):
             for tables in (self.flow, self.hints):
                 entries = _entries(tables, kind, key, name) if tables is not None else None
@@ -273,7 +283,7 @@ class FlowMixin:
         return Tables(
             returns={k: [_portable(e) for e in v] for k, v in self.flow.returns.items()},
             attrs={c: {a: [_portable(e) for e in v] for a, v in attrs.items()} for c, attrs in self.flow.attrs.items()},
-            bases=dict(self.flow.bases),
+            bases=dict(self.flow.bases), names=set(self.flow.names),
         )
 
 
