@@ -20,6 +20,7 @@ _SELF = ("self", "cls")
 class FunctionFacts:
     params: tuple = ()  # parameter names a caller passes, `self`/`cls` left out
     passes: list = field(default_factory=list)  # (target, keyword or None, position, ("param"|"self", name))
+    super_calls: set = field(default_factory=set)  # `super().name(...)`: the names called on the next base
 
 
 @dataclass
@@ -96,6 +97,8 @@ class _Reader:
                 locals_[child.targets[0].id] = f"{target}()" if target else None
             elif isinstance(child, ast.Call):
                 self._passes(child, facts, known, locals_, bool(stack))
+                if _is_super_call(child.func):
+                    facts.super_calls.add(child.func.attr)
         self.read_body(node.body, stack + [node.name])
 
     def _passes(self, call: ast.Call, facts: FunctionFacts, params: set, locals_: dict, in_class: bool) -> None:
@@ -133,6 +136,11 @@ def _params(node) -> tuple:
     args = node.args
     names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
     return tuple(names[1:] if names and names[0] in _SELF else names)
+
+
+def _is_super_call(func) -> bool:
+    return (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call)
+            and isinstance(func.value.func, ast.Name) and func.value.func.id == "super")
 
 
 def _source(value, params: set, in_class: bool) -> Optional[tuple]:
