@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..extract.models import MODEL_NAME
+from ..model import NOT_A_REQUEST, Finding
 from ..graph import _Calls, _Resolver
 from ..structure import MODULE_BODY
+from .http import Hosts
 from .symbols import ModuleFacts, module_facts, public_names
 
 _MAX_EVIDENCE = 5
@@ -47,6 +49,7 @@ class Reach:
         self.calls = _Calls(self.modules, self.resolver)
         self.sites, self.clients, self.endpoints, self.credentials = _index_findings(analysis)
         self._redirectable = _endpoint_sdks(catalogue)
+        self.hosts = Hosts(catalogue)
         self._facts: dict = {}
         self._routers: dict = {}  # node -> model args, memo of router_args
         self._methods: dict = {}  # class node -> {method name: node}
@@ -76,7 +79,7 @@ class Reach:
 
     # ------------------------------------------------------------ decisions
     def decide(self, node: tuple) -> Optional[Decision]:
-        model_args = self.router_args(node)
+        model_args = self.router_args(node) if not self.wrapped_requests(node) else ()
         if model_args:
             return Decision("router", model_args=model_args, evidence=self._router_evidence(node))
         sites, clients = self._reached_evidence(node)
@@ -115,9 +118,64 @@ class Reach:
     def _reached_evidence(self, start: tuple) -> tuple:
         sites, clients = [], []
         for node in self.reached(start):
-            sites += self.sites.get(node[1:], ())
+            sites += list(self.sites.get(node[1:], ())) + self.wrapped_requests(node) + self.http_requests(node, start)
             clients += self.clients.get(node[1:], ())
         return sites, clients
+
+    def wrapped_requests(self, node: tuple) -> list:
+        """(vendor, finding) for request methods read on a parameter typed as one provider's client:
+        `from_groq(client: groq.Groq)` wraps `client.chat.completions.create` in what it returns,
+        so every use of the result sends that provider's requests. (A call on the parameter is a
+        finding of the scan already; this is the reference that is handed on without a call.)"""
+        facts = self.facts(node[1])
+        function = facts.functions.get(node[2]) if facts else None
+        found = []
+        for targets, path, line in (function.typed_uses if function else ()):
+            site = self._request_of(targets, path)
+            if site is not None:
+                vendor, detail, feature = site
+                found.append((vendor, Finding(vendor, "call", self.modules[node[1]].path, line, 0, detail=detail,
+                                              feature=feature, function=node[2])))
+        return found
+
+    def http_requests(self, node: tuple, start: tuple) -> list:
+        """(vendor, finding) for HTTP requests to a provider's URL in `node` (http.py); an instance
+        attribute in the URL is read along the bases of the symbol `start`, then of the method's class."""
+        facts = self.facts(node[1])
+        function = facts.functions.get(node[2]) if facts else None
+        if not function or not function.requests:
+            return []
+        classes = (self.mro(start[1], start[2]) if self._is_class(start) else []) + \
+            self.mro(node[1], node[2].rpartition(".")[0])
+        found = []
+        for parts, line in function.requests:
+            hit = self.hosts.provider(parts, facts.constants.get, lambda name: self._class_string(classes, name))
+            if hit is not None:
+                vendor, feature = hit
+                found.append((vendor, Finding(vendor, "call", self.modules[node[1]].path, line, 0,
+                                              detail="http request", feature=feature, function=node[2])))
+        return found
+
+    def _class_string(self, classes: list, name: str) -> Optional[str]:
+        for module, klass in classes:
+            facts = self.facts(module)
+            text = facts.classes[klass].strings.get(name) if facts and klass in facts.classes else None
+            if text is not None:
+                return text
+        return None
+
+    def _request_of(self, targets: tuple, path: tuple) -> Optional[tuple]:
+        """(vendor, detail, feature) when `path` on an instance of one provider's client classes is a request."""
+        clients = [(t, self.catalogue.entry_for(t)) for t in targets]
+        clients = [(t, e) for t, e in clients if e is not None and e.kind == "call" and not e.discriminator]
+        if len({e.vendor for _, e in clients}) != 1:
+            return None
+        target, entry = clients[0]
+        root = _sdk_root(target, self.catalogue)
+        feature = self.catalogue.feature_for(root, path, entry.vendor) if root else None
+        if feature is None or feature in NOT_A_REQUEST or feature == "other":
+            return None
+        return entry.vendor, f"{target}().{'.'.join(path)}", feature
 
     def _redirected(self, node: tuple, sites: list) -> list:
         """Calls made with an SDK that takes a base URL go to the provider the symbol itself names.
