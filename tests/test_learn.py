@@ -188,3 +188,30 @@ def test_hand_written_rules_win_over_learned_ones(tmp_path):
 
 def test_installed_distribution_names_are_normalised():
     assert sources.normalise("LangChain.OpenAI") == "langchain_openai"
+
+
+def test_the_run_memo_answers_a_learned_scan_until_the_environment_or_what_was_learned_changes(tmp_path, monkeypatch):
+    from riskscan import cache as cache_module
+    from riskscan import cli as cli_module
+
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", -3600.0)  # files written a moment ago count as settled
+    site = _site_packages(tmp_path / "env")
+    runs = []
+    real = cli_module.learned_scan
+    monkeypatch.setattr(cli_module, "learned_scan", lambda *args: runs.append(args) or real(*args))
+    out = tmp_path / "report.json"
+    args = ["scan", str(SERVICE), "-q", "-o", str(out), "--cache-dir", str(tmp_path / "cache"), "--learn-from-env", str(tmp_path / "env")]
+
+    def scanned() -> dict:
+        assert cli_module.main(args) == 0
+        return {e["name"]: e["vendors"] for e in json.loads(out.read_text())["entry_points"]}
+
+    first = scanned()
+    assert first["index"] == ["voyage"] and len(runs) == 1
+    assert scanned() == first and len(runs) == 1  # the memo answers: nothing scanned, nothing learned
+    (site / "acme_llm-1.4.0.dist-info" / "RECORD").write_text("acme_llm/__init__.py,sha256=y,1\n")  # reinstalled
+    assert scanned()["index"] == [] and len(runs) == 2  # the new content is learned: no file of it left
+    for learned in (tmp_path / "cache" / "learned").rglob("*.*"):
+        learned.unlink()
+    scanned()
+    assert len(runs) == 3  # the learned files are gone: computed (and learned) again

@@ -6,7 +6,8 @@ reaches no vendor. A scan loads the learned files of every distribution of the e
 content is already learned (a rule only matters where the code uses its names), then looks at what
 the project imports: a distribution it imports that was never learned is learned now and the scan
 runs again. The next scan finds everything in the cache and runs once: its extra cost is reading
-each distribution's RECORD to know its content has not changed.
+each distribution's RECORD to know its content has not changed, and the run memo answers a scan
+whose tree, environment and learned files are all as before (`memo_input`).
 """
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from .. import __version__
-from ..api import ScanOptions, scan
+from ..cache import stat_signature
 from ..errors import UsageError
-from ..ruleset import load_catalogue
+from ..options import ScanOptions
 from . import sources
 
 _FORMAT = 1  # bump when what is learned from the same code changes
@@ -103,8 +104,28 @@ def imported_roots(report) -> set:
     return roots - own - set(sys.stdlib_module_names)
 
 
+def memo_input(env: Path, cache_dir: Path) -> str:
+    """What a scan with `--learn-from-env` reads beyond the tree and the rules, for the run memo key:
+    the stat signature of every installed distribution's RECORD (an install, upgrade or removal
+    changes it) and the names of the learned files in the cache. A name holds its content key, so
+    the names say what was learned from which content; a stat each, nothing is read or hashed."""
+    site_packages = site_packages_for(env)
+    parts = [str(site_packages)]
+    for info in sorted(site_packages.glob("*.dist-info")):
+        try:
+            parts.append(f"{info.name}:{stat_signature((info / 'RECORD').stat())}")
+        except OSError:
+            parts.append(f"{info.name}:-")
+    learned = Path(cache_dir) / "learned"
+    parts += sorted(p.relative_to(learned).as_posix() for p in learned.glob("*/*")) if learned.is_dir() else []
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def scan_with_environment(path, options: ScanOptions, env: Path, cache_dir: Path):
     """A scan that also uses what the project's imported distributions were learned to reach."""
+    from ..api import scan  # the pipeline: a scan the run memo answers never imports it
+    from ..ruleset import load_catalogue
+
     environment = LearnedEnvironment(env, cache_dir)
     base = tuple(options.rule_dirs)
     report = scan(path, replace(options, rule_dirs=base + tuple(environment.rule_files())))
