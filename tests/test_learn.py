@@ -76,6 +76,8 @@ def test_the_patterns_framework_packages_use_are_followed(tmp_path):
     assert symbols["pattern_llm.models.GroqModel"] == symbols["pattern_llm.GroqChat"] == ("adapter", "groq", "chat", ())
     # a GET of a web page, and a function beside a module-level registry of Groq classes: nothing
     assert "pattern_llm.fetch_docs" not in symbols and "pattern_llm.version" not in symbols
+    # a helper of an SDK's private module (a JSON schema from a model) sends no request
+    assert "pattern_llm.ToolSchema" not in symbols
 
 
 def _entry_points(report) -> dict:

@@ -20,12 +20,20 @@ from .rules import LearnedFile, LearnedSymbol
 def learn(distributions: list, catalogue: Catalogue, options: Optional[ScanOptions] = None,
           today: Optional[date] = None) -> list:
     """One LearnedFile per distribution (vendor SDKs themselves are left out: they are the vendor)."""
-    options = options or ScanOptions(exposure=False)
-    wanted = [d for d in distributions if not is_vendor_sdk(d, catalogue) and d.files]
     with collecting_less():
-        analysis = analyse_distributions(wanted, catalogue, options)
-        reach = Reach(analysis, catalogue)
-        return [_learn_one(d, reach, today or date.today()) for d in wanted]
+        wanted, reach = analysed(distributions, catalogue, options)
+        return learned_files(wanted, reach, today)
+
+
+def analysed(distributions: list, catalogue: Catalogue, options: Optional[ScanOptions] = None) -> tuple:
+    """(the distributions to learn, the Reach of their code analysed together)."""
+    wanted = [d for d in distributions if not is_vendor_sdk(d, catalogue) and d.files]
+    analysis = analyse_distributions(wanted, catalogue, options or ScanOptions(exposure=False))
+    return wanted, Reach(analysis, catalogue)
+
+
+def learned_files(distributions: list, reach: Reach, today: Optional[date] = None) -> list:
+    return [_learn_one(d, reach, today or date.today()) for d in distributions]
 
 
 def is_vendor_sdk(distribution, catalogue: Catalogue) -> bool:
@@ -36,7 +44,7 @@ def is_vendor_sdk(distribution, catalogue: Catalogue) -> bool:
 
 
 def _learn_one(distribution, reach: Reach, today: date) -> LearnedFile:
-    modules = sorted({module_name(f) for f in distribution.files} & set(reach.modules))
+    modules = sorted({module_name(f) for f in distribution.files} & reach.live_modules())
     symbols = []
     for node, qualnames in sorted(reach.public_symbols(modules).items()):
         decision = reach.decide(node)

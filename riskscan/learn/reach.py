@@ -20,7 +20,7 @@ from typing import Optional
 
 from ..extract.models import MODEL_NAME
 from ..model import NOT_A_REQUEST, Finding
-from ..graph import _Calls, _Resolver
+from ..graph import _Calls, _import_edges, _Resolver
 from ..structure import MODULE_BODY
 from .http import Hosts
 from .symbols import ModuleFacts, module_facts, public_names
@@ -54,6 +54,7 @@ class Reach:
         self._routers: dict = {}  # node -> model args, memo of router_args
         self._methods: dict = {}  # class node -> {method name: node}
         self._mro: dict = {}
+        self._live: Optional[set] = None
 
     # ------------------------------------------------------------ public symbols
     def public_symbols(self, modules) -> dict:
@@ -67,6 +68,31 @@ class Reach:
                 if node is not None and node[0] == "function" and "." not in node[2]:
                     found.setdefault(node, set()).add(public)
         return {node: tuple(sorted(names, key=lambda n: (n.count("."), n))) for node, names in found.items()}
+
+    def all_public_names(self) -> set:
+        """Every public qualname of the analysed code: classes, functions and aliases, re-exports included."""
+        return {name for module, result in self.modules.items()
+                for name in public_names(module, self.facts(module), result.structure)}
+
+    def live_modules(self) -> set:
+        """Modules whose public symbols can reach a provider: those holding any vendor evidence (an
+        SDK import, a host, a call) and those importing one of them, directly or not. Symbols of
+        the others are not followed at all (most of a virtualenv's code)."""
+        if self._live is None:
+            module_of = {result.path: name for name, result in self.modules.items()}
+            live = {module_of[f.path] for f in self.analysis.findings if f.path in module_of}
+            importers: dict = {}
+            for module, targets in _import_edges(self.modules).items():
+                for target in targets:
+                    importers.setdefault(target, set()).add(module)
+            queue = deque(live)
+            while queue:
+                for importer in importers.get(queue.popleft(), ()):
+                    if importer not in live:
+                        live.add(importer)
+                        queue.append(importer)
+            self._live = live
+        return self._live
 
     def facts(self, module: str) -> Optional[ModuleFacts]:
         if module not in self._facts:
@@ -409,7 +435,7 @@ def _index_findings(analysis) -> tuple:
         if module is None or finding.type_only:
             continue
         key = (module, finding.function or MODULE_BODY)
-        if finding.is_call_site and finding.framework != "first-party":
+        if finding.is_call_site and finding.framework != "first-party" and not _is_private_helper(finding):
             sites.setdefault(key, []).append((finding.vendor, finding))
         elif finding.kind == "call" and finding.feature == "client":
             clients.setdefault(key, []).append((finding.vendor, finding))
@@ -417,6 +443,15 @@ def _index_findings(analysis) -> tuple:
             table = endpoints if finding.kind == "endpoint" else credentials
             table.setdefault(module, {}).setdefault(finding.function or MODULE_BODY, set()).add(finding.vendor)
     return sites, clients, endpoints, credentials
+
+
+def _is_private_helper(finding: Finding) -> bool:
+    """A call of a function of an SDK's private module whose feature the catalogue does not know
+    (`google.genai._transformers.t_content`, `openai.lib._pydantic.to_strict_json_schema`): a
+    helper the package borrows, never a request. (A call on a client, `...OpenAI().x`, is kept.)"""
+    detail = finding.detail or ""
+    return finding.kind == "call" and finding.feature in (None, "other") and "()" not in detail \
+        and any(part.startswith("_") for part in detail.split("."))
 
 
 def _endpoint_sdks(catalogue) -> frozenset:
