@@ -79,7 +79,7 @@ def learned_memo_input(env, cache_dir) -> str:
     """The run memo input of `scan --learn-from-env` (learn/env.py: memo_input); "" without it."""
     if not env or cache_dir is None:
         return ""
-    from .learn.env import memo_input
+    from .learn.venv import memo_input
 
     return memo_input(env, cache_dir)
 

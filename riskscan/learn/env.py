@@ -7,7 +7,7 @@ content is already learned (a rule only matters where the code uses its names), 
 the project imports: a distribution it imports that was never learned is learned now and the scan
 runs again. The next scan finds everything in the cache and runs once: its extra cost is reading
 each distribution's RECORD to know its content has not changed, and the run memo answers a scan
-whose tree, environment and learned files are all as before (`memo_input`).
+whose tree, environment and learned files are all as before (venv.py: `memo_input`).
 """
 from __future__ import annotations
 
@@ -17,24 +17,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from .. import __version__
-from ..cache import stat_signature
-from ..errors import UsageError
 from ..options import ScanOptions
 from . import sources
+from .venv import site_packages_for
 
 _FORMAT = 1  # bump when what is learned from the same code changes
-
-
-def site_packages_for(path: Path) -> Path:
-    """A virtualenv folder, its interpreter, or a site-packages folder itself."""
-    path = Path(path)
-    if path.is_file():
-        return sources.site_packages_of(path)
-    if (path / "pyvenv.cfg").is_file() or (path / "conda-meta").is_dir():
-        return sources.site_packages_of(path / "bin" / "python")
-    if path.is_dir():
-        return path
-    raise UsageError(f"--learn-from-env: no such environment: {path}")
 
 
 class LearnedEnvironment:
@@ -102,23 +89,6 @@ def imported_roots(report) -> set:
     own = {r.module.split(".")[0] for r in results if r.module}
     roots = {module.split(".")[0] for r in results for module, level, *_ in r.imports if module and not level}
     return roots - own - set(sys.stdlib_module_names)
-
-
-def memo_input(env: Path, cache_dir: Path) -> str:
-    """What a scan with `--learn-from-env` reads beyond the tree and the rules, for the run memo key:
-    the stat signature of every installed distribution's RECORD (an install, upgrade or removal
-    changes it) and the names of the learned files in the cache. A name holds its content key, so
-    the names say what was learned from which content; a stat each, nothing is read or hashed."""
-    site_packages = site_packages_for(env)
-    parts = [str(site_packages)]
-    for info in sorted(site_packages.glob("*.dist-info")):
-        try:
-            parts.append(f"{info.name}:{stat_signature((info / 'RECORD').stat())}")
-        except OSError:
-            parts.append(f"{info.name}:-")
-    learned = Path(cache_dir) / "learned"
-    parts += sorted(p.relative_to(learned).as_posix() for p in learned.glob("*/*")) if learned.is_dir() else []
-    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def scan_with_environment(path, options: ScanOptions, env: Path, cache_dir: Path):

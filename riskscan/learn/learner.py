@@ -15,6 +15,7 @@ from . import sources
 from .analysis import analyse_distributions, module_name
 from .reach import Reach
 from .rules import LearnedFile, LearnedSymbol
+from .venv import site_packages_of
 
 
 def learn(distributions: list, catalogue: Catalogue, options: Optional[ScanOptions] = None,
@@ -59,7 +60,7 @@ def _learn_one(distribution, reach: Reach, today: date) -> LearnedFile:
 @contextmanager
 def resolved(targets, python: Optional[Path] = None, site_packages: Optional[Path] = None):
     """The distributions `riskscan learn` was pointed at; archives are unpacked into a temporary folder."""
-    env = sources.site_packages_of(python) if python else (Path(site_packages) if site_packages else None)
+    env = site_packages_of(python) if python else (Path(site_packages) if site_packages else None)
     with tempfile.TemporaryDirectory(prefix="riskscan-learn-") as workdir:
         found = []
         for target in targets:
