@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from .discover import absolute_module, scope_for
+from .products import key_of, product
 from .structure import MODULE_BODY
 
 if sys.version_info >= (3, 11):
@@ -127,20 +128,32 @@ def _assemble(modules: dict, imports: dict, calls: "_Calls", touches: dict, entr
 
 # ------------------------------------------------------------------ module and call edges
 def _import_edges(modules: dict) -> dict:
-    """Module -> {imported first-party module: {kind, line, type_only}} (a later import of the same module wins)."""
+    """Module -> {imported first-party module: {kind, line, type_only}} (a later import of the same module wins).
+
+    A module's edges depend on its own imports and on the names of the project's modules only:
+    they are kept with its result (products.py) while those names stay the same. Read-only."""
     known = set(modules)
+    names_key = key_of(sorted(known))
     edges: dict = {}
     for name, result in modules.items():
-        is_package = result.path.endswith("__init__.py")
-        package = name if is_package else name.rpartition(".")[0]
-        for module, level, names, line, type_only in result.imports:
-            base = absolute_module(module, level, package)
-            if base is None:
-                continue
-            targets = [t for t in (f"{base}.{n}" for n in names if n != "*") if t in known] or [_longest_known(base, known)]
-            for target in filter(None, targets):
-                if target != name:
-                    edges.setdefault(name, {})[target] = {"kind": "imports", "line": line, "type_only": type_only}
+        found = product(result, "import edges", names_key, lambda: _module_import_edges(name, result, known))
+        if found:
+            edges[name] = found
+    return edges
+
+
+def _module_import_edges(name: str, result, known: set) -> dict:
+    edges: dict = {}
+    is_package = result.path.endswith("__init__.py")
+    package = name if is_package else name.rpartition(".")[0]
+    for module, level, names, line, type_only in result.imports:
+        base = absolute_module(module, level, package)
+        if base is None:
+            continue
+        targets = [t for t in (f"{base}.{n}" for n in names if n != "*") if t in known] or [_longest_known(base, known)]
+        for target in filter(None, targets):
+            if target != name:
+                edges[target] = {"kind": "imports", "line": line, "type_only": type_only}
     return edges
 
 
@@ -279,25 +292,37 @@ def _vendor_sites(report, modules: dict) -> tuple:
 def _entry_points(modules: dict, resolver: _Resolver, root: Path, declared=(), scopes=None) -> list:
     entries = []
     for name, result in sorted(modules.items()):
-        structure = result.structure
-        if result.path.endswith(".ipynb"):
-            entries.append(EntryPoint(f"{result.path}:1:notebook", result.path.rsplit("/", 1)[-1], "notebook", result.path, 1, name, MODULE_BODY))
-            continue
-        if structure is None:
-            continue
-        for fact in structure.entries:
-            entries.append(EntryPoint(f"{result.path}:{fact.line}:{fact.name}", fact.name, fact.kind, result.path, fact.line, name, fact.function, fact.detail))
-        for view, line, route in structure.url_views:
+        # a module's own entry points depend on nothing but the module: kept with its result (products.py)
+        entries += product(result, "entry points", _scope_of(result.path, scopes), lambda: _scoped(_own_entries(name, result), scopes))
+        for view, line, route in result.structure.url_views if result.structure and not result.path.endswith(".ipynb") else ():
             node = resolver.resolve(view)
             if node and node[0] == "function":
                 target = modules[node[1]]
-                entries.append(EntryPoint(f"{target.path}:{line}:{node[2]}", node[2].rsplit(".", 1)[-1], "http", target.path, line, node[1], node[2], route))
-    entries += _console_scripts(root, resolver, modules)
-    entries += _declared_entries(declared, resolver, modules)
-    # one scope per path: the scan's (configured test/example paths), else the path conventions
-    entries = [replace(e, scope=(scopes or {}).get(e.path) or scope_for(e.path)) for e in entries]
+                entries += _scoped([EntryPoint(f"{target.path}:{line}:{node[2]}", node[2].rsplit(".", 1)[-1], "http", target.path, line,
+                                               node[1], node[2], route)], scopes)
+    entries += _scoped(_console_scripts(root, resolver, modules), scopes)
+    entries += _scoped(_declared_entries(declared, resolver, modules), scopes)
     unique = {e.id: e for e in entries}
     return sorted(unique.values(), key=lambda e: (e.path, e.line, e.name))
+
+
+def _own_entries(name: str, result) -> list:
+    """The entry points a module declares itself (notebooks, `__main__`, routes, tasks...)."""
+    if result.path.endswith(".ipynb"):
+        return [EntryPoint(f"{result.path}:1:notebook", result.path.rsplit("/", 1)[-1], "notebook", result.path, 1, name, MODULE_BODY)]
+    if result.structure is None:
+        return []
+    return [EntryPoint(f"{result.path}:{fact.line}:{fact.name}", fact.name, fact.kind, result.path, fact.line, name, fact.function, fact.detail)
+            for fact in result.structure.entries]
+
+
+def _scope_of(path: str, scopes) -> str:
+    """One scope per path: the scan's (configured test/example paths), else the path conventions."""
+    return (scopes or {}).get(path) or scope_for(path)
+
+
+def _scoped(entries: list, scopes) -> list:
+    return [replace(e, scope=_scope_of(e.path, scopes)) for e in entries]
 
 
 def _console_scripts(root: Path, resolver: _Resolver, modules: dict) -> list:
