@@ -236,7 +236,7 @@ def graph_command(path, fmt, collapse, output, exclude, rule_dirs, jobs, cache_d
         from .render.graph_export import render_graph
 
         report = _guarded(lambda: scan(path, options), False)
-        outcome = {name: {"text": render_graph(report.graph.graph, fmt, collapse)}}
+        outcome = {name: {"text": render_graph(report.graph.digraph, fmt, collapse)}}
         if memo:
             memo.remember(outcome)
     text = outcome[name]["text"]

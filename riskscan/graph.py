@@ -4,10 +4,10 @@ Reach follows calls where they resolve (functions, classes and methods of the re
 through imports and `__init__` re-exports); where a call into another first-party module cannot
 be resolved it falls back to that whole module, and the evidence says so.
 
-The whole graph is a networkx DiGraph (the form `riskscan graph` exports and API users analyse),
-assembled only when asked for: on a repository of 3,000 modules its 160,000 nodes and edges
-took a third of a cached rescan, while reach needs only the calls of the functions that entry
-points run, resolved as the walk meets them.
+The whole graph is assembled only when asked for: reach needs only the calls of the functions
+that entry points run (a few hundred of 60,000), resolved as the walk meets them. `riskscan graph`
+exports it from a Digraph (digraph.py: networkx's orders and attributes without networkx); API
+users get it as a networkx DiGraph (`RepoGraph.graph`), built from the same parts.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+from .digraph import Digraph
 from .discover import absolute_module, scope_for
 from .products import key_of, product
 from .structure import MODULE_BODY
@@ -56,15 +57,23 @@ class RepoGraph:
     reach: dict  # entry id -> Reach
     site_modules: dict  # finding index -> set of modules that fail with it
     modules: dict  # module name -> relpath
-    assemble: Callable = field(repr=False)  # () -> the whole graph as a networkx DiGraph
+    assemble: Callable = field(repr=False)  # () -> the whole graph as a Digraph
     calls: Optional["_Calls"] = field(default=None, repr=False)  # call edges and the name resolver, for later passes
+    _digraph: object = field(default=None, repr=False)
     _networkx: object = field(default=None, repr=False)
+
+    @property
+    def digraph(self):
+        """The whole graph as a Digraph (built on first use): what `riskscan graph` exports."""
+        if self._digraph is None:
+            self._digraph = self.assemble()
+        return self._digraph
 
     @property
     def graph(self):
         """The whole graph as a networkx DiGraph (built on first use)."""
         if self._networkx is None:
-            self._networkx = self.assemble()
+            self._networkx = self.digraph.to_networkx()
         return self._networkx
 
 
@@ -97,12 +106,9 @@ def _exists(node: tuple, modules: dict) -> bool:
     return result is not None and (len(node) == 2 or node[2] in _functions(result))
 
 
-def _assemble(modules: dict, imports: dict, calls: "_Calls", touches: dict, entry_points: list):
-    """Modules, functions, imports, calls, vendors and entry points as one networkx DiGraph (for
-    export and the API); networkx is imported here, so a scan that exports nothing never loads it."""
-    import networkx as nx
-
-    graph = nx.DiGraph()
+def _assemble(modules: dict, imports: dict, calls: "_Calls", touches: dict, entry_points: list) -> Digraph:
+    """Modules, functions, imports, calls, vendors and entry points as one graph (for export and the API)."""
+    graph = Digraph()
     for name, result in modules.items():
         graph.add_node(("module", name), kind="module", path=result.path)
         for qualname in _functions(result):
