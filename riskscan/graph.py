@@ -178,6 +178,7 @@ class _Resolver:
     def __init__(self, modules: dict):
         self.modules = modules
         self.known = set(modules)
+        self.tops = {name.partition(".")[0] for name in modules}
         self.memo: dict = {}  # the same targets (`json.dumps`, a helper) recur across thousands of functions
 
     def resolve(self, target: str):
@@ -190,6 +191,8 @@ class _Resolver:
 
     def _resolve(self, target: str, depth: int):
         target = target.replace("()", "")
+        if target.partition(".")[0] not in self.tops:
+            return None  # `self.x`, `json.dumps`: no module of the project starts so
         module = _longest_known(target, self.known)
         if module is None or depth > _MAX_REEXPORT_DEPTH:
             return None
@@ -255,6 +258,8 @@ class _Calls:
 def _switch_targets(structure, qualname: str) -> list:
     """What a registry held by this function, its class or its module can hand out: the call
     graph cannot see `registry[name](...)` pick one, so every option counts as called."""
+    if not structure.switches:
+        return []
     found = []
     for fact in structure.switches:
         owner = fact.owner
