@@ -13,6 +13,7 @@ from . import globs
 from .errors import UsageError
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
+SCOPES = ("prod", "test", "example")  # what scope_for answers
 # Folders that hold someone else's code or generated output, never the project's own.
 SKIP_DIRS = {
     ".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "site-packages", "dist-packages",
