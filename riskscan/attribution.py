@@ -3,8 +3,11 @@
 Two passes run after every file has been analysed (they are cheap and never cached):
 - imports of the project's own provider-specific modules count as adapters of that provider:
   `from mem0.embeddings.azure_openai import AzureOpenAIEmbedding` uses Azure OpenAI as surely as
-  importing `langchain_openai` uses OpenAI. Ordinary transitive use (`from .gateway import
-  complete`, where the gateway calls OpenAI) is not an adapter: that is what the graph's reach is for;
+  importing `langchain_openai` uses OpenAI, also through a package that re-exports the class
+  (`from mem0.embeddings import AzureOpenAIEmbedding`). Ordinary transitive use (`from .gateway
+  import complete`, where the gateway calls OpenAI) is not an adapter: that is what the graph's
+  reach is for. Nor is a package `__init__.py` that only re-exports such classes: it uses no
+  provider itself, unless it imports an SDK of its own;
 - a model name configured in a file that reaches its maker nowhere, but one hosting platform, is
   that platform's model (Claude settings in a Bedrock-only file are Bedrock).
 """
@@ -17,8 +20,10 @@ from pathlib import Path
 from .discover import absolute_module
 from .model import Finding
 from .redact import redact
+from .structure import MODULE_BODY
 
-_RUNTIME_KINDS = ("import", "call", "adapter", "endpoint", "env_var")
+# Evidence that a module serves a provider (building its request types is provider-specific code too).
+_SERVING_KINDS = ("import", "call", "adapter", "endpoint", "env_var", "type")
 
 
 def attribute(results: list, catalogue, root: Path, scopes: dict) -> list:
@@ -42,14 +47,30 @@ def hosted_models(findings: list, catalogue) -> list:
 
     A bare model name in configuration names its maker; when the file reaches no API of that
     maker but exactly one platform that hosts other makers' models (Bedrock, Azure OpenAI,
-    Vertex), the platform is the provider that must be up.
+    Vertex), the platform is the provider that must be up. So does a hosted model's id that
+    starts with its maker's name (`zai/GLM-5.2`, `mistralai/Mistral-7B-Instruct` on Together).
     """
     evidence = {f.vendor for f in findings if not (f.kind == "model_string" and f.feature == "config")}
-    hosts = [v for v in evidence if v in catalogue.vendors and catalogue.vendors[v].kind != "gateway"
-             and (catalogue.vendors[v].kind == "cloud_platform" or v in catalogue.hosts)]
-    if len(hosts) != 1:
-        return findings
-    return [replace(f, vendor=hosts[0]) if _bare_config_model(f) and f.vendor not in evidence else f for f in findings]
+    served = [v for v in evidence if v in catalogue.vendors and catalogue.vendors[v].kind != "gateway"]
+    hosts = [v for v in served if catalogue.vendors[v].kind == "cloud_platform" or v in catalogue.hosts]
+    # a maker's own prefix also runs at a provider that makes no models (Together, Fireworks, a local
+    # server), when the file has a client of it: an endpoint given to a router routes by the prefix
+    clients = {f.vendor for f in findings if f.kind in ("import", "call", "adapter")}
+    runners = [v for v in served if (v in hosts or v not in catalogue.makers) and v in clients]
+    moved = []
+    for f in findings:
+        if f.vendor not in evidence and _bare_config_model(f) and len(hosts) == 1:
+            f = replace(f, vendor=hosts[0])
+        elif f.vendor not in evidence and _maker_config_model(f, catalogue) and len(runners) == 1:
+            f = replace(f, vendor=runners[0])
+        moved.append(f)
+    return moved
+
+
+def _maker_config_model(finding, catalogue) -> bool:
+    """A configured `maker/model` id whose prefix names a maker that hosts no one else's models."""
+    return (finding.kind == "model_string" and finding.feature == "config" and "/" in finding.detail
+            and finding.vendor in catalogue.makers and finding.vendor not in catalogue.hosts)
 
 
 def _bare_config_model(finding) -> bool:
@@ -63,19 +84,26 @@ def compatible_clients(findings: list, catalogue) -> list:
 
     `AsyncOpenAI(base_url=self.base_url)` in a module whose only endpoint and credential are
     DeepSeek's reaches DeepSeek: when nothing in the file is OpenAI's own (its endpoint, its
-    variables, its models, its adapters) and exactly one other provider is named by endpoint or
-    variable without an SDK of its own there, the client's findings belong to that provider.
+    variables, its models routed by prefix, its adapters) and exactly one other provider is named
+    by endpoint or variable without an SDK of its own there, the client's findings belong to that provider. The
+    project's own OpenAI-compatible wrapper, subclassed and pointed at another provider, is the
+    same SDK one step removed.
     """
-    own = [f for f in findings if f.vendor == "openai" and f.kind not in ("import", "call", "lifecycle", "legacy_api")]
-    sdk = [f for f in findings if f.vendor == "openai" and f.kind in ("import", "call")]
+    sdk = [f for f in findings if f.vendor == "openai" and (f.kind in ("import", "call", "type") or _first_party(f))]
+    own = [f for f in findings if f.vendor == "openai" and f.kind not in ("lifecycle", "legacy_api") and f not in sdk
+           and not _bare_config_model(f)]  # `gpt-oss-120b` as a setting: hosted_models decides where it runs
     if own or not sdk:
         return findings
-    with_sdk = {f.vendor for f in findings if f.kind in ("import", "call", "adapter")}
+    with_sdk = {f.vendor for f in findings if f.kind in ("import", "call")}
     named = {f.vendor for f in findings if f.kind in ("endpoint", "env_var") and f.vendor not in with_sdk}
     if len(named) != 1:
         return findings
     target = named.pop()
     return [replace(f, vendor=target) if f in sdk else f for f in findings]
+
+
+def _first_party(finding) -> bool:
+    return finding.kind == "adapter" and finding.framework == "first-party"
 
 
 def shared_variables(findings: list, catalogue) -> list:
@@ -91,7 +119,7 @@ def provider_module_findings(results: list, catalogue, root: Path, scopes: dict)
     served = {name: _served_vendor(result, catalogue) for name, result in modules.items()}
     found = []
     for result in results:
-        if result.skipped is not None or result.path.endswith(".ipynb"):
+        if result.skipped is not None or result.path.endswith(".ipynb") or _reexports_only(result):
             continue
         package = result.module if result.path.endswith("__init__.py") else result.module.rpartition(".")[0]
         for module, level, names, line, type_only in result.imports:
@@ -104,13 +132,23 @@ def provider_module_findings(results: list, catalogue, root: Path, scopes: dict)
 
 
 def _served_vendor(result, catalogue):
-    """The one provider a module exists for: its own evidence names only that provider, and so does its name."""
-    vendors = {f.vendor for f in result.findings if f.kind in _RUNTIME_KINDS and not f.type_only}
-    if len(vendors) != 1:
+    """The one provider a module exists for: the provider of its own evidence that its name names
+    most precisely. A module that only imports an SDK (to re-export its types) serves nothing, nor does a
+    variable other services share (`GOOGLE_API_KEY` of a Google Maps tool)."""
+    evidence = [f for f in result.findings if f.kind in _SERVING_KINDS and not f.type_only
+                and not (f.kind == "env_var" and f.detail in catalogue.shared_env_vars)]
+    if all(f.kind == "import" for f in evidence):
         return None
-    vendor = next(iter(vendors))
     parts = set(result.module.split("."))
-    return vendor if any(_names(part, alias) for part in parts for alias in _aliases(vendor, catalogue)) else None
+    named = {}  # vendor -> length of the longest of its names the module's name carries
+    for vendor in {f.vendor for f in evidence}:
+        lengths = [len(alias) for alias in _aliases(vendor, catalogue) for part in parts if _names(part, alias)]
+        if lengths:
+            named[vendor] = max(lengths)
+    best = sorted(named, key=lambda v: -named[v])
+    if not best or len(best) > 1 and named[best[0]] == named[best[1]]:
+        return None
+    return best[0]  # `embedder/azure_openai.py` serves Azure OpenAI, though it imports openai's AsyncOpenAI too
 
 
 def _aliases(vendor: str, catalogue) -> set:
@@ -124,12 +162,39 @@ def _names(part: str, alias: str) -> bool:
     return part == alias or part.startswith(alias + "_") or part.endswith("_" + alias)
 
 
+def _reexports_only(result) -> bool:
+    """A package `__init__.py` that defines nothing and has no SDK evidence of its own."""
+    if not result.path.endswith("__init__.py") or result.structure is None:
+        return False
+    if any(name not in _PACKAGE_HOOKS for name in result.structure.functions):
+        return False
+    return not any(f.kind in ("import", "call", "adapter") and not f.type_only for f in result.findings)
+
+
+_PACKAGE_HOOKS = {MODULE_BODY, "__getattr__", "__dir__"}  # a package's lazy re-export machinery
+
+
 def _targets(module: str, level: int, names: tuple, package: str, modules: dict) -> list:
+    """The project's modules an import names: a submodule, the module, and the module a package
+    re-exports a name from (`from pkg import Cls` where pkg/__init__ has `from .impl import Cls`)."""
     base = absolute_module(module, level, package)
     if base is None:
         return []
-    candidates = [f"{base}.{n}" for n in names if n != "*"] + [base]
+    candidates = [f"{base}.{n}" for n in names if n != "*"]
+    if base in modules and modules[base].path.endswith("__init__.py"):
+        candidates += [source for n in names if n != "*" for source in _reexported_from(modules[base], base, n)]
+    candidates.append(base)
     return [c for c in candidates if c in modules]
+
+
+def _reexported_from(package_result, package: str, name: str) -> list:
+    found = []
+    for module, level, names, _, _ in package_result.imports:
+        if name in names:
+            source = absolute_module(module, level, package)
+            if source:
+                found += [f"{source}.{name}", source]
+    return found
 
 
 def _finding(result, target: str, vendor: str, line: int, type_only: bool, root: Path, scope: str, catalogue) -> Finding:

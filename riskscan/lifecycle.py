@@ -212,6 +212,8 @@ def model_use(finding: Finding, catalogue) -> Optional[tuple]:
     The operator is the finding's vendor, refined where dates differ: Gemini on Vertex AI is
     `google_vertex`, and a gateway (OpenRouter) passes the model through to its maker.
     """
+    if finding.service is not None:
+        return None  # a vector index or another non-inference service: no model is asked for
     if finding.kind == "model_string":
         text = finding.detail
     elif finding.kind in ("call", "adapter") and finding.model:

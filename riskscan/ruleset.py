@@ -28,6 +28,9 @@ FEATURES = (
     "files", "fine_tuning", "realtime", "moderation", "rerank", "vector_stores", "models", "client",
     "agents", "other",
 )
+# What a provider does for a call that is not model inference (Finding.service); README
+# "What counts as a finding" says which products are which.
+SERVICES = ("vector_search", "search", "storage", "platform")
 _ID = r"[a-z][a-z0-9_]*"
 _DOTTED = r"[A-Za-z_][A-Za-z0-9_]*(\(\))?(\.[A-Za-z_][A-Za-z0-9_]*(\(\))?)*"
 _NAMES = List(Str(pattern=_DOTTED, allow_empty=False))
@@ -44,6 +47,8 @@ VENDOR_SCHEMA = Table({
         "distributions": List(Str(allow_empty=False)),
         "import_roots": _NAMES,
         "conditional_import_roots": _NAMES,
+        # modules of request, response, config, enum and exception classes: building one is a `type` finding
+        "type_modules": _NAMES,
     }),
     "clients": Tables({
         "qualnames": List(Str(pattern=_DOTTED, allow_empty=False), required=True),
@@ -58,6 +63,11 @@ VENDOR_SCHEMA = Table({
     "calls": Tables({
         "path": Str(required=True, pattern=_DOTTED),
         "feature": Str(required=True, choices=FEATURES),
+    }),
+    "services": Tables({
+        "service": Str(required=True, choices=SERVICES),
+        "qualnames": _NAMES,  # classes and modules of the service (a prefix: everything below them)
+        "calls": _NAMES,  # call paths on this vendor's clients, as in [[calls]]
     }),
     "adapter_roots": _NAMES,
     "adapters": Tables({
@@ -152,6 +162,9 @@ class Catalogue:
     vendors: dict = field(default_factory=dict)
     sdk_roots: dict = field(default_factory=dict)
     conditional_roots: dict = field(default_factory=dict)
+    type_modules: dict = field(default_factory=dict)  # module of SDK data classes -> vendor
+    service_roots: dict = field(default_factory=dict)  # qualname prefix -> service
+    service_calls: dict = field(default_factory=dict)  # vendor -> [(call path tuple, service)]
     adapter_roots: dict = field(default_factory=dict)
     router_roots: dict = field(default_factory=dict)
     entries: dict = field(default_factory=dict)
@@ -174,6 +187,7 @@ class Catalogue:
     shadowable_roots: frozenset = frozenset()  # one-word package names a project module can shadow
     shared_env_vars: set = field(default_factory=set)  # env vars that count only beside other evidence
     any_secret: Optional[re.Pattern] = None  # every key format in one pattern, to test a string once
+    _credentials: dict = field(default_factory=dict)  # credential_for's answers, by name
     learned: dict = field(default_factory=dict)  # qualname -> rule source, for the entries and routers learned from code
     symbol_counts: dict = field(default_factory=dict)  # (rule source, "hand-written" | "learned") -> symbols it contributes
 
@@ -188,10 +202,14 @@ class Catalogue:
         return None
 
     def entry_for(self, qualname: str) -> Optional[Entry]:
-        """The client or adapter a qualname names, also through a package that re-exports it.
+        """The client or adapter a qualname names, also through a package that re-exports it,
+        or from the submodule that defines it.
 
         `browser_use.llm.mistral.ChatMistral` finds the rule for
-        `browser_use.llm.mistral.chat.ChatMistral`: packages commonly re-export their classes.
+        `browser_use.llm.mistral.chat.ChatMistral` (packages commonly re-export their classes), and
+        `langchain_community.chat_models.azure_openai.AzureChatOpenAI` the rule for
+        `langchain_community.chat_models.AzureChatOpenAI` (the class's real module is below the
+        package the rule names); the rule of the nearest package wins.
         """
         entry = self.entries.get(qualname)
         if entry is not None or "." not in qualname:
@@ -203,8 +221,12 @@ class Catalogue:
                 if entry is not None:
                     return entry
         module, _, name = qualname.rpartition(".")
-        for candidate in self.entries_by_name().get(name, ()):
+        candidates = self.entries_by_name().get(name, ())
+        for candidate in candidates:
             if candidate.startswith(module + "."):
+                return self.entries[candidate]
+        for candidate in reversed(candidates):  # longest first: the nearest package that defines it
+            if module.startswith(candidate.rpartition(".")[0] + "."):
                 return self.entries[candidate]
         return None
 
@@ -226,6 +248,36 @@ class Catalogue:
             if qualname.startswith(module + "."):
                 found.setdefault(qualname.rpartition(".")[2], self.entries[qualname])
         return sorted(found.items())
+
+    def credential_for(self, name: str) -> Optional[tuple]:
+        """(vendor, variable) for a setting named like a provider's credential or endpoint variable.
+
+        The catalogue's variables decide: `OPENAI_API_KEY` and `openai_api_key` name OpenAI's key;
+        a settings key or attribute spelt otherwise names the provider whose variable it is under
+        another suffix of the same sort (`ANTHROPIC.KEY`, `anthropic_key`: `ANTHROPIC_API_KEY`).
+        A name written as an environment variable is taken as it is: the catalogue leaves out
+        `HEROKU_API_KEY` or `DATABRICKS_TOKEN` on purpose. `theme_key` names nothing.
+        """
+        found = self._credentials.get(name, False)
+        if found is False:
+            found = self._credentials[name] = self._credential(name)
+        return found
+
+    def _credential(self, name: str) -> Optional[tuple]:
+        if not name or len(name) > 80:
+            return None
+        upper = name.upper().replace(".", "_").replace("-", "_")
+        if upper in self.env_vars:
+            return self.env_vars[upper], upper
+        if upper == name or not _CREDENTIAL_END.search(name):
+            return None
+        for group in _CREDENTIAL_SUFFIXES:
+            for suffix in group:
+                if upper.endswith(suffix) and len(upper) > len(suffix):
+                    prefix = upper[:-len(suffix)]
+                    canonical = next((prefix + other for other in group if prefix + other in self.env_vars), None)
+                    return (self.env_vars[canonical], canonical) if canonical else None
+        return None
 
     def vendor_for_host(self, host: str) -> Optional[str]:
         host = host.lower()
@@ -279,6 +331,11 @@ class Catalogue:
             if path[: len(prefix)] == prefix and len(prefix) > best_len:
                 best, best_len = feature, len(prefix)
         return best
+
+
+# How a provider's credential and endpoint variables end, by sort, longest first (credential_for).
+_CREDENTIAL_SUFFIXES = (("_API_TOKEN", "_API_KEY", "_APIKEY", "_TOKEN", "_KEY"), ("_API_BASE", "_BASE_URL"))
+_CREDENTIAL_END = re.compile(r"(?i)(key|token|api_base|base_url)$")
 
 
 def builtin_rules_dir() -> Path:
@@ -423,6 +480,17 @@ def _index_vendor(cat: Catalogue, path: Path, text: str, data: dict) -> list:
         _claim(cat.sdk_roots, root, vendor, path, text, f"sdk.import_roots[{i}]", problems)
     for root in sdk.get("conditional_import_roots", ()):
         cat.conditional_roots.setdefault(root, set()).add(vendor)
+    own_roots = tuple(sdk.get("import_roots", ())) + tuple(sdk.get("conditional_import_roots", ()))
+    for i, module in enumerate(sdk.get("type_modules", ())):
+        if not any(module == root or module.startswith(root + ".") for root in own_roots):
+            where = f"sdk.type_modules[{i}]"
+            problems.append(Problem(str(path), locate(text, where), where, f"{module!r} is not below one of this vendor's import_roots"))
+        _claim(cat.type_modules, module, vendor, path, text, f"sdk.type_modules[{i}]", problems)
+    for i, service in enumerate(data.get("services", ())):
+        for j, name in enumerate(service.get("qualnames", ())):
+            _claim(cat.service_roots, name, service["service"], path, text, f"services[{i}].qualnames[{j}]", problems)
+        for call in service.get("calls", ()):
+            cat.service_calls.setdefault(vendor, []).append((tuple(call.replace("()", "").split(".")), service["service"]))
     for i, root in enumerate(data.get("adapter_roots", ())):
         _claim(cat.adapter_roots, root, vendor, path, text, f"adapter_roots[{i}]", problems)
     for i, client in enumerate(data.get("clients", ())):

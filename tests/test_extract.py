@@ -241,7 +241,7 @@ def test_scope_from_path_conventions(tmp_path):
     assert {f.path: f.scope for f in report.findings} == {"src/app.py": "prod", "tests/test_app.py": "test", "examples/demo.py": "example"}
 
 
-def test_env_var_read_only_not_written(tmp_path):
+def test_env_var_read_or_written_but_not_removed(tmp_path):
     report = run(tmp_path, {"settings.py": """
         import os
         from os import getenv, environ
@@ -249,8 +249,10 @@ def test_env_var_read_only_not_written(tmp_path):
         B = getenv("MISTRAL_API_KEY")
         environ["GROQ_API_KEY"] = "x"
         C = environ["OPENAI_API_KEY"]
+        del environ["COHERE_API_KEY"]
+        environ.pop("XAI_API_KEY", None)
     """})
-    assert facts(report) == {(4, "anthropic", "env_var"), (5, "mistral", "env_var"), (7, "openai", "env_var")}
+    assert facts(report) == {(4, "anthropic", "env_var"), (5, "mistral", "env_var"), (6, "groq", "env_var"), (7, "openai", "env_var")}
 
 
 def test_project_module_serving_one_provider_counts_as_adapter(tmp_path):
@@ -383,3 +385,22 @@ def test_retries_on_the_same_provider_are_recorded_not_credited(tmp_path):
     calls = {f.line: f for f in report.findings if f.kind in ("call", "model_string")}
     assert calls[5].retry and calls[8].retry and calls[11].retry and calls[15].retry
     assert not any(f.has_fallback for f in report.findings)
+
+
+def test_a_makers_model_id_configured_for_a_host_is_the_hosts(tmp_path):
+    """`zai/glm-4.5` set for an OpenAI-compatible client of Together runs at Together; the same
+    id in a file that reaches no host stays Zhipu's (Z.ai's)."""
+    report = run(tmp_path, {"hosted.py": """
+        from openai import OpenAI
+        MODEL = "zai/glm-4.5"
+        client = OpenAI(base_url="https://api.together.xyz/v1")
+    """, "routed.py": """
+        MODEL = "zai/glm-4.5"
+    """, "router.py": """
+        import litellm
+        MODEL = "zai/glm-4.5"
+        litellm.completion(model=MODEL, messages=[], api_base="https://api.together.xyz/v1")
+    """})
+    assert (3, "together", "model_string") in facts(report, "hosted.py")
+    assert facts(report, "routed.py") == {(2, "zhipu", "model_string")}
+    assert (3, "zhipu", "model_string") in facts(report, "router.py")  # a router routes by the prefix

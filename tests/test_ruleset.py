@@ -37,6 +37,13 @@ def _write(tmp_path, name, text, sub="vendors"):
     return tmp_path
 
 
+def _rejected(tmp_path) -> RuleFileError:
+    """The error a rule directory with broken files raises."""
+    with pytest.raises(RuleFileError) as caught:
+        load_catalogue([tmp_path])
+    return caught.value
+
+
 GOOD = """
     id = "acme_gateway"
     name = "ACME internal LLM gateway"
@@ -80,16 +87,15 @@ def test_every_problem_in_every_file_is_reported_with_file_line_and_key(tmp_path
         [models]
         patterns = ["(unclosed"]
     """)
-    with pytest.raises(RuleFileError) as caught:
-        load_catalogue([tmp_path])
-    text = str(caught.value)
+    error = _rejected(tmp_path)
+    text = str(error)
     assert "broken_one.toml:4: kind: 'hosted_ap' is not one of" in text
     assert "broken_one.toml:6: colour: unknown key" in text
     assert "company: required key is missing" in text
     assert "broken_one.toml:9: clients[0].qualnames[1]" in text
     assert "broken_two.toml:8: models.patterns[0]: invalid regular expression" in text
     assert "broken_two.toml" in text and "must equal the file name" not in text or "other_name" in text
-    assert len(caught.value.problems) >= 5
+    assert len(error.problems) >= 5
 
 
 def test_id_must_match_file_name(tmp_path):
@@ -129,3 +135,41 @@ def test_rules_command_lists_catalogue(capsys):
     assert main(["rules"]) == 0
     out = capsys.readouterr().out
     assert "openai" in out and "anthropic" in out and "litellm" in out
+
+
+def test_type_modules_and_services_are_validated(tmp_path):
+    _write(tmp_path, "acme_gateway.toml", GOOD.replace('import_roots = ["acme_llm"]', '''import_roots = ["acme_llm"]
+    type_modules = ["acme_llm.types", "other_sdk.types"]'''))
+    _write(tmp_path, "acme_two.toml", GOOD.replace("acme_gateway", "acme_two").replace("llm.acme", "two.acme").replace("acme_llm", "acme_two")
+           .replace("ACME_LLM", "ACME_TWO") + '''
+    [[services]]
+    service = "vector_db"
+    calls = ["indexes"]
+    ''')
+    text = str(_rejected(tmp_path))
+    assert "acme_gateway.toml:10: sdk.type_modules[1]: 'other_sdk.types' is not below one of this vendor's import_roots" in text
+    assert "acme_two.toml:16: services[0].service: 'vector_db' is not one of" in text
+
+
+def test_template_is_a_valid_rule_file(tmp_path):
+    from riskscan.ruleset import builtin_rules_dir
+
+    template = (builtin_rules_dir() / "TEMPLATE.toml").read_text(encoding="utf-8")
+    (tmp_path / "example_vendor.toml").write_text(template, encoding="utf-8")
+    catalogue = load_catalogue([tmp_path])
+    assert catalogue.type_modules["example_ai.types"] == "example_vendor"
+    assert catalogue.service_roots["example_ai.vector_index"] == "vector_search"
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("OPENAI_API_KEY", ("openai", "OPENAI_API_KEY")),
+    ("openai_api_key", ("openai", "OPENAI_API_KEY")),
+    ("ANTHROPIC.KEY", ("anthropic", "ANTHROPIC_API_KEY")),
+    ("anthropic_key", ("anthropic", "ANTHROPIC_API_KEY")),
+    ("ollama_base_url", ("ollama", "OLLAMA_BASE_URL")),
+    ("HEROKU_API_KEY", None),  # written as a variable: only the catalogue's own names count
+    ("theme_key", None),
+    ("api_key", None),
+])
+def test_credential_names_in_any_spelling(catalogue, name, expected):
+    assert catalogue.credential_for(name) == expected

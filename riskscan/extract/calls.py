@@ -8,18 +8,26 @@ from typing import Optional
 import libcst as cst
 
 from .models import MODEL_NAME, NOT_ROUTING, MODEL_ID
-from .syntax import first_arg, is_data_access, is_prose_call
+from .syntax import first_arg, is_data_access, is_prose_call, string_value
+from .flow import CLASS
 from .values import Value
 
 # Methods that configure a framework object without calling the provider.
 _CONFIGURING_METHODS = {
     "with_fallbacks", "bind_tools", "with_structured_output", "bind", "with_config", "with_retry",
     "configurable_fields", "configurable_alternatives", "pipe", "with_types", "with_listeners",
+    "with_options", "copy",  # an SDK client with other options: the same provider
 }
+# Client methods that release a client or read its state: no request leaves the process.
+_PLUMBING_METHODS = {"close", "aclose", "__enter__", "__exit__", "__aenter__", "__aexit__"}
+# Classes an SDK builds to describe a request or answer, whatever module holds them.
+_DATA_CLASS = re.compile(r"[A-Z][A-Za-z0-9]*(Request|Response|Config|Params|Param|Error|Exception)$")
 _ENDPOINT_SETTING = re.compile(r"^([a-z][a-z0-9_]*?)_(base_url|api_base|api_url|host|endpoint|url)$")
 _CLIENT_ARGS = {"client", "async_client", "openai_client", "sync_client"}
-_ENV_READERS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb", "decouple.config", "environ.Env.str"}
+# Calls that read or set one environment variable, named by their first argument.
+_ENV_ACCESS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb", "os.putenv", "decouple.config", "environ.Env.str"}
 _IMPORTERS = {"importlib.import_module", "importlib.__import__"}
+_CASTS = {"typing.cast", "typing_extensions.cast"}
 _MODEL_KEYWORDS = ("model", "model_name", "model_id", "modelId", "engine")  # where a vendor call takes its model
 _RETRY_KEYWORDS = ("max_retries", "num_retries", "retries", "max_attempts")
 
@@ -35,6 +43,7 @@ class CallsMixin:
         handled = self._call(node)
         if self.prose:
             return
+        self.setting_arguments(node)
         callee = cst.helpers.get_full_name_for_node(node.func) or ""
         if not handled and not NOT_ROUTING.search(callee):
             # a call we cannot resolve may be a router of the project's own (a wrapper around LiteLLM)
@@ -60,19 +69,40 @@ class CallsMixin:
             elif isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) and node.func.value.value in ("self", "cls"):
                 if self.tries and self.tries[-1][1] == "handler":
                     self.handler_calls.append((self.tries[-1][0], node.func.attr.value))
+            returned = self.returned_value(node.func) if func is None else None
+            if returned is not None:  # `self.get_client()`: a factory of this module
+                self.call_values[id(node)] = returned
+                return True
             self._with_fallbacks(node)
             return False
+        if path.startswith(CLASS):  # one of the module's own classes
+            self.call_values[id(node)] = self.module_class_call(path)
+            return self.call_values[id(node)].vendor is not None
         clean = path.replace("()", "")
+        if clean in _CASTS:  # `cast("genai.Client", self._client)`: the declared type, else the value
+            declared, value = first_arg(node, 0, "typ"), first_arg(node, 1, "val")
+            self.call_values[id(node)] = ((self.annotation_value(declared) if declared is not None else None)
+                                          or (self.value_of(value) if value is not None else None) or Value())
+            return self.call_values[id(node)].vendor is not None
         if clean in _IMPORTERS:
             text = self.arg_text(node, 0, "name")
             if text:
                 self.call_values[id(node)] = self._dynamic_import(node, text)
             return True
-        if clean in _ENV_READERS:
+        if clean in _ENV_ACCESS:
             argument = first_arg(node, 0, "key")
             value = self.value_of(argument) if argument is not None else None
             for name in (value.choices if value is not None and value.choices else (value.text if value else None,)):
-                self._env_read(node, name, argument)
+                self.setting(node, name, argument)
+            return True
+        if clean == "os.environ.update":  # os.environ.update({"GROQ_API_KEY": key}, MISTRAL_API_KEY=...)
+            for arg in node.args:
+                if arg.keyword is not None:
+                    self.setting(node, arg.keyword.value)
+                elif isinstance(arg.value, cst.Dict):
+                    for element in arg.value.elements:
+                        if isinstance(element, cst.DictElement):
+                            self.setting(element.key, string_value(element.key), element.key)
             return True
         handled = path in self.cat.router_callables
         routes = []
@@ -88,34 +118,69 @@ class CallsMixin:
             vendor = self._endpoint_vendor(node, entry.endpoint_args) or self._wrapped_vendor(node) or vendor
             kind = "adapter" if entry.kind == "adapter" else "call"
             index = self.add(node, vendor, kind, path, feature=entry.feature or ("client" if kind == "call" else None), framework=entry.framework,
-                             **self._call_facts(node), **_retry_flag(_has_retries(node)))
+                             service=self._service(path, vendor), **self._call_facts(node), **_retry_flag(_has_retries(node)))
             self.mark_fallback(index, entry.fallback_to)  # a learned wrapper's own plan B
             self._derive(func, vendor)
             self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=entry.kind, feature=entry.feature)
         elif func.vendor is not None and configuring:
             self.call_values[id(node)] = replace(func, path=f"{path}()", text=None, node=None)
-        elif func.vendor is not None and is_data_access(path):
-            pass  # `response.get("body").read()`: reading a result the vendor already returned
+        elif func.vendor is not None and (is_data_access(path) or path.rsplit(".", 1)[-1] in _PLUMBING_METHODS):
+            pass  # `response.get("body").read()`, `client.close()`: no request is sent
         elif func.vendor is not None:
-            feature = self._feature(path, func)
-            inherited = func.site is not None and self.findings[func.site].retry  # a client built with max_retries=
-            index = self.add(node, func.vendor, "call", path, feature=feature, **self._call_facts(node), **_retry_flag(inherited or _has_retries(node)))
-            self.mark_fallback(index, self._own_fallbacks(path))
-            self._derive(func, func.vendor)
-            self.call_values[id(node)] = replace(func, path=f"{path}()", text=None, node=None)
+            self._instance_call(node, path, func)
         elif not handled:
-            hit = self.vendor_of_path(path)
-            if hit is not None:
-                vendor, kind, root = hit
-                feature = self.cat.feature_for(root, tuple(clean[len(root) + 1:].split("."))) if kind == "call" else None
-                index = self.add(node, vendor, kind, path, feature=feature or "other", **self._call_facts(node))
-                self._derive(func, vendor)
-                self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=kind)
-            else:
-                self.call_values[id(node)] = Value(path=f"{path}()", binding=func.binding)
+            self._sdk_call(node, path, func)
         self._with_fallbacks(node)
         value = self.call_values.get(id(node))
         return handled or (value is not None and value.vendor is not None)
+
+    def _instance_call(self, node: cst.Call, path: str, func: Value) -> None:
+        """A method of a client or adapter: `client.chat.completions.create(...)`."""
+        feature = self._feature(path, func)
+        inherited = func.site is not None and self.findings[func.site].retry  # a client built with max_retries=
+        index = self.add(node, func.vendor, "call", path, feature=feature, service=self._service(path, func.vendor),
+                         **self._call_facts(node), **_retry_flag(inherited or _has_retries(node)))
+        self.mark_fallback(index, self._own_fallbacks(path))
+        self._derive(func, func.vendor)
+        self.call_values[id(node)] = replace(func, path=f"{path}()", text=None, node=None, result=True)
+
+    def _sdk_call(self, node: cst.Call, path: str, func: Value) -> None:
+        """A name inside an SDK or a provider's adapter package called directly.
+
+        A request or response class (`types.Content(...)`, `ToolResources(...)`) is a `type`
+        finding whose instance reaches nothing; another class of the SDK is an object built
+        (feature `client`), whose methods may send requests; a function is a call.
+        """
+        hit = self.vendor_of_path(path) if "()" not in path else None  # "()": a method of a data object
+        if hit is None:
+            self.call_values[id(node)] = Value(path=f"{path}()", binding=func.binding)
+            return
+        vendor, kind, root = hit
+        clean = path.replace("()", "")
+        self._derive(func, vendor)
+        if kind == "call" and (self.cat.root_vendor(clean, self.cat.type_modules) or _DATA_CLASS.match(clean.rsplit(".", 1)[-1])):
+            self.add(node, vendor, "type", path)
+            self.call_values[id(node)] = Value(path=f"{path}()", binding=func.binding)
+            return
+        feature = None
+        if kind == "call":
+            feature = self.cat.feature_for(root, tuple(clean[len(root) + 1:].split("."))) or _constructed(clean) or "other"
+        index = self.add(node, vendor, kind, path, feature=feature, service=self._service(path, vendor), **self._call_facts(node))
+        self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=kind)
+
+    def _service(self, path: str, vendor: str) -> Optional[str]:
+        """The non-inference service a call reaches (Vertex AI Vector Search, a Bedrock knowledge
+        base), from the catalogue's `[[services]]`: by the class or module, or by the client method."""
+        hit = self.cat.root_vendor(path, self.cat.service_roots)
+        if hit is not None:
+            return hit[1]
+        table = self.cat.service_calls.get(vendor)
+        if table and "()" in path:
+            tail = tuple(path.rsplit("()", 1)[-1].lstrip(".").split("."))
+            for prefix, service in table:
+                if tail[:len(prefix)] == prefix:
+                    return service
+        return None
 
     def _own_fallbacks(self, path: str) -> tuple:
         """Providers a learned wrapper falls back to by itself: `acme_llm.Chat().ask` has Chat's."""
@@ -196,7 +261,16 @@ class CallsMixin:
 
     def _derive(self, func: Optional[Value], vendor: str) -> None:
         if func is not None and func.binding is not None:
-            self.bindings[func.binding].derived.add(vendor)
+            if func.binding < len(self.bindings):
+                self.bindings[func.binding].derived.add(vendor)
+            else:  # a hint from a first walk names an import this walk has not reached yet
+                self.late_derived.append((func.binding, vendor))
+
+
+def _constructed(qualname: str) -> Optional[str]:
+    """`client` for a class built (`aiplatform.Endpoint(...)`): building an SDK object sends nothing."""
+    name = qualname.rsplit(".", 1)[-1]
+    return "client" if name[:1].isupper() and not name.isupper() else None
 
 
 def _has_retries(node: cst.Call) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import replace
 from typing import Optional
 
@@ -18,7 +19,9 @@ from ..model import Finding
 from ..redact import redact
 from ..ruleset import Catalogue
 from .calls import CallsMixin
+from .credentials import CredentialsMixin
 from .fallbacks import FallbacksMixin
+from .flow import CLASS, FlowMixin, Tables
 from .imports import ImportsMixin
 from .models import ModelsMixin
 from .positions import LibcstPositions, PositionMismatch, StdlibPositions
@@ -30,14 +33,14 @@ from .walk import Walk
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's line ends; str.splitlines also splits at form feeds
 
 
-class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, FallbacksMixin):
+class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, CredentialsMixin, FallbacksMixin, FlowMixin):
     """Collects findings and import facts for one module (or a notebook's joined cells).
 
     Each mixin owns one kind of evidence; this class owns the scopes and the findings list.
     """
 
     def __init__(self, catalogue: Catalogue, lines: list, positions: LibcstPositions,
-                 first_party: frozenset = frozenset(), package: Optional[str] = None):
+                 first_party: frozenset = frozenset(), package: Optional[str] = None, hints: Optional[Tables] = None):
         self.cat = catalogue
         self.positions = positions
         self.numbers: dict = {}  # id(node) -> (kind, n), filled by the walk
@@ -60,12 +63,14 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
         self.docstrings: set = set()
         self.skip_strings: set = set()
         self.string_parts: set = set()  # the pieces of an implicitly concatenated string
-        self.store_targets: set = set()
+        self.removed: set = set()  # targets of `del`
         self.tries: list = []  # stack of (try_id, part)
         self.try_members: dict = {}  # finding index -> [(try_id, part)]
         self.handler_calls: list = []  # (try_id, function name) called from an except handler
         self.function_findings: dict = {}  # function name -> finding indices
         self.function_depth = 0
+        self._init_flow(hints)
+        self.model_collections: dict = {}  # name of a collection of model names -> its finding indices
 
     def _pos(self, node: cst.CSTNode) -> tuple:
         return self.positions.of(node, self.numbers.get(id(node)))
@@ -107,12 +112,16 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
             return self.lookup(node.value)
         if isinstance(node, cst.Attribute):
             if isinstance(node.value, cst.Name) and node.value.value == "self" and self.class_attrs:
-                found = self.class_attrs[-1].get(node.attr.value)
+                found = self.class_attrs[-1].get(node.attr.value) or self.self_attr(node.attr.value)
                 if found is not None:
                     return found
             base = self.value_of(node.value)
             if base is None or not base.path:
                 return None
+            if base.path.startswith(CLASS) and base.path.endswith("()"):  # `bot.client` of `bot = Bot()`
+                found = self.instance_attr(base.path, node.attr.value)
+                if found is not None:
+                    return found
             return replace(base, path=f"{base.path}.{node.attr.value}", text=None, node=None)
         if isinstance(node, cst.Call):
             return self.call_values.get(id(node))
@@ -127,7 +136,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
             # `cfg.url or os.getenv("X") or "https://api.x.ai/v1"`: the literal is what runs by default
             for option in alternatives(node):
                 value = self.value_of(option)
-                if value is not None and (value.text is not None or value.vendor):
+                if value is not None and (value.text is not None or value.vendor or value.path.startswith(CLASS)):
                     return value
             return None
         text = string_value(node)
@@ -172,9 +181,11 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
         self.function_depth += 1
         for param in param_names(node.params):
             self.bind(param, None)
+        self._enter_function(node)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.retrying -= any(_is_retry_decorator(d.decorator) for d in node.decorators)
+        self._leave_function()
         self.names.pop()
         self.scopes.pop()
         self.function_depth -= 1
@@ -186,45 +197,42 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
         self.scopes.pop()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.bind(node.name.value, None)
+        self.bind(node.name.value, Value(path=CLASS + ".".join(self.names + [node.name.value])))
         self.names.append(node.name.value)
         self.scopes.append({})
         self.class_attrs.append({})
+        self._enter_class(node)
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._leave_class()
         self.names.pop()
         self.scopes.pop()
         self.class_attrs.pop()
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            self._mark_store(target.target)
 
     def leave_Assign(self, node: cst.Assign) -> None:
         value = self.value_of(node.value)
         for target in node.targets:
             self._assign(target.target, value, node.value)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._mark_store(node.target)
-
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
-            self._assign(node.target, self.value_of(node.value), node.value)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._mark_store(node.target)
-
-    def _mark_store(self, target) -> None:
-        self.store_targets.add(id(target))
+        value = self.value_of(node.value) if node.value is not None else None
+        if value is None or not value.vendor:  # `self._client: Optional[OpenAI] = None`: the declared type
+            value = self.record_annotated(node.target, node.annotation.annotation) or value
+        if node.value is not None or value is not None:
+            self._assign(node.target, value, node.value)
+        else:
+            self.setting_field(node.target)
 
     def _assign(self, target, value: Optional[Value], value_node) -> None:
         if isinstance(target, cst.Name):
             self.bind(target.value, value)
+            self.record_global(target.value, value)
+            self.setting_field(target)
             self._named_model(target.value, value_node)
         elif isinstance(target, cst.Attribute):
             if isinstance(target.value, cst.Name) and target.value.value == "self" and self.class_attrs:
                 self.class_attrs[-1][target.attr.value] = value
+                self.record_self_attr(target.attr.value, value, value_node)
             self._named_model(target.attr.value, value_node)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
@@ -250,7 +258,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
                     self.bind(element.value.value, Value(choices=strings))
 
     def visit_Del(self, node: cst.Del) -> None:
-        self._mark_store(node.target)  # `del os.environ["X"]` removes a setting, it does not read it
+        self.removed.add(id(node.target))  # `del os.environ["X"]` removes a setting: it configures nothing
 
     def visit_Assert(self, node: cst.Assert) -> None:
         self.in_assert += 1
@@ -264,10 +272,22 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Fallb
     def leave_Raise(self, node: cst.Raise) -> None:
         self.prose -= 1
 
-    def finish(self) -> list:
+    def finish(self, tree: Optional[ast.Module] = None) -> list:
+        """The module's findings; its stdlib parse (`tree`, or one made here when a model
+        collection needs it) tells collections that only describe capabilities from those that
+        offer models (models.py)."""
         self._resolve_bindings()
         self._try_fallbacks()
-        return self.findings
+        dropped = self.capability_collections(tree if tree is not None else self._stdlib_tree)
+        return [f for i, f in enumerate(self.findings) if i not in dropped] if dropped else self.findings
+
+    def _stdlib_tree(self) -> Optional[ast.Module]:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return ast.parse("\n".join(self.lines))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None  # grammar this Python cannot read: collections keep their findings
 
     def arg_text(self, node: cst.Call, position, keyword) -> Optional[str]:
         """The string value of an argument, through names bound to constants."""
@@ -285,20 +305,34 @@ def extract_module(module: cst.Module, tree: Optional[ast.Module], catalogue: Ca
     `source` bytes spare generating the module's code again (as costly as a second walk)."""
     text = source.decode(module.encoding, "replace").lstrip("\ufeff") if source is not None else module.code
     lines = _LINE_BREAK.split(text)
+    parsed = tree if isinstance(tree, ast.Module) else None  # the tables of a tree do not hold the tree
     if tree is not None:
         positions = StdlibPositions(module, tree, lines)
         try:
-            extractor, walk = _extract(module, lines, positions, catalogue, first_party, package)
-            if positions.agrees(walk.counts):
-                return extractor.finish(), extractor.imports
+            extractor = _walked(module, lines, positions, catalogue, first_party, package)
+            if extractor is not None:
+                return extractor.finish(parsed), extractor.imports
         except PositionMismatch:
             pass
-    extractor, _ = _extract(module, lines, LibcstPositions(module), catalogue, first_party, package)
-    return extractor.finish(), extractor.imports
+    extractor = _walked(module, lines, LibcstPositions(module), catalogue, first_party, package)
+    return extractor.finish(parsed), extractor.imports
 
 
-def _extract(module, lines, positions, catalogue, first_party, package) -> tuple:
-    extractor = ModuleExtractor(catalogue, lines, positions, first_party, package)
+def _walked(module, lines, positions, catalogue, first_party, package) -> Optional[ModuleExtractor]:
+    """The module walked once, or twice when the first walk met a client's use before its
+    definition (flow.py); None when the positions of the stdlib tree do not agree."""
+    extractor, walk = _extract(module, lines, positions, catalogue, first_party, package)
+    if not positions.agrees(walk.counts):
+        return None
+    hints = extractor.hints_for_second_walk()
+    if hints is None:
+        return extractor
+    extractor, walk = _extract(module, lines, positions, catalogue, first_party, package, hints)
+    return extractor if positions.agrees(walk.counts) else None
+
+
+def _extract(module, lines, positions, catalogue, first_party, package, hints=None) -> tuple:
+    extractor = ModuleExtractor(catalogue, lines, positions, first_party, package, hints)
     walk = Walk(extractor, extractor.numbers)
     walk.run(module)
     return extractor, walk

@@ -108,6 +108,9 @@ class ImportsMixin:
         `from openai import OpenAI` used only for `OpenAI(base_url="https://api.deepseek.com")`
         is a DeepSeek dependency; `import boto3` counts only when it builds a Bedrock client.
         """
+        for index, vendor in self.late_derived:
+            if index < len(self.bindings):
+                self.bindings[index].derived.add(vendor)
         for binding in self.bindings:
             vendors = set()
             if binding.own is not None:

@@ -1,6 +1,7 @@
 """Model strings: routed model arguments, and model names given as configuration."""
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import replace
 
@@ -13,9 +14,10 @@ MODEL_NAME = re.compile(r"(^|_)(model|llm)(s)?(_(name|id))?$", re.IGNORECASE)
 _MODEL_COLLECTION = re.compile(r"(^|_)(models|llms|model_names|model_ids|aliases)$", re.IGNORECASE)
 # Calls and names that handle model names without routing to them: tokenizers, price and
 # capability tables (`calculate_llm_cost(model=...)`, `tiktoken.encoding_for_model("gpt-4o")`).
-NOT_ROUTING = re.compile(r"cost|price|pricing|profile|token|encod|count|limit|context_window|capabilit|supports", re.IGNORECASE)
+NOT_ROUTING = re.compile(r"cost|price|pricing|profile|token|encod|count|limit|context_window|capabilit|supports|model_info", re.IGNORECASE)
 # Names that hold a deployment or engine: only a `provider/model` string there names a provider.
 _DEPLOYMENT_NAME = re.compile(r"(^|_)(deployment|engine)(s)?(_(name|id))?$", re.IGNORECASE)
+_MEMBERSHIP_METHODS = {"startswith", "endswith"}
 MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-:/@]{1,120}$")
 
 
@@ -157,6 +159,7 @@ class ModelsMixin:
         """A value stored under a model-like name; deployments only count with a provider prefix."""
         if isinstance(value_node, (cst.List, cst.Tuple, cst.Set, cst.Dict)) and _MODEL_COLLECTION.search(name):
             # MODEL_ALIASES = {"sonnet": "claude-sonnet-4-6"}, SUPPORTED_MODELS = ["gpt-4o", ...]
+            start = len(self.findings)
             elements = value_node.elements
             values = [e.value for e in elements if isinstance(e, (cst.DictElement, cst.Element))]
             for value in values:
@@ -166,12 +169,25 @@ class ModelsMixin:
                 for cell in cells:
                     if string_value(cell) is not None:
                         self._contextual_model(cell)
+            self.model_collections.setdefault(name, []).extend(range(start, len(self.findings)))
         elif NOT_ROUTING.search(name):
             return
-        elif MODEL_NAME.search(name):
-            self._contextual_model(value_node)
+        elif MODEL_NAME.search(name):  # `answer_model: str = Field(default="gemini-2.5-pro")` too
+            self._contextual_model(declared_default(value_node))
         elif _DEPLOYMENT_NAME.search(name):
-            self._contextual_model(value_node, bare=False)
+            self._contextual_model(declared_default(value_node), bare=False)
+
+    def capability_collections(self, tree) -> set:  # tree: the stdlib parse, or a function that makes it
+        """Indices of the findings of model collections that only describe capabilities:
+        `REASONING_MODELS = {"o1", ...}` read only by `model in REASONING_MODELS` or
+        `model.startswith(VISION_MODELS)` selects nothing. A collection the module iterates,
+        passes on or never reads (another module may) offers models, and keeps its findings."""
+        names = {name for name, indices in self.model_collections.items() if indices}
+        tree = tree() if names and callable(tree) else tree
+        if not names or tree is None:
+            return set()
+        uses = _collection_uses(tree, names)
+        return {i for name in names if uses.get(name) == {"membership"} for i in self.model_collections[name]}
 
     # Param and Dict are read on leaving: the walk has numbered the strings inside by then.
     def leave_Param(self, node: cst.Param) -> None:
@@ -188,3 +204,42 @@ class ModelsMixin:
             # LiteLLM's "model_name" beside "litellm_params" is a group alias, not a model
             if key and MODEL_NAME.search(key) and not (key == "model_name" and "litellm_params" in keys):
                 self._contextual_model(element.value)
+
+
+def _collection_uses(tree: ast.Module, names: set) -> dict:
+    """name -> how the module reads it: {"membership"} when only as the right side of `in` /
+    `not in`, as the argument of `startswith`/`endswith`, or as what a loop or comprehension
+    runs over only to test each element (`for m in NAMES: if m in model`); "other" among them
+    otherwise."""
+    membership = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            membership.update(id(c) for op, c in zip(node.ops, node.comparators) if isinstance(op, (ast.In, ast.NotIn)))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MEMBERSHIP_METHODS:
+            membership.update(id(arg) for arg in node.args)
+        elif isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name):
+            if _only_tested(node.target.id, node.body):
+                membership.add(id(node.iter))
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)) and len(node.generators) == 1:
+            generator = node.generators[0]
+            if isinstance(generator.target, ast.Name) and _only_tested(generator.target.id, [node.elt] + generator.ifs):
+                membership.add(id(generator.iter))
+    uses: dict = {}
+    for node in ast.walk(tree):
+        name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+        if name in names and isinstance(node.ctx, ast.Load):
+            uses.setdefault(name, set()).add("membership" if id(node) in membership else "other")
+    return uses
+
+
+def _only_tested(variable: str, nodes: list) -> bool:
+    """Whether every read of `variable` in `nodes` is inside a comparison or a startswith/endswith test."""
+    tested, reads = set(), set()
+    for top in nodes:
+        for node in ast.walk(top):
+            if isinstance(node, ast.Compare) or (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                                                 and node.func.attr in _MEMBERSHIP_METHODS):
+                tested.update(id(n) for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == variable)
+            elif isinstance(node, ast.Name) and node.id == variable and isinstance(node.ctx, ast.Load):
+                reads.add(id(node))
+    return bool(reads) and reads <= tested

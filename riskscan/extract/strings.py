@@ -1,4 +1,4 @@
-"""Strings: API endpoints, hard-coded keys and credential variables."""
+"""Strings: API endpoints, hard-coded keys, and the environment's provider variables."""
 from __future__ import annotations
 
 import re
@@ -27,19 +27,21 @@ class StringsMixin:
     """Endpoints named by URL or host, secrets in literals, and reads of provider variables."""
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
-        if id(node) in self.store_targets:
+        """`os.environ["X"]` read or written, `settings["X"]`; `del os.environ["X"]` configures nothing."""
+        if id(node) in self.removed or len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return
+        key = node.slice[0].slice.value
+        text = string_value(key)
+        if text is None and not isinstance(key, cst.Name):
             return
         value = self.value_of(node.value)
-        if value is not None and value.path == "os.environ" and len(node.slice) == 1:
-            element = node.slice[0].slice
-            if isinstance(element, cst.Index):
-                self._env_read(node, string_value(element.value), element.value)
-
-    def _env_read(self, node, name: Optional[str], name_node) -> None:
-        if name and name in self.cat.env_vars and not self.prose:
-            self.add(node, self.cat.env_vars[name], "env_var", name)
-        if name_node is not None:
-            self.skip_strings.add(id(name_node))
+        if value is not None and value.path == "os.environ":
+            # `for name in ("GROQ_API_KEY", ...): os.environ[name] = ...` sets each of them
+            names = (text,) if text is not None else getattr(self.value_of(key), "choices", ())
+            for name in names:
+                self.setting(node, name, key)
+        elif text is not None:
+            self.settings_key(node, text)
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if id(node) not in self.string_parts:
@@ -122,4 +124,4 @@ class StringsMixin:
             if isinstance(target.operator, (cst.In, cst.NotIn)):
                 value = self.value_of(target.comparator)
                 if value is not None and value.path == "os.environ":
-                    self._env_read(node, string_value(node.left), node.left)
+                    self.setting(node, string_value(node.left), node.left)

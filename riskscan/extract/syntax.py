@@ -65,6 +65,9 @@ _DATA_METHODS = {
     "get", "read", "json", "items", "keys", "values", "decode", "encode", "to_dict", "dict", "model_dump",
     "model_dump_json", "copy", "strip", "split", "join", "lower", "upper", "format", "append", "extend",
     "__getitem__", "iter_lines", "iter_bytes", "close",
+    # reading a raw or streamed response that came back
+    "parse", "text", "iter_text", "write_to_file", "stream_to_file", "until_done", "to_json",
+    "get_final_message", "get_final_text", "get_final_completion", "get_final_response",
 }
 
 

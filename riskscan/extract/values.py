@@ -23,6 +23,7 @@ class Value:
     node: Optional[cst.CSTNode] = None  # a list or dict literal, for routers' model lists
     routes: tuple = ()  # a router instance: indices of the model-string findings it was built with
     choices: tuple = ()  # strings a loop variable takes: `for key in ["OPENAI_API_KEY", ...]`
+    result: bool = False  # what a request returned (a response, a stream), not a client
 
 
 @dataclass

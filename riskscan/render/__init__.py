@@ -27,8 +27,12 @@ def finding_message(finding: Finding, vendors: dict) -> str:
     kind = finding.kind
     if kind == "import":
         text = f"imports {detail} ({name})" + (" for type checking only" if finding.type_only else "")
+    elif kind == "call" and finding.service:
+        text = f"calls {name} through {detail} ({finding.service.replace('_', ' ')}, not model inference)"
     elif kind == "call":
         text = f"calls {name} through {detail}" + (f" ({finding.feature})" if finding.feature else "")
+    elif kind == "type":
+        text = f"builds {detail}, a type of {name}'s API"
     elif kind == "adapter":
         text = (f"uses the {finding.framework} adapter {detail} for {name}" if finding.framework
                 else f"uses {detail}, an integration that reaches {name}")
@@ -37,7 +41,7 @@ def finding_message(finding: Finding, vendors: dict) -> str:
     elif kind == "endpoint":
         text = f"names the {name} API endpoint {detail}"
     elif kind == "env_var":
-        text = f"reads the {name} setting {detail}"
+        text = f"reads or sets the {name} setting {detail}"
     elif kind == "secret":
         text = f"hard-coded {name} key {detail}"
     else:

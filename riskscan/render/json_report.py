@@ -167,6 +167,7 @@ def finding_dict(finding, vendors, switchable_to: tuple = ()) -> dict:
         "severity": finding.severity, "message": finding_message(finding, vendors),
         "snippet": finding.snippet, "detail": finding.detail, "function": finding.function or None,
         "framework": finding.framework, "model": finding.model, "lock_in_class": finding.lock_in_class,
+        "service": finding.service,
     }
     if finding.cell is not None:
         data["cell"] = finding.cell

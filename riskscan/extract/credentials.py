@@ -1,0 +1,97 @@
+"""Credentials and provider settings, written as well as read: environment variables, a router's
+provider keys, settings objects and fields whose names are a provider's variables."""
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from .syntax import string_value
+
+# Attribute or key names that are a credential only together with the name before them:
+# `settings.anthropic.key`, `config["openai"]["api_key"]`.
+_BARE = {"key", "api_key", "apikey", "token", "api_token", "api_base", "base_url"}
+_ENDINGS = ("key", "token", "api_base", "base_url")
+# Keywords that name the variable a setting is read from: pydantic's aliases, `env=`.
+_NAMING_KEYWORDS = {"alias", "validation_alias", "serialization_alias", "env", "key", "name", "env_var"}
+# Calls that remove a variable: they configure nothing.
+_REMOVING = ("del", "pop", "unset", "remove")
+
+
+class CredentialsMixin:
+    """`os.environ["MISTRAL_API_KEY"] = ...`, `litellm.anthropic_key = ...`, `settings.get("ANTHROPIC.KEY")`,
+    `settings.openai.api_key`, `openai_api_key: SecretStr`: configuring a provider is using it."""
+
+    def setting(self, node, name: Optional[str], name_node=None) -> None:
+        """An env_var finding when `name` is a provider's variable (in any spelling the catalogue knows)."""
+        hit = self.cat.credential_for(name) if name else None
+        if hit is not None and not self.prose:
+            vendor, variable = hit
+            shared = variable in self.cat.shared_env_vars  # GOOGLE_API_KEY: counted only beside other evidence
+            self.add(node, vendor, "env_var", variable if shared or name.isupper() else name)
+        if name_node is not None:
+            self.skip_strings.add(id(name_node))
+
+    def leave_Attribute(self, node: cst.Attribute) -> None:
+        name = node.attr.value
+        if self.prose or not name.lower().endswith(_ENDINGS):
+            return
+        if name.lower() in _BARE:
+            owner = _last_name(node.value)
+            if owner and not self._sdk_owned(node.value):
+                self.setting(node, f"{owner}_{name}")
+        else:
+            self.setting(node, name)
+
+    def _sdk_owned(self, node) -> bool:
+        """`openai.api_key`, `litellm.api_base`: an SDK's or router's own setting, named by its
+        module and not by a provider (the SDK import and the value say whose it is)."""
+        value = self.value_of(node)
+        path = value.path if value is not None else ""
+        return bool(path) and (self.vendor_of_path(path) is not None or path.split(".")[0] in self.cat.router_roots)
+
+    def settings_key(self, node: cst.Subscript, text: Optional[str]) -> None:
+        """`settings["REPLICATE_API_TOKEN"]`, `config["openai"]["api_key"]`."""
+        if not text:
+            return
+        if text.lower() in _BARE and isinstance(node.value, cst.Subscript) and len(node.value.slice) == 1:
+            inner = node.value.slice[0].slice
+            owner = string_value(inner.value) if isinstance(inner, cst.Index) else None
+            text = f"{owner}_{text}" if owner else None
+        self.setting(node, text)
+
+    def setting_arguments(self, node: cst.Call) -> None:
+        """Names of provider variables given to a call: `settings.get("ANTHROPIC.KEY")`,
+        `AliasChoices("JINA_API_KEY")`, `Field(alias="VOYAGE_API_KEY")`, `monkeypatch.setenv(...)`.
+        A keyword's own name is not one (`ChatOpenAI(openai_api_key=...)` also talks to other
+        providers; `Settings(openai_api_key=...)` repeats the field the class declares)."""
+        if self.prose or self.in_assert:
+            return
+        found = []
+        for arg in node.args:
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            value = arg.value
+            if (keyword is None or keyword in _NAMING_KEYWORDS) and type(value) is cst.SimpleString and id(value) not in self.skip_strings:
+                text = string_value(value)
+                if text and self.cat.credential_for(text):
+                    found.append((value, text, value))
+        if not found:
+            return
+        callee = cst.helpers.get_full_name_for_node(node.func) or ""
+        if any(word in callee.rsplit(".", 1)[-1].lower() for word in _REMOVING):
+            return
+        for where, name, name_node in found:
+            self.setting(where, name, name_node)
+
+    def setting_field(self, target) -> None:
+        """A settings class's field named like a provider's variable: `openai_api_key: SecretStr`."""
+        if isinstance(target, cst.Name) and self.classes and self.classes[-1] == ".".join(self.names):
+            self.setting(target, target.value)
+
+
+def _last_name(node) -> Optional[str]:
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Name):
+        return node.value
+    return None
