@@ -1,12 +1,13 @@
 """Attribution that needs more than one finding: a file's findings together, or other files' modules.
 
 Two passes run after every file has been analysed (they are cheap and never cached):
-- imports of the project's own provider-specific modules count as adapters of that provider:
-  `from mem0.embeddings.azure_openai import AzureOpenAIEmbedding` uses Azure OpenAI as surely as
-  importing `langchain_openai` uses OpenAI, also through a package that re-exports the class
-  (`from mem0.embeddings import AzureOpenAIEmbedding`). Ordinary transitive use (`from .gateway
-  import complete`, where the gateway calls OpenAI) is not an adapter: that is what the graph's
-  reach is for. Nor is a package `__init__.py` that only re-exports such classes: it uses no
+- imports of the project's own provider-specific modules are imports of that provider's adapter
+  (kind `import`, framework `first-party`): `from mem0.embeddings.azure_openai import
+  AzureOpenAIEmbedding` uses Azure OpenAI as surely as importing `langchain_openai` uses OpenAI,
+  also through a package that re-exports the class (`from mem0.embeddings import
+  AzureOpenAIEmbedding`). Like every import it is evidence, never a call site: the provider
+  module's own calls are the sites. Ordinary transitive use (`from .gateway import complete`,
+  where the gateway calls OpenAI) is not an adapter: that is what the graph's reach is for. Nor is a package `__init__.py` that only re-exports such classes: it uses no
   provider itself, unless it imports an SDK of its own;
 - a model name configured in a file that reaches its maker nowhere, but one hosting platform, is
   that platform's model (Claude settings in a Bedrock-only file are Bedrock).
@@ -89,12 +90,12 @@ def compatible_clients(findings: list, catalogue) -> list:
     project's own OpenAI-compatible wrapper, subclassed and pointed at another provider, is the
     same SDK one step removed.
     """
-    sdk = [f for f in findings if f.vendor == "openai" and (f.kind in ("import", "call", "type") or _first_party(f))]
+    sdk = [f for f in findings if f.vendor == "openai" and (f.kind in ("import", "call", "type") and not _adapter_import(f) or _first_party(f))]
     own = [f for f in findings if f.vendor == "openai" and f.kind not in ("lifecycle", "legacy_api") and f not in sdk
            and not _bare_config_model(f)]  # `gpt-oss-120b` as a setting: hosted_models decides where it runs
     if own or not sdk:
         return findings
-    with_sdk = {f.vendor for f in findings if f.kind in ("import", "call")}
+    with_sdk = {f.vendor for f in findings if f.kind in ("import", "call") and not _adapter_import(f)}
     named = {f.vendor for f in findings if f.kind in ("endpoint", "env_var") and f.vendor not in with_sdk}
     if len(named) != 1:
         return findings
@@ -103,7 +104,13 @@ def compatible_clients(findings: list, catalogue) -> list:
 
 
 def _first_party(finding) -> bool:
-    return finding.kind == "adapter" and finding.framework == "first-party"
+    """An import of the project's own provider module (provider_module_findings)."""
+    return finding.kind == "import" and finding.framework == "first-party"
+
+
+def _adapter_import(finding) -> bool:
+    """An import of a framework's adapter class or package, or of the project's own provider module."""
+    return finding.kind == "import" and finding.framework is not None
 
 
 def shared_variables(findings: list, catalogue) -> list:
@@ -114,7 +121,9 @@ def shared_variables(findings: list, catalogue) -> list:
 
 
 def provider_module_findings(results: list, catalogue, root: Path, scopes: dict) -> list:
-    """Adapter findings for imports of first-party modules that serve exactly one provider."""
+    """Import findings (framework `first-party`) for imports of first-party modules that serve
+    exactly one provider: one per imported name, and none for a name the catalogue already knows
+    (`from browser_use import ChatOpenAI` inside browser-use is the rules' adapter import)."""
     modules = {r.module: r for r in results if r.skipped is None and r.module}
     served = {name: _served_vendor(result, catalogue) for name, result in modules.items()}
     found = []
@@ -122,12 +131,20 @@ def provider_module_findings(results: list, catalogue, root: Path, scopes: dict)
         if result.skipped is not None or result.path.endswith(".ipynb") or _reexports_only(result):
             continue
         package = result.module if result.path.endswith("__init__.py") else result.module.rpartition(".")[0]
+        known = {(f.line, f.detail) for f in result.findings if f.kind == "import"}
         for module, level, names, line, type_only in result.imports:
-            for target in _targets(module, level, names, package, modules):
-                vendor = served.get(target)
-                if vendor and target != result.module:
-                    found.append(_finding(result, target, vendor, line, type_only, root, scopes[result.path], catalogue))
-                    break
+            base = absolute_module(module, level, package)
+            if base is None:
+                continue
+            for name in [n for n in names if n != "*"] or [None]:
+                imported = f"{base}.{name}" if name else base
+                if (line, imported) in known:
+                    continue
+                for target in _targets(module, level, (name,) if name else (), package, modules):
+                    vendor = served.get(target)
+                    if vendor and target != result.module:
+                        found.append(_finding(result, imported, vendor, line, type_only, root, scopes[result.path], catalogue))
+                        break
     return found
 
 
@@ -137,7 +154,7 @@ def _served_vendor(result, catalogue):
     variable other services share (`GOOGLE_API_KEY` of a Google Maps tool)."""
     evidence = [f for f in result.findings if f.kind in _SERVING_KINDS and not f.type_only
                 and not (f.kind == "env_var" and f.detail in catalogue.shared_env_vars)]
-    if all(f.kind == "import" for f in evidence):
+    if all(f.kind == "import" and f.framework is None for f in evidence):
         return None
     parts = set(result.module.split("."))
     named = {}  # vendor -> length of the longest of its names the module's name carries
@@ -197,11 +214,11 @@ def _reexported_from(package_result, package: str, name: str) -> list:
     return found
 
 
-def _finding(result, target: str, vendor: str, line: int, type_only: bool, root: Path, scope: str, catalogue) -> Finding:
+def _finding(result, imported: str, vendor: str, line: int, type_only: bool, root: Path, scope: str, catalogue) -> Finding:
     return Finding(
-        vendor=vendor, kind="adapter", path=result.path, line=line, column=0,
+        vendor=vendor, kind="import", path=result.path, line=line, column=0,
         snippet=redact(_line(root, result.path, line), catalogue),
-        detail=target, framework="first-party", type_only=type_only, scope=scope,
+        detail=imported, framework="first-party", type_only=type_only, scope=scope,
     )
 
 

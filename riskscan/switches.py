@@ -122,13 +122,19 @@ def _reachable(start: tuple, calls) -> set:
     return seen
 
 
+def _evidence(finding) -> bool:
+    """A use of a provider an option can show: a site, or the import of an adapter class or of
+    the project's own provider module (`if name == "openai": from .openai_llm import OpenAILLM`)."""
+    return finding.kind in _EVIDENCE_KINDS or finding.kind == "import" and finding.framework is not None
+
+
 class _FindingIndex:
     """Findings that show a provider is used, by file, by function and by line."""
 
     def __init__(self, findings: list):
         self.by_path: dict = {}
         for i, finding in enumerate(findings):
-            if finding.kind in _EVIDENCE_KINDS and not finding.type_only and finding.service is None:
+            if _evidence(finding) and not finding.type_only and finding.service is None:
                 self.by_path.setdefault(finding.path, []).append(i)
         self.findings = findings
 
