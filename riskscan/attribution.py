@@ -1,6 +1,6 @@
 """Attribution that needs more than one finding: a file's findings together, or other files' modules.
 
-Two passes run after every file has been analysed (they are cheap and never cached):
+These passes run after every file has been analysed (they are cheap and never cached):
 - imports of the project's own provider-specific modules are imports of that provider's adapter
   (kind `import`, framework `first-party`): `from mem0.embeddings.azure_openai import
   AzureOpenAIEmbedding` uses Azure OpenAI as surely as importing `langchain_openai` uses OpenAI,
@@ -10,7 +10,9 @@ Two passes run after every file has been analysed (they are cheap and never cach
   where the gateway calls OpenAI) is not an adapter: that is what the graph's reach is for. Nor is a package `__init__.py` that only re-exports such classes: it uses no
   provider itself, unless it imports an SDK of its own;
 - a model name configured in a file that reaches its maker nowhere, but one hosting platform, is
-  that platform's model (Claude settings in a Bedrock-only file are Bedrock).
+  that platform's model (Claude settings in a Bedrock-only file are Bedrock);
+- a plan B (a function an except handler calls) that is also an entry point, or is called from
+  another module, runs in normal flow: its sites stay primary.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ def attribute(results: list, catalogue, root: Path, scopes: dict) -> list:
     findings = provider_module_findings(results, catalogue, root, scopes)
     for result in results:
         findings += result.findings
+    findings = normal_flow_sites(results, findings)
     by_path: dict = {}
     for finding in findings:
         by_path.setdefault(finding.path, []).append(finding)
@@ -41,6 +44,31 @@ def attribute(results: list, catalogue, root: Path, scopes: dict) -> list:
             group = single_file_pass(group, catalogue)
         attributed += group
     return sorted(attributed, key=lambda f: f.sort_key())
+
+
+def normal_flow_sites(results: list, findings: list) -> list:
+    """A plan B that also runs in normal flow stays a primary site.
+
+    The extractor marks the sites of a function an except handler calls as fallback targets,
+    unless its own module calls that function elsewhere. Other modules are seen only here: a
+    function that is itself an entry point (a route, a command, a task) or that another module
+    calls serves users directly, so its sites count among the call sites they rely on.
+    """
+    if not any(f.fallback_target and f.function for f in findings):
+        return findings
+    modules = {r.path: r for r in results if r.skipped is None and r.structure is not None}
+    called = {target for r in modules.values() for info in r.structure.functions.values()
+              for target in info.calls if not target.startswith(r.module + ".")}
+    return [replace(f, fallback_target=False) if f.fallback_target and _runs_in_normal_flow(f, modules, called) else f
+            for f in findings]
+
+
+def _runs_in_normal_flow(finding, modules: dict, called: set) -> bool:
+    result = modules.get(finding.path)
+    if result is None or not finding.function:
+        return False
+    entries = {e.function for e in result.structure.entries}
+    return finding.function in entries or f"{result.module}.{finding.function}" in called
 
 
 def hosted_models(findings: list, catalogue) -> list:

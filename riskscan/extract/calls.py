@@ -72,11 +72,8 @@ class CallsMixin:
                 text = self.arg_text(node, 0, "name")
                 if text:
                     self.call_values[id(node)] = self._dynamic_import(node, text)
-            elif isinstance(node.func, cst.Name) and self.tries and self.tries[-1][1] == "handler":
-                self.handler_calls.append((self.tries[-1][0], node.func.value))
-            elif isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) and node.func.value.value in ("self", "cls"):
-                if self.tries and self.tries[-1][1] == "handler":
-                    self.handler_calls.append((self.tries[-1][0], node.func.attr.value))
+            else:
+                self._own_function_call(node.func)
             returned = self.returned_value(node.func) if func is None else None
             if returned is not None:  # `self.get_client()`: a factory of this module
                 self.call_values[id(node)] = returned
@@ -146,6 +143,20 @@ class CallsMixin:
         self._with_fallbacks(node)
         value = self.call_values.get(id(node))
         return handled or (value is not None and value.vendor is not None)
+
+    def _own_function_call(self, func) -> None:
+        """A call of one of the module's functions (`fallback(q)`, `self._claude(q)`): from an
+        except handler it may be a plan B; anywhere else it runs in normal flow."""
+        if isinstance(func, cst.Name):
+            name = func.value
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+            name = func.attr.value
+        else:
+            return
+        if self.tries and self.tries[-1][1] == "handler":
+            self.handler_calls.append((self.tries[-1][0], name))
+        elif not self.names or self.names[-1] != name:  # a function calling itself (a retry) is no normal use
+            self.normal_calls.add(name)
 
     def _instance_call(self, node: cst.Call, path: str, func: Value) -> None:
         """A method of a client or adapter: `client.chat.completions.create(...)`."""

@@ -67,6 +67,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         self.tries: list = []  # stack of (try_id, part)
         self.try_members: dict = {}  # finding index -> [(try_id, part)]
         self.handler_calls: list = []  # (try_id, function name) called from an except handler
+        self.normal_calls: set = set()  # names of the module's functions called outside any except handler
         self.function_findings: dict = {}  # function name -> finding indices
         self.function_depth = 0
         self._init_flow(hints)
