@@ -12,7 +12,9 @@ These passes run after every file has been analysed (they are cheap and never ca
 - a model name configured in a file that reaches its maker nowhere, but one hosting platform, is
   that platform's model (Claude settings in a Bedrock-only file are Bedrock);
 - a plan B (a function an except handler calls) that is also an entry point, or is called from
-  another module, runs in normal flow: its sites stay primary.
+  another module, runs in normal flow: its sites stay primary;
+- a router model read from configuration without a default in sight reaches the provider the
+  repository configures for that setting.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ def attribute(results: list, catalogue, root: Path, scopes: dict) -> list:
     findings = provider_module_findings(results, catalogue, root, scopes)
     for result in results:
         findings += result.findings
-    findings = normal_flow_sites(results, findings)
+    findings = normal_flow_sites(results, configured_models(findings))
     by_path: dict = {}
     for finding in findings:
         by_path.setdefault(finding.path, []).append(finding)
@@ -44,6 +46,37 @@ def attribute(results: list, catalogue, root: Path, scopes: dict) -> list:
             group = single_file_pass(group, catalogue)
         attributed += group
     return sorted(attributed, key=lambda f: f.sort_key())
+
+
+def configured_models(findings: list) -> list:
+    """A router model read from configuration with no default in sight (`litellm.completion(
+    model=settings.llm_model)`) reaches the provider the repository configures for it: the
+    default kept under the same setting name in production code (`llm_model: str = "gpt-4o"` in a
+    settings class, `add_argument("--llm-model", default=...)`), else the one provider all its
+    configured model names name. When neither decides, the site is left out: its provider is
+    unknown, and a guess would be counted as if it were known."""
+    if not any(f.vendor == "" for f in findings):
+        return findings
+    configured = [f for f in findings if f.kind == "model_string" and f.feature == "config" and f.scope == "prod" and f.vendor]
+    by_setting: dict = {}
+    for finding in configured:
+        by_setting.setdefault(_setting_key(finding.model_setting), set()).add(finding.vendor)
+    anywhere = {f.vendor for f in configured}
+    resolved = []
+    for finding in findings:
+        if finding.vendor == "":
+            vendors = by_setting.get(_setting_key(finding.model_setting)) or anywhere
+            if len(vendors) != 1:
+                continue
+            finding = replace(finding, vendor=next(iter(vendors)))
+        resolved.append(finding)
+    return resolved
+
+
+def _setting_key(setting) -> str:
+    """`settings.llm_model`, `config['llm_model']`, `LLM_MODEL`, `--llm-model` -> `llm_model`."""
+    last = re.split(r"[.\[]", setting or "")[-1]
+    return last.strip("'\"]-").replace("-", "_").lower()
 
 
 def normal_flow_sites(results: list, findings: list) -> list:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import libcst as cst
 
-from .models import MODEL_NAME, NOT_ROUTING, MODEL_ID
+from .models import ENV_READS, MODEL_NAME, NOT_ROUTING, MODEL_ID
 from .syntax import first_arg, is_data_access, is_prose_call, string_value
 from .flow import CLASS
 from .values import Value
@@ -99,6 +99,9 @@ class CallsMixin:
             value = self.value_of(argument) if argument is not None else None
             for name in (value.choices if value is not None and value.choices else (value.text if value else None,)):
                 self.setting(node, name, argument)
+            read = self.configured_read(node) if clean in ENV_READS else None
+            if read is not None:  # `MODEL = os.getenv("LLM_MODEL", "gpt-4o")`: a setting, for a router to read
+                self.call_values[id(node)] = Value(setting=read[0], default=read[1])
             return True
         if clean == "os.environ.update":  # os.environ.update({"GROQ_API_KEY": key}, MISTRAL_API_KEY=...)
             for arg in node.args:

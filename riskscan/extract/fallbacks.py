@@ -16,7 +16,7 @@ class FallbacksMixin:
         if index is None:
             return
         finding = self.findings[index]
-        others = sorted(set(others) - {finding.vendor})
+        others = sorted(set(others) - {finding.vendor, ""})
         if others:
             merged = tuple(sorted(set(finding.fallback_to) | set(others)))
             self.findings[index] = replace(finding, has_fallback=True, fallback_to=merged)

@@ -36,6 +36,10 @@ def finding_message(finding: Finding, vendors: dict) -> str:
     elif kind == "adapter":
         text = (f"uses the {finding.framework} adapter {detail} for {name}" if finding.framework
                 else f"uses {detail}, an integration that reaches {name}")
+    elif kind == "model_string" and finding.model_setting and finding.feature != "config":
+        text = (f"the model read from {finding.model_setting} is routed to {name}, the provider the repository configures for it"
+                if detail == finding.model_setting else
+                f"model {detail!r}, read from {finding.model_setting}, is routed to {name} unless configured otherwise")
     elif kind == "model_string":
         text = f"configures model {detail!r} ({name})" if finding.feature == "config" else f"model {detail!r} is routed to {name}"
     elif kind == "endpoint":
