@@ -20,13 +20,6 @@ UNRESOLVED = "unresolved"  # operator unknown (env-only config): shown, kept out
 # supports; this stands for them when the repository names no other provider itself.
 ANY_PROVIDER = "any"
 ANY_PROVIDER_WORDS = "any provider its router supports"
-
-
-def provider_name(vendor: str, names) -> str:
-    """A provider's display name from `names` (a mapping or a function), the switch marker in words."""
-    if vendor == ANY_PROVIDER:
-        return ANY_PROVIDER_WORDS
-    return names(vendor) if callable(names) else names.get(vendor, vendor)
 WEIGHTS = {"concentration": 0.30, "blast_radius": 0.25, "fallback_gap": 0.25, "lock_in": 0.20}
 # DOMAIN.md 5.1: when blast radius is unknown (reach unresolved) or not the question (a library),
 # its term is left out and the other weights are scaled up to sum to 1 (0.40, 0.33, 0.27).
@@ -43,6 +36,14 @@ PLAN_B = 0.5  # fallback credit from which a site keeps working when its operato
 MAX_REASONS = 5
 MAX_EVIDENCE = 10
 TOP_LOCK_IN = 5
+
+
+def provider_name(vendor: str, names) -> str:
+    """A provider's display name from `names` (a mapping or a function), the switch marker in words."""
+    if vendor == ANY_PROVIDER:
+        return ANY_PROVIDER_WORDS
+    return names(vendor) if callable(names) else names.get(vendor, vendor)
+
 
 # DOMAIN.md 2.3: w for a vendor-native call of each feature class (0 = change a setting, 1 = rebuild).
 FEATURE_LOCK_IN = {

@@ -264,3 +264,27 @@ def test_router_settings_app_counts_router_models_from_configuration_as_switchab
     assert "HHI 5,556: one supplier dominates (above 1,800 is highly concentrated)." in texts
     assert ("1 of 3 production AI call sites has no plan B with another supplier; 2 more can be switched to another "
             "supplier only by configuration (a config change and a redeploy).") in texts
+
+
+def test_an_import_is_one_finding_per_imported_name_and_never_a_call_site(tmp_path):
+    report = run(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/providers/__init__.py": "",
+        "shop/providers/claude.py": """
+    import anthropic
+
+
+    class ClaudeModel:
+        def ask(self, q: str):
+            return anthropic.Anthropic().messages.create(model="claude-sonnet-4-5", max_tokens=9, messages=[])
+    """,
+        "shop/app.py": """
+    import openai
+    from llama_index.llms.openai.utils import O1_MODELS, to_openai_message_dicts
+    from shop.providers.claude import ClaudeModel
+    """})
+    rows = sorted((f.line, f.vendor, f.kind, f.detail, f.is_call_site) for f in report.findings if f.path == "shop/app.py")
+    assert rows == [(2, "openai", "import", "openai", False),
+                    (3, "openai", "import", "llama_index.llms.openai.utils.O1_MODELS", False),
+                    (3, "openai", "import", "llama_index.llms.openai.utils.to_openai_message_dicts", False),
+                    (4, "anthropic", "import", "shop.providers.claude.ClaudeModel", False)]
