@@ -230,11 +230,24 @@ def model_use(finding: Finding, catalogue) -> Optional[tuple]:
         if rule is None or rule.kind != "gateway":
             break
         operator = catalogue.vendor_for_model(model) or operator
-    if "models/" in model:
-        model = model.rsplit("models/", 1)[1]  # "models/gemini-2.0-flash", Vertex resource names
+    model = _resource_id(model)
     if operator == "google" and _VERTEX.search(f"{prefix} {finding.detail if finding.kind != 'model_string' else ''}"):
         operator = "google_vertex"
     return (operator, model) if model else None
+
+
+def _resource_id(model: str) -> str:
+    """The model id inside a resource name, which is what an operator's catalogue dates.
+
+    Gemini's "models/gemini-2.0-flash" and Vertex's ".../publishers/google/models/<id>";
+    Bedrock's ARNs "arn:aws:bedrock:<region>::foundation-model/<id>" and
+    "arn:aws:bedrock:<region>:<account>:inference-profile/<profile id>".
+    """
+    if "models/" in model:
+        return model.rsplit("models/", 1)[1]
+    if model.lower().startswith("arn:") and "/" in model:
+        return model.rsplit("/", 1)[1]
+    return model
 
 
 # --- findings, gates and the calendar --------------------------------------------------------
