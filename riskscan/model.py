@@ -46,6 +46,9 @@ class Finding:
     # What the provider does for this site: None for model inference (what the scores count);
     # otherwise a non-inference service of the same provider ("vector_search", "search", "storage").
     service: Optional[str] = None
+    # A router model read from configuration (`model=os.getenv("LLM_MODEL", "gpt-4o")`): the setting
+    # that chooses the provider at run time; on a model named in settings, the name it is kept under.
+    model_setting: Optional[str] = None
 
     @property
     def is_call_site(self) -> bool:
