@@ -13,7 +13,7 @@ from .model import FileResult, Skipped
 from .budget import nesting_problem, size_problem
 from .redact import redact, redact_result
 from .ruleset import Catalogue
-from .source import Unit, Unreadable, read_units, units_of
+from .source import Unit, Unreadable, read_units, syntax_message, units_of
 from .stages import stage
 from .structure import module_structure
 
@@ -40,6 +40,8 @@ def _analyse_file(source, catalogue, first_party, max_bytes, prefilter, module, 
         return FileResult(source.relpath, skipped=_redacted(Skipped(source.relpath, units.reason), catalogue))
     result = FileResult(source.relpath, module=module)
     for unit in units:
+        result.partial += [_redacted(Skipped(source.relpath, why, line, column, cell), catalogue)
+                           for cell, line, column, why in unit.dropped]  # cells left out, the rest scanned
         problem = _analyse_unit(unit, source, catalogue, first_party, prefilter, result, is_package)
         if problem is not None:
             return FileResult(source.relpath, skipped=_redacted(problem, catalogue), module=module)
@@ -110,8 +112,7 @@ def _libcst_parse(unit: Unit, source: SourceFile):
     except cst.ParserSyntaxError as exc:
         hint = " (Python 2 code?)" if _PYTHON2.search(unit.source) else ""
         cell, line = unit.locate_error(exc.raw_line)
-        where = f" in cell {cell}" if cell else ""
-        return Skipped(source.relpath, f"syntax error{where}{hint}: {_short(exc.message)}", line, exc.raw_column)
+        return Skipped(source.relpath, f"syntax error{hint}: {syntax_message(exc.message)}", line, exc.raw_column, cell)
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as exc:
         return Skipped(source.relpath, f"cannot decode: {exc}")
     except RecursionError:
@@ -158,12 +159,6 @@ def _extract(module, numbered, unit: Unit, source: SourceFile, catalogue, first_
         cell, line = unit.locate(finding.line)
         result.findings.append(replace(finding, path=source.relpath, scope=source.scope, cell=cell, line=line))
     return None
-
-
-def _short(message: str) -> str:
-    """libcst lists every token it expected; the first few say enough."""
-    first = message.strip().splitlines()[0] if message.strip() else "invalid syntax"
-    return first if len(first) <= 100 else first[:97] + "..."
 
 
 def _fast_parse(data: bytes):

@@ -18,6 +18,7 @@ from typing import Iterable, Optional
 from .datafiles import load_table
 from .options import DEFAULT_WINDOW  # findings for models retiring within this many days (options: the CLI needs it early)
 from .model import Finding
+from .places import place
 from .schema import Bool, Date, List, Str, Table, Tables
 
 # Platforms of a catalogue vendor that publish their own retirement dates.
@@ -314,7 +315,8 @@ def _level(use: Use) -> str:
 
 
 def lifecycle_gates(uses: Iterable, scopes=("prod",)) -> dict:
-    """score.compute_scores gates: (path, line, model) of production uses retired, or retiring within 90 days.
+    """score.compute_scores gates: (path, line, model), and the cell in a notebook, of production uses
+    retired, or retiring within 90 days.
 
     At-risk aliases stay out: their date belongs to a snapshot, not to them; so do unconfirmed
     dates, which no operator page backs.
@@ -323,7 +325,7 @@ def lifecycle_gates(uses: Iterable, scopes=("prod",)) -> dict:
     for use in uses:
         if use.finding.scope not in scopes or not use.retirement.confirmed:
             continue
-        where = (use.finding.path, use.finding.line, use.model)
+        where = (use.finding.path, use.finding.line, use.model) + ((use.finding.cell,) if use.finding.cell is not None else ())
         if use.state == "retired":
             gates["retired"].append(where)
         elif use.state == "retiring" and use.days <= GATE_DAYS:
@@ -349,7 +351,7 @@ def retirement_calendar(report, horizon_days: Optional[int] = None) -> list:
             continue
         key = (record["retire_date"], record["operator"], record["model"])
         row = rows.setdefault(key, dict(record, retire_date=record["retire_date"].isoformat(), where=[]))
-        row["where"].append(f"{record['path']}:{record['line']}")
+        row["where"].append(place(record["path"], record["line"], record.get("cell")))
     for row in rows.values():
         for name in ("path", "line", "cell", "scope"):
             row.pop(name, None)

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Mapping, Optional
 
+from .places import spot
 from .retirement_words import gate_ending
 
 UNRESOLVED = "unresolved"  # operator unknown (env-only config): shown, kept out of the HHI
@@ -65,6 +66,7 @@ class Site:
     modules: frozenset = frozenset()
     dual_index: bool = False  # embeddings written to two indexes: the only way they earn fallback credit
     switchable_to: tuple = ()  # providers a configuration switch can select instead (switches.py)
+    cell: Optional[int] = None  # a notebook's code cell, whose lines `line` counts (places.py)
 
     def __post_init__(self):
         # Coerced so callers may pass lists and sets and the Site stays hashable.
@@ -537,9 +539,10 @@ def _reasons(scores: Scores, basis: _Basis, gates: Mapping) -> tuple:
 
 
 def _evidence(sites) -> tuple:
-    """(path, line) of the sites with the most reach first, capped so a reason stays readable."""
-    ranked = sorted(sites, key=lambda s: (-s.reach_weight, s.path, s.line))
-    seen = dict.fromkeys((s.path, s.line) for s in ranked)
+    """Spots (places.spot: (path, line), or (path, line, cell) in a notebook) of the sites with the
+    most reach first, capped so a reason stays readable."""
+    ranked = sorted(sites, key=lambda s: (-s.reach_weight, s.path, s.cell or 0, s.line))
+    seen = dict.fromkeys(spot(s) for s in ranked)
     return tuple(list(seen)[:MAX_EVIDENCE])
 
 
@@ -768,5 +771,6 @@ def _model_sentence(n: int, ending: str) -> str:
 
 
 def _gate_evidence(entries) -> tuple:
-    seen = dict.fromkeys((path, line) for path, line, *_ in entries)
+    """Spots of lifecycle.lifecycle_gates entries: (path, line, model[, cell])."""
+    seen = dict.fromkeys((path, line, *rest[1:]) for path, line, *rest in entries)
     return tuple(list(seen)[:MAX_EVIDENCE])

@@ -12,6 +12,7 @@ from datetime import date
 from .. import retirement_words as words
 from ..decisions import as_date
 from ..model import SITE_KINDS
+from ..places import place, spot, where
 
 ENTRY_KINDS = {
     "http": "web route", "cli": "command", "task": "background task", "lambda": "serverless function",
@@ -186,16 +187,25 @@ def _plan_b_sentence(scores: dict) -> str:
     return f"Only {pct(coverage)} of our AI calls have a working plan B with another supplier."
 
 
+SHOWN_PLACES = 3  # functions and places a decision row names before "and N more" (the JSON keeps all)
+
+
 def decisions(report) -> list:
-    """The report's decisions (decisions.py), as rows with where they apply."""
+    """The report's decisions (decisions.py), as rows with where they apply: the first few functions
+    and places, and how many more there are."""
     rows = []
     for d in report.decisions:
         row = d.as_dict()
-        functions = ", ".join(d.functions)
-        row["where"] = "; ".join(filter(None, [functions, ", ".join(d.locations)]))
+        row["where"] = "; ".join(filter(None, [_first(d.functions), _first(d.locations)]))
         row["due"] = d.due or "review"
         rows.append(row)
     return rows
+
+
+def _first(items, limit: int = SHOWN_PLACES) -> str:
+    """"a, b, c and 4 more"."""
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 # --- the supplier register and its tables ------------------------------------------------------
@@ -233,7 +243,7 @@ def register(data: dict, scores, retirements: list) -> list:
             "substitutability": vendor.get("substitutability"),
             "substitutability_text": SUBSTITUTABILITY.get(vendor.get("substitutability"), "not assessed"),
             "alternatives": [name_of(data, v) for v in getattr(live.get(vendor["id"]), "alternatives", ())],
-            "retirement": nearest, "evidence": [f"{f['path']}:{f['line']}" for f in sites],
+            "retirement": nearest, "evidence": [place(f["path"], f["line"], f.get("cell")) for f in sites],
             "in_production": bool(vendor.get("call_sites") or vendor.get("share") or functions),
             "seen_as": sorted({KIND_WORDS.get(f["kind"], f["kind"]) for f in data["findings"] if f["vendor"] == vendor["id"]}),
         })
@@ -359,7 +369,7 @@ def lock_in_top(report, scores) -> list:
     rows = []
     for site in getattr(scores, "lock_in_top", ())[:5]:
         default = LOCK_IN_CLASSES[_lock_in_class(site.lock_in)][2]
-        rows.append({"where": f"{site.path}:{site.line}", "vendor": name_of_rule(report, site.vendor),
+        rows.append({"where": where(spot(site)), "vendor": name_of_rule(report, site.vendor),
                      "service": SERVICES.get(site.feature, site.feature), "weight": site.lock_in,
                      "consequence": CONSEQUENCES.get(site.feature, default), "functions": len(site.reach)})
     return rows
@@ -399,7 +409,7 @@ def _retirement(record, as_of: date):
     when = as_date(get("retire_date"))
     if when is None:
         return None
-    where = f"{get('path')}:{get('line')}" if get("path") else ""
+    where = place(get("path"), get("line"), get("cell")) if get("path") else ""
     state, kind, confirmed = str(get("status") or ""), str(get("date_kind") or "exact"), get("confirmed", True) is not False
     days = (when - as_of).days
     return {"model": str(get("model") or ""), "vendor": str(get("vendor") or get("operator") or ""),

@@ -14,7 +14,8 @@ from functools import lru_cache
 from .. import __version__
 from .. import retirement_words as words
 from ..escape import printable
-from . import board, charts, plural
+from ..places import place
+from . import board, charts, plural, skips
 from .changes import compare
 from .controls import controls
 from .json_report import report_dict
@@ -64,7 +65,8 @@ def context(report, baseline: dict | None = None, as_of: date | None = None) -> 
         "chart": _charts(report, data, previous.get("concentration_hhi"), retirements),
         "plan_b": _plan_b_view(register), "confidence": _confidence(data, scores), "findings": _evidence_rows(data),
         "pct": board.pct, "plural": plural, "short": board.short_path, "host": board.source_host, "lock_in_classes": [label for _, label, _ in board.LOCK_IN_CLASSES],
-        "unconfirmed_meaning": words.UNCONFIRMED_MEANING, "print_pages": PRINT_PAGES,
+        "unconfirmed_meaning": words.UNCONFIRMED_MEANING, "print_pages": PRINT_PAGES, "skip_place": skips.where,
+        "at": lambda f: place(f["path"], f["line"], f.get("cell")),
     }
 
 
@@ -122,7 +124,8 @@ def _confidence(data: dict, scores) -> dict:
     entries = board.prod_entries(data)
     s = data["scores"] or {}
     return {
-        "skipped": len(data["skipped"]), "entry_points": len(entries),
+        "skipped": len(data["skipped"]), "left_out": skips.summary(data["skipped"], data["partly_skipped"]),
+        "entry_points": len(entries),
         "approximate": sum(bool(e.get("approximate")) for e in entries),
         "unresolved": getattr(scores, "unresolved_share", 0.0),
         "low": bool(s.get("low_confidence")), "reasons": list(s.get("low_confidence_reasons") or ()),

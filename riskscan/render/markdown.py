@@ -4,8 +4,9 @@ from __future__ import annotations
 import html
 import re
 
+from ..places import place
 from ..redact import redact_document
-from . import board
+from . import board, skips
 from .changes import compare
 from .json_report import finding_dict, report_dict
 from .text import top_findings
@@ -129,13 +130,15 @@ def _findings(report, data: dict) -> list:
 
 
 def _skipped(data: dict) -> list:
-    if not data["skipped"]:
-        return []
-    out = [f"<details><summary>Skipped files ({len(data['skipped'])})</summary>", ""]
-    out += [f"- {md(s['path'])}: {md(s['reason'])}" for s in data["skipped"][:MAX_FINDINGS]]
-    return out + ["", "</details>", ""]
+    out = []
+    for key, title in (("skipped", "Skipped files"), ("partly_skipped", "Notebook cells left out (the rest of each notebook was scanned)")):
+        rows = data.get(key) or []
+        if rows:
+            out += [f"<details><summary>{title} ({len(rows)})</summary>", ""]
+            out += [f"- {md(skips.where(s))}: {md(s['reason'])}" for s in rows[:MAX_FINDINGS]]
+            out += ["", "</details>", ""]
+    return out
 
 
 def _where(finding: dict) -> str:
-    cell = f" cell {finding['cell']}" if finding.get("cell") else ""
-    return f"{md(finding['path'])}:{finding['line']}{cell}"
+    return md(place(finding["path"], finding["line"], finding.get("cell")))
