@@ -359,11 +359,13 @@ def retirement_calendar(report, horizon_days: Optional[int] = None) -> list:
 
 
 def retired_lookup(report):
-    """finding -> ISO date its model was retired on (by the scan's as-of date), or None: for policy RS302.
+    """finding -> the facts of the `lifecycle` finding that dates its model as past (by the scan's
+    as-of date: `retire_date`, `date_kind`, ...), or None: for policy RS302, which words them with
+    retirement_words (an earliest date "may already be" switched off, never "is retired").
 
     A `lifecycle` finding sits exactly where the model string or call that names the model is.
     Unconfirmed dates never make a violation.
     """
-    retired = {(f.path, f.cell, f.line, f.column): dict(f.facts)["retire_date"]
+    retired = {(f.path, f.cell, f.line, f.column): dict(f.facts)
                for f in report.findings if f.kind == "lifecycle" and f.check == "retired" and dict(f.facts).get("confirmed", True)}
     return lambda finding: retired.get((finding.path, finding.cell, finding.line, finding.column))
