@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Mapping, Optional
 
+from .grade_caps import CAPS, GRADE_ORDER, SINGLE_VENDOR_FLOOR, cap_reason, floor_reason, grade_for
 from .places import spot
-from .retirement_words import gate_ending
 
 UNRESOLVED = "unresolved"  # operator unknown (env-only config): shown, kept out of the HHI
 WEIGHTS = {"concentration": 0.30, "blast_radius": 0.25, "fallback_gap": 0.25, "lock_in": 0.20}
@@ -25,9 +25,6 @@ CONFIG_SWITCH_CREDIT = 0.5  # a switch by configuration needs a config change an
 REACH_STATES = ("resolved", "partial", "unresolved")
 HHI_MODERATE_FROM, HHI_HIGH_ABOVE = 1000, 1800
 LOCK_IN_SCALE = 100
-GRADES = ((20.0, "A"), (35.0, "B"), (50.0, "C"), (65.0, "D"))
-GRADE_ORDER = "ABCDF"
-SINGLE_VENDOR_FLOOR = 80.0
 LOW_CONFIDENCE_SHARE = 0.3
 PLAN_B = 0.5  # fallback credit from which a site keeps working when its operator is down
 MAX_REASONS = 5
@@ -224,14 +221,6 @@ def concentration_band(value: float) -> str:
     if value < 1000:
         return "low"
     return "moderate" if value <= 1800 else "high"
-
-
-def grade_for(risk: float) -> str:
-    """Letter for a 0-100 risk: A <= 20, B <= 35, C <= 50, D <= 65, F above."""
-    for bound, letter in GRADES:
-        if risk <= bound:
-            return letter
-    return "F"
 
 
 def risk_components(hhi_value: float, blast_max: Optional[float], coverage: float, lock_in: float) -> dict:
@@ -495,7 +484,7 @@ def _gate(risk: float, basis: _Basis, gates: Mapping) -> tuple:
         risk = SINGLE_VENDOR_FLOOR
         applied.append("single_vendor_no_fallback")
     grade = grade_for(risk)
-    for key, cap in (("retired", "D"), ("retiring_90d", "C")):
+    for key, cap in CAPS.items():
         if gates.get(key):
             grade = GRADE_ORDER[max(GRADE_ORDER.index(grade), GRADE_ORDER.index(cap))]
             applied.append(key)
@@ -703,14 +692,14 @@ def _gate_reasons(scores: Scores, basis: _Basis, gates: Mapping) -> list:
     reasons = []
     if "single_vendor_no_fallback" in scores.gates_applied:
         vendor = next(s.vendor for s in basis.primary if s.vendor != UNRESOLVED)
-        text = f"All AI use depends on {basis.name(vendor)}, and nothing takes over if it fails."
+        text, figures = floor_reason(basis.name(vendor), sum(scores.components.values()))  # grade_caps: said one way
         lift = SINGLE_VENDOR_FLOOR - sum(scores.components.values())
-        reasons.append(Reason(text, _evidence(basis.primary), lift, "gate"))
-    for key in ("retired", "retiring_90d"):
-        entries, ending = list(gates.get(key) or ()), gate_ending(key)  # one certainty vocabulary (retirement_words)
+        reasons.append(Reason(text, _evidence(basis.primary), lift, "gate", figures))
+    for key in CAPS:
+        entries = list(gates.get(key) or ())
         if entries:
-            reasons.append(Reason(_model_sentence(len(entries), ending), _gate_evidence(entries), 0.0, "gate",
-                                  ((f"scores.gate_sites.{key}", len(entries)),)))
+            text, figures = cap_reason(key, len(entries), scores.risk, scores.grade)  # retirement_words' certainty, the cap's effect
+            reasons.append(Reason(text, _gate_evidence(entries), 0.0, "gate", figures))
     if scores.unresolved_share > LOW_CONFIDENCE_SHARE:
         text = f"{100 * scores.unresolved_share:.0f}% of AI call sites could not be tied to a supplier, " \
                "so this grade is uncertain."
@@ -762,12 +751,6 @@ def _confidence_reasons(basis: _Basis, unresolved_share: float) -> list:
 
 def _any_of(total: int) -> str:
     return "the 1 production AI call site" if total == 1 else f"any of the {total} production AI call sites"
-
-
-def _model_sentence(n: int, ending: str) -> str:
-    if n == 1:
-        return f"1 place in the code uses a model its supplier {ending}."
-    return f"{n} places in the code use models their supplier {ending}."
 
 
 def _gate_evidence(entries) -> tuple:

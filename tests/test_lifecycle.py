@@ -82,7 +82,8 @@ def test_the_worked_example_gates_move_with_the_as_of_date(catalogue):
     report, scores = scores_on("2026-12-01", catalogue)
     # gpt-4o-2024-08-06 is 44 days away, but only third parties give its date: no retiring_90d gate
     assert scores.gates_applied == ("retired",) and scores.grade == "D"
-    assert scores.reasons[0].text == "2 places in the code use models their supplier has switched off, or may already have."
+    assert scores.reasons[0].text == ("2 places in production code use models their supplier has switched off, or may "
+                                      "already have (confirmed date), so the grade is D, not the C that a risk of 49 alone gives.")
     report, scores = scores_on("2025-06-01", catalogue)
     assert scores.gates_applied == () and scores.grade == "C"
     assert not [f for f in report.findings if f.kind == "lifecycle" and f.check != "at_risk"]

@@ -110,14 +110,14 @@ def headlines(data: dict, scores) -> list:
     ranked = [v for v in ranked_vendors(data) if v.get("share")]
     if not ranked or not data.get("scores") or scores is None:
         if data.get("scores") and data["scores"].get("project_kind") == "library":
-            return [_library_sentence(data["scores"], data), _plan_b_sentence(data["scores"]),
+            return [_library_sentence(data["scores"], data), plan_b_sentence(data["scores"]),
                     "No call site is hard-wired to one provider."]
         return ["No AI supplier is called from this code base.",
                 "No user-facing function depends on an AI supplier.",
                 "There is no AI supplier to plan a switch away from."]
     if scores.project_kind == "library":
-        return [_library_sentence(data["scores"], data), _dependence_sentence(ranked, scores), _plan_b_sentence(data["scores"])]
-    return [_dependence_sentence(ranked, scores), _outage_sentence(data, scores), _plan_b_sentence(data["scores"])]
+        return [_library_sentence(data["scores"], data), _dependence_sentence(ranked, scores), plan_b_sentence(data["scores"])]
+    return [_dependence_sentence(ranked, scores), _outage_sentence(data, scores), plan_b_sentence(data["scores"])]
 
 
 def _unit(scores) -> str:
@@ -171,7 +171,7 @@ def _outage_sentence(data: dict, scores) -> str:
     return text + "."
 
 
-def _plan_b_sentence(scores: dict) -> str:
+def plan_b_sentence(scores: dict) -> str:
     coverage = scores["fallback_coverage"]
     switchable = scores.get("call_sites_switchable", 0)
     if switchable:
@@ -181,10 +181,10 @@ def _plan_b_sentence(scores: dict) -> str:
                 f"call sites, {runtime} have a runtime plan B with another supplier, {switchable} can only be switched "
                 f"by configuration, and {bare} have none.")
     if coverage >= 1:
-        return "Every AI call has a working plan B with another supplier."
+        return "Every AI call has a runtime plan B with another supplier."
     if coverage <= 0:
         return "None of our AI calls has a plan B with another supplier."
-    return f"Only {pct(coverage)} of our AI calls have a working plan B with another supplier."
+    return f"Only {pct(coverage)} of our AI calls have a runtime plan B with another supplier."
 
 
 SHOWN_PLACES = 3  # functions and places a decision row names before "and N more" (the JSON keeps all)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-from .. import __version__
+from .. import __version__, grade_caps
 from .. import retirement_words as words
 from ..escape import printable
 from ..places import place
@@ -66,7 +66,8 @@ def context(report, baseline: dict | None = None, as_of: date | None = None) -> 
         "plan_b": _plan_b_view(register), "confidence": _confidence(data, scores), "findings": _evidence_rows(data),
         "pct": board.pct, "plural": plural, "short": board.short_path, "host": board.source_host, "lock_in_classes": [label for _, label, _ in board.LOCK_IN_CLASSES],
         "unconfirmed_meaning": words.UNCONFIRMED_MEANING, "print_pages": PRINT_PAGES, "skip_place": skips.where,
-        "at": lambda f: place(f["path"], f["line"], f.get("cell")),
+        "at": lambda f: place(f["path"], f["line"], f.get("cell")), "grade_badge": grade_caps.badge(data["scores"]),
+        "plan_b_text": board.plan_b_sentence(data["scores"]) if data["scores"] else "",
     }
 
 
@@ -92,7 +93,7 @@ def _calendar_view(retirements: list) -> dict:
     keep = max(CALENDAR_ROWS // 2, CALENDAR_ROWS - len(ahead))
     chosen = past[:keep] + ahead[:CALENDAR_ROWS - len(past[:keep])]
     return {"rows": sorted(chosen, key=lambda r: r["retire_date"]), "more": len(retirements) - len(chosen),
-            "past": past, "switched_off": sum(r["certain"] for r in past),
+            "past": past, "switched_off": sum(r["certain"] for r in past), "past_due": words.past_due(retirements),
             "unconfirmed": sum(not r["confirmed"] for r in retirements)}
 
 

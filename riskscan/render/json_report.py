@@ -10,6 +10,8 @@ from ..dependencies import report_sections
 from ..escape import dump_json
 from ..model import KINDS
 from ..places import spot, where
+from .. import grade_caps
+from ..grade_caps import CAPS, SINGLE_VENDOR_FLOOR
 from ..score import CONFIG_SWITCH_CREDIT, HHI_HIGH_ABOVE, HHI_MODERATE_FROM, LOCK_IN_SCALE
 from . import SCHEMA_VERSION, finding_message
 from ..explain import explain
@@ -39,10 +41,10 @@ def report_dict(report) -> dict:
         "skipped": [skipped_dict(s) for s in report.skipped],
         "partly_skipped": [skipped_dict(s) for s in report.partly_skipped],
     }
-    _cite(data)
     data.update(report_sections(report))  # "lifecycle" and "dependencies"
     if report.exposure is not None:
         data["explain"] = explain(report)
+    _cite(data)
     return data
 
 
@@ -89,8 +91,9 @@ def scores_dict(report):
     if exposure is None:
         return None
     s = exposure.scores
-    return {
+    data = {
         "grade": s.grade, "grade_label": s.grade_label or s.grade, "risk": round(s.risk, 1),
+        "risk_terms": round(sum(s.components.values()), 1),
         "low_confidence": s.low_confidence, "low_confidence_reasons": list(s.low_confidence_reasons),
         "reach": s.reach, "reach_unit": s.reach_unit, "project_kind": s.project_kind,
         "concentration_hhi": round(s.concentration_hhi, 1), "concentration_band": s.concentration_band,
@@ -108,9 +111,12 @@ def scores_dict(report):
         "components": {k: round(v, 2) for k, v in s.components.items()},
         "weights": {k: round(v, 4) for k, v in s.weights.items()}, "gates": list(s.gates_applied),
         "method": {"hhi_moderate_from": HHI_MODERATE_FROM, "hhi_high_above": HHI_HIGH_ABOVE,
-                   "lock_in_scale": LOCK_IN_SCALE, "config_switch_credit": CONFIG_SWITCH_CREDIT},
+                   "lock_in_scale": LOCK_IN_SCALE, "config_switch_credit": CONFIG_SWITCH_CREDIT,
+                   "single_vendor_floor": SINGLE_VENDOR_FLOOR, "grade_caps": dict(CAPS)},
         "reasons": [reason_dict(r) for r in s.reasons],
     }
+    data["grade_notes"] = grade_caps.notes(data)  # why the grade is worse than its terms give (every format shows these)
+    return data
 
 
 def reason_dict(reason) -> dict:

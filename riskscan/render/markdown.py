@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import re
 
+from .. import retirement_words as words
 from ..places import place
 from ..redact import redact_document
 from . import board, skips
@@ -46,7 +47,10 @@ def _summary(data: dict, scores) -> list:
     out = [f"{head} — grade **{md(s['grade_label'])}** ({s['risk']:.0f}/100){low}", ""]
     kind = data["summary"].get("project_kind") or "application"
     out += [f"_{md(kind.capitalize())}; reach {md(s['reach'])}_" + "".join(f"; {md(why)}" for why in s["low_confidence_reasons"]), ""]
+    out += [f"- {md(note)}" for note in s.get("grade_notes") or ()]  # why the grade is worse than its terms
     out += [f"- {md(sentence)}" for sentence in board.headlines(data, scores)]
+    past = words.past_due((data.get("lifecycle") or {}).get("calendar") or [])
+    out += [f"- {md(past)}"] if past else []
     if s["blast_radius_max"] is None:
         outage = f"{board.pct(s['blast_radius_modules_max'])} of modules (module level)"
     else:

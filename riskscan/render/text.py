@@ -6,7 +6,9 @@ from collections import Counter
 import click
 
 from .. import __version__
+from .. import retirement_words as words
 from ..escape import printable
+from ..lifecycle import retirement_calendar
 from ..places import where
 from . import finding_message, plural, skips
 from .json_report import vendor_rows
@@ -37,6 +39,9 @@ def _score_lines(report) -> list:
     for reason in s.reasons:
         evidence = ", ".join(where(item) for item in reason.evidence[:3])
         lines.append(printable(f"  - {reason.text}" + (f" [{evidence}]" if evidence else "")))
+    past = words.past_due(retirement_calendar(report))  # the same count and words as the HTML banner
+    if past:
+        lines.append(printable(f"  {past}"))
     entries = [e for e in exposure.entry_points if e.scope == "prod"]
     if entries:
         lines.append("")
@@ -47,7 +52,13 @@ def _score_lines(report) -> list:
             switch = " (provider chosen by configuration)" if e.switchable_vendors else ""
             approx = " ~" if e.approximate else ""
             lines.append(printable(f"  {e.kind:<8} {e.name:<28} {e.path}:{e.line}  -> {reached}{switch}{approx}"))
+        if any(e.approximate for e in entries):
+            lines.append(APPROXIMATE)
     return lines
+
+
+APPROXIMATE = ("  (~: reach partly inferred: some of these calls are counted because the entry point uses the module "
+               "they are in, not traced call by call)")
 
 
 def _role(entry, vendor: str) -> str:
@@ -105,12 +116,16 @@ def _skipped_lines(items: list, title: str, limit: int = 10) -> list:
     return lines
 
 
-VENDOR_COLUMNS = (("kind", "kind", "<"), ("prod_files", "files", ">"), ("findings", "findings", ">"),
-                  ("call_sites", "call sites", ">"), ("call_sites_without_plan_b", "no plan B", ">"))
+VENDOR_COLUMNS = (("kind", "kind", "<"), ("prod_files", "files", ">"), ("prod_findings", "findings", ">"),
+                  ("call_sites", "call sites", ">"), ("call_sites_without_plan_b", "no plan B", ">"),
+                  ("elsewhere", "tests/examples", ">"))
+VENDOR_NOTE = ("(files, findings, call sites: production code, as the scores count it; tests/examples: findings in test "
+               "and example code, reported apart; no plan B: neither a runtime fallback nor a switch by configuration)")
 
 
 def vendor_table(rows: list) -> list:
     """The vendor table, each column as wide as its widest cell: a vendor's name is never cut."""
+    rows = [dict(row, elsewhere=row["findings"] - row["prod_findings"]) for row in rows]
     cells = [[printable(row["name"])] + [str(row[key]) for key, _, _ in VENDOR_COLUMNS] for row in rows]
     header = ["vendor"] + [title for _, title, _ in VENDOR_COLUMNS]
     widths = [max(len(line[i]) for line in cells + [header]) for i in range(len(header))]
@@ -137,7 +152,7 @@ def render_text(report, limit: int = TOP_FINDINGS) -> str:
     else:
         out.append("")
         out += vendor_table(rows)
-        out.append("(call sites: production call sites in normal running; no plan B: neither a runtime fallback nor a switch by configuration)")
+        out.append(VENDOR_NOTE)
         out.append("")
         findings = top_findings(report.findings)
         shown = findings if not limit else findings[:limit]
