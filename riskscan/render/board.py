@@ -178,8 +178,8 @@ def plan_b_sentence(scores: dict) -> str:
         bare, total = scores["call_sites_without_plan_b"], scores["call_sites"]
         runtime = total - bare - switchable
         return (f"Plan B coverage is {pct(coverage)} (a switch by configuration counts half): of {total} production AI "
-                f"call sites, {runtime} have a runtime plan B with another supplier, {switchable} can only be switched "
-                f"by configuration, and {bare} have none.")
+                f"call sites, {runtime} {_have(runtime)} a runtime plan B with another supplier, {switchable} can only be "
+                f"switched by configuration, and {bare} {_have(bare)} none.")
     if coverage >= 1:
         return "Every AI call has a runtime plan B with another supplier."
     if coverage <= 0:
@@ -188,6 +188,10 @@ def plan_b_sentence(scores: dict) -> str:
 
 
 SHOWN_PLACES = 3  # functions and places a decision row names before "and N more" (the JSON keeps all)
+
+
+def _have(count: int) -> str:
+    return "has" if count == 1 else "have"
 
 
 def decisions(report) -> list:
