@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from riskscan.cli import main
 from riskscan.decisions import Decision
 
-AS_OF = "2026-12-03"
+from scan_support import scan_output as scan
+
 ROUTE = '''
 
 @app.post("/{name}")
@@ -29,10 +29,6 @@ def repo(tmp_path):
     return root
 
 
-def scan(root, fmt, capsys):
-    assert main(["scan", str(root), "--no-cache", "-q", "--as-of", AS_OF, "--format", fmt]) == 0
-    out = capsys.readouterr().out
-    return json.loads(out) if fmt == "json" else out
 
 
 def test_a_certain_switch_off_outranks_a_date_to_verify(tmp_path, capsys):

@@ -2,14 +2,13 @@
 grade the scores did not give; past-date models are counted and worded alike in every format."""
 from __future__ import annotations
 
-import json
 import re
 
-from riskscan.cli import main
 from riskscan.grade_caps import grade_for
 from riskscan.render.html import context
 
-AS_OF = "2026-12-03"
+from scan_support import AS_OF, scan_output as run
+
 APP = '''import anthropic
 import openai
 from fastapi import FastAPI
@@ -43,10 +42,6 @@ def repo(tmp_path, first="claude-2.1", second="gpt-house"):
     return root
 
 
-def run(root, fmt, capsys):
-    assert main(["scan", str(root), "--no-cache", "-q", "--as-of", AS_OF, "--format", fmt]) == 0
-    out = capsys.readouterr().out
-    return json.loads(out) if fmt == "json" else out
 
 
 def test_a_retirement_cap_is_explained_wherever_the_grade_is_shown(tmp_path, capsys):
@@ -65,7 +60,7 @@ def test_a_retirement_cap_is_explained_wherever_the_grade_is_shown(tmp_path, cap
     html = run(root, "html", capsys)
     assert "capped at D: a model past its retirement date" in html and note in html
     assert re.search(rf"The terms add up to {s['risk_terms']:.0f} of 100, and the grade is D\.", html)
-    sarif = json.loads(run(root, "sarif", capsys))
+    sarif = run(root, "sarif", capsys)
     assert sarif["runs"][0]["properties"]["scores"]["grade_notes"] == [note]
 
 

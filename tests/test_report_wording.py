@@ -3,20 +3,12 @@ plan B that is only a configuration switch, "could not be read" said only of unr
 and reason figures rounded like the fields they cite."""
 from __future__ import annotations
 
-import json
 import re
 
-from riskscan.cli import main
-
 from conftest import FIXTURES
+from scan_support import scan_output as scan
 
-AS_OF = "2026-12-03"
 
-
-def scan(root, fmt, capsys, *extra):
-    assert main(["scan", str(root), "--no-cache", "-q", "--as-of", AS_OF, "--format", fmt, *extra]) == 0
-    out = capsys.readouterr().out
-    return json.loads(out) if fmt == "json" else out
 
 
 def visible(html: str) -> str:
