@@ -1,9 +1,7 @@
 """Stage 2 driver: one file in, a FileResult out (findings, module structure, or a skip with its reason)."""
 from __future__ import annotations
 
-import ast
 import re
-import warnings
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Optional
@@ -13,7 +11,7 @@ from .model import FileResult, Skipped
 from .budget import nesting_problem, size_problem
 from .redact import redact, redact_result
 from .ruleset import Catalogue
-from .source import Unit, Unreadable, read_units, syntax_message, units_of
+from .source import Unit, Unreadable, parse_tree, read_units, syntax_message, units_of
 from .stages import stage
 from .structure import module_structure
 
@@ -62,7 +60,7 @@ def _analyse_unit(unit: Unit, source: SourceFile, catalogue, first_party, prefil
     if too_large is not None:
         return Skipped(source.relpath, too_large)
     with stage("ast parse"):
-        tree = _fast_parse(unit.source)
+        tree = unit.tree if unit.tree is not None else parse_tree(unit.source)
     if tree is not None and not unit.cells:
         problem = _structure(tree, result, is_package, source)
         if problem is not None:
@@ -161,14 +159,3 @@ def _extract(module, numbered, unit: Unit, source: SourceFile, catalogue, first_
     return None
 
 
-def _fast_parse(data: bytes):
-    """The stdlib parse tree (about 10x faster than libcst), or None for code it cannot read.
-
-    None is not a verdict: libcst, which knows newer grammar, decides whether the file is skipped.
-    """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(data)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, TypeError):
-        return None

@@ -6,7 +6,7 @@ import json
 import re
 import stat
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
@@ -38,6 +38,7 @@ class Unit:
     source: bytes
     cells: tuple = ()
     dropped: tuple = ()  # notebook cells left out because they do not parse: (cell, line in cell, column, message)
+    tree: object = field(default=None, compare=False, repr=False)  # the stdlib parse of `source`, when one was made
 
     def locate(self, line: int) -> tuple:
         """(cell, line in cell) of a line of the joined source; (None, line) for a plain module."""
@@ -148,12 +149,37 @@ def notebook_units(data: bytes) -> Union[list, Unreadable]:
         source = cell.get("source", "")
         text = "".join(part for part in source if isinstance(part, str)) if isinstance(source, list) else str(source)
         pieces.append((number, python_lines(_LINE_BREAK.split(text))))
+    source, starts = _joined(pieces)
+    if size_problem(source) is not None:
+        return [Unit(source, cells=starts)]  # the analysis skips it for its size before any parser sees it
+    tree = parse_tree(source)  # kept for the analysis, which would parse the same bytes again
+    if tree is not None:
+        return [Unit(source, cells=starts, tree=tree)]
     pieces, dropped = _parseable_cells(pieces)
+    source, starts = _joined(pieces)
+    return [Unit(source, cells=starts, dropped=dropped)]
+
+
+def _joined(pieces: list) -> tuple:
+    """(the cells as one module's bytes, ((first line, cell number), ...))."""
     lines, starts = [], []
     for number, cell_lines in pieces:
         starts.append((len(lines) + 1, number))
         lines += cell_lines
-    return [Unit("\n".join(lines).encode("utf-8", "surrogatepass"), cells=tuple(starts), dropped=dropped)]
+    return "\n".join(lines).encode("utf-8", "surrogatepass"), tuple(starts)
+
+
+def parse_tree(data: Union[bytes, str]):
+    """The stdlib parse tree (about 10x faster than libcst), or None for code it cannot read.
+
+    None is not a verdict: libcst, which knows newer grammar, decides whether the file is skipped.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, TypeError):
+        return None
 
 
 def _parseable_cells(pieces: list) -> tuple:
@@ -163,8 +189,6 @@ def _parseable_cells(pieces: list) -> tuple:
     notebook is scanned and the cell is reported as a partial skip. Only when the whole notebook
     does not parse are cells tried one by one.
     """
-    if _parses("\n".join(line for _, cell_lines in pieces for line in cell_lines)):
-        return pieces, ()
     kept, dropped = [], []
     for number, cell_lines in pieces:
         problem = _cell_problem("\n".join(cell_lines))
@@ -232,10 +256,4 @@ def _blank(lines: list, pattern) -> list:
 
 
 def _parses(text: str) -> bool:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
-        return True
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
+    return parse_tree(text) is not None

@@ -109,3 +109,17 @@ def test_a_notebook_whose_every_cell_fails_is_still_reported_in_every_format(tmp
     for fmt in ("text", "json", "sarif", "markdown", "html"):
         assert "nb.ipynb" in render(report, fmt), fmt
     assert 'riskscan:cells_skipped' in render(report, "cyclonedx")  # an AI-BOM counts what it could not see
+
+
+def test_a_notebook_too_large_to_parse_reaches_no_parser(tmp_path, catalogue, monkeypatch):
+    """The size budget is checked before the stdlib parser reads the joined cells (it would exhaust
+    memory first); the analysis then skips the notebook for its size, with the reason."""
+    from riskscan import source
+
+    def refuse(*_):
+        raise AssertionError("parsed a notebook over the size budget")
+
+    monkeypatch.setattr(source, "size_problem", lambda data: "too large to parse safely")
+    monkeypatch.setattr(source, "parse_tree", refuse)
+    (unit,) = notebook_units(notebook(CALL, CALL).encode())
+    assert unit.tree is None and unit.cells == ((1, 1), (4, 2))
