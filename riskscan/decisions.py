@@ -20,6 +20,7 @@ from datetime import date
 
 from . import retirement_words as words
 from .places import spot, where
+from .render import plural
 
 MAX_DECISIONS = 6
 RETIREMENT_WINDOW = 180  # days: the lifecycle window of the report
@@ -125,7 +126,7 @@ def _secrets(report) -> list:
         return []
     prod = [f for f in keys if f.scope == "prod"]
     chosen = prod or keys
-    return [Decision("secret", f"{len(keys)} supplier API key(s) are written into the source code.",
+    return [Decision("secret", f"{plural(len(keys), 'supplier API key')} {'is' if len(keys) == 1 else 'are'} written into the source code.",
                      "Revoke these keys now and keep keys in a secret manager.", "Fix now", "now", URGENCY["secret"],
                      len(chosen), _names(f.function for f in chosen), _where(spot(f) for f in chosen), bool(prod))]
 
@@ -213,12 +214,20 @@ def _hard_wired(report) -> list:
                    if s.vendor == vendor.vendor and not s.is_fallback_target and not s.protected_after_switch]
         if indices:
             rows.append(Decision(
-                "hard_wired", f"{len(indices)} call site(s) are hard-wired to {vendor.name}: users cannot choose another provider there.",
+                "hard_wired", f"{plural(len(indices), 'call site')} {'is' if len(indices) == 1 else 'are'} hard-wired to {vendor.name}: "
+                "users cannot choose another provider there.",
                 "Decide whether to route these calls through the provider registry, or document the dependency.",
                 "Offer a choice", "", URGENCY["hard_wired"], len(indices), _functions(report, indices),
                 _where(spot(report.findings[i]) for i in indices)))
     rows.sort(key=lambda d: -d.exposure)
     return rows[:2]
+
+
+def share_unit(scores) -> str:
+    """What a supplier's share is a share of (the concentration score's basis); every report says the same."""
+    if scores.project_kind == "library":
+        return "hard-wired AI use, counted by the production modules behind it"
+    return "AI-dependent functions" if scores.reach_unit == "entry_points" else "AI-using production modules (module level)"
 
 
 def _concentration(report) -> list:
@@ -228,9 +237,9 @@ def _concentration(report) -> list:
         return []
     top = ranked[0]
     indices = [i for i, s in report.exposure.sites.items() if s.vendor == top.vendor and not s.is_fallback_target]
-    unit = "AI-dependent functions" if scores.reach_unit == "entry_points" else "AI-using production modules"
+    unit = share_unit(scores)
     if top.share < 0.5:
-        risk = f"Our {unit} rest on only {len(ranked)} suppliers (highly concentrated)."
+        risk = f"Only {len(ranked)} suppliers carry our {unit} (highly concentrated)."
         decision = "Decide whether this spread is enough, or add a supplier."
     else:
         risk = f"{top.name} carries {100 * top.share:.0f}% of our {unit} (highly concentrated)."

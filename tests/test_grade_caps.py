@@ -42,8 +42,6 @@ def repo(tmp_path, first="claude-2.1", second="gpt-house"):
     return root
 
 
-
-
 def test_a_retirement_cap_is_explained_wherever_the_grade_is_shown(tmp_path, capsys):
     root = repo(tmp_path)  # claude-2.1: Anthropic's own page, 2025-07-21; both routes have a plan B
     data = run(root, "json", capsys)

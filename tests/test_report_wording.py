@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from conftest import FIXTURES
 from scan_support import scan_output as scan
-
-
 
 
 def visible(html: str) -> str:
@@ -71,8 +70,10 @@ def test_could_not_be_read_is_said_only_of_files_that_could_not_be_read(tmp_path
     assert "3 files could not be read" not in html
 
 
-def test_reason_figures_are_rounded_like_the_fields_they_cite(capsys):
-    data = scan(FIXTURES / "example_app", "json", capsys)
+@pytest.mark.parametrize("repo", [FIXTURES / "example_app", FIXTURES / "repos" / "diversified_gateway"])
+def test_reason_figures_are_rounded_like_the_fields_they_cite(repo, capsys):
+    """diversified_gateway's HHI is 3333.3333..., which the field rounds to 3333.3."""
+    data = scan(repo, "json", capsys)
     for reason in data["scores"]["reasons"]:
         for figure in reason["figures"]:
             path = figure["field"].split(".")
@@ -83,3 +84,60 @@ def test_reason_figures_are_rounded_like_the_fields_they_cite(capsys):
                 if key:
                     value = next(row for row in value if row["id"] == key.rstrip("]"))
             assert figure["value"] == value, (reason["text"], figure)  # equal, not approximately
+
+
+def test_the_control_mapping_counts_plan_b_as_the_plan_b_section_does(capsys):
+    """A switch by configuration is half a plan B in the coverage figure, never a "coded fallback"."""
+    data = scan(FIXTURES / "repos" / "config_switch_app", "json", capsys)
+    s = data["scores"]
+    html = visible(scan(FIXTURES / "repos" / "config_switch_app", "html", capsys))
+    assert (f"0 of {s['call_sites']} production AI call sites have a coded fallback to another supplier; "
+            f"{s['call_sites_switchable']} can be switched by configuration.") in html
+    assert "of AI calls have a coded fallback" not in html
+    assert "(s)" not in html
+
+
+def test_a_library_report_says_what_its_figures_count(capsys):
+    """A library's concentration is over hard-wired use counted by module; its outage impact is left
+    out of the score: no section may word those as functions, or print the left-out term as 0."""
+    root = FIXTURES / "repos" / "provider_library"
+    s = scan(root, "json", capsys)["scores"]
+    assert s["reach_unit"] == "modules" and s["blast_radius_max"] is None
+    html = visible(scan(root, "html", capsys))
+    bar = html.split("What makes up this score")[1].split("Confidence")[0]
+    assert "stops n/a" not in html and "Outage impact" not in bar and "Concentration" in bar
+    assert (f"A library: its users' functions are not in this code; the worst single-supplier outage reaches "
+            f"{s['blast_radius_modules_max']:.0%} of AI-using production modules (module level).") in html
+    assert "counting call sites instead of modules gives" in html and "instead of functions" not in html
+    assert "Each supplier's share of hard-wired AI use, counted by the production modules behind it" in html
+    assert "OpenAI carries 100% of our hard-wired AI use, counted by the production modules behind it (highly concentrated)" in html
+    assert "1 call site is hard-wired to OpenAI" in html
+
+
+def test_module_level_exposure_names_modules_by_their_files(tmp_path, capsys):
+    """Dotted names depend on where each import root was found (`app.api` beside `backend.scripts.seed`)."""
+    root = tmp_path / "repo"
+    (root / "backend" / "app").mkdir(parents=True)
+    (root / "backend" / "scripts").mkdir()
+    (root / "backend" / "app" / "__init__.py").write_text("")
+    (root / "backend" / "app" / "chat.py").write_text(
+        "import openai\n\n\ndef answer(q):\n    return openai.OpenAI().chat.completions.create(model='gpt-house', messages=[])\n")
+    (root / "backend" / "scripts" / "seed.py").write_text(
+        "import openai\n\nopenai.OpenAI().embeddings.create(model='text-embedding-3-small', input=['a'])\n")
+    data = scan(root, "json", capsys)
+    assert data["scores"]["reach_unit"] == "modules"
+    markdown = scan(root, "markdown", capsys).replace("\\_", "_")
+    line = next(line for line in markdown.splitlines() if "production modules that use AI (" in line)
+    assert "backend/app/chat.py" in line and "backend/scripts/seed.py" in line
+    assert "app.chat" not in line
+
+
+def test_text_reasons_mark_places_not_shown(tmp_path, capsys):
+    root = tmp_path / "app"
+    root.mkdir()
+    calls = "".join(f"def f{i}():\n    return openai.OpenAI().chat.completions.create(model='gpt-house', messages=[])\n\n\n"
+                    for i in range(5))
+    (root / "app.py").write_text("import openai\n\n\n" + calls)
+    text = scan(root, "text", capsys)
+    line = next(line for line in text.splitlines() if "production AI call sites have no plan B" in line)
+    assert line.endswith(", ...]") and line.count("app.py:") == 3

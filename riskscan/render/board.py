@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from .. import retirement_words as words
-from ..decisions import as_date
+from ..decisions import as_date, share_unit
 from ..model import SITE_KINDS
 from ..places import place, spot, where
 
@@ -120,14 +120,8 @@ def headlines(data: dict, scores) -> list:
     return [_dependence_sentence(ranked, scores), _outage_sentence(data, scores), plan_b_sentence(data["scores"])]
 
 
-def _unit(scores) -> str:
-    if scores.project_kind == "library":
-        return "hard-wired AI use, counted by the production modules behind it"
-    return "AI-dependent functions" if scores.reach_unit == "entry_points" else "AI-using production modules (module level)"
-
-
 def _dependence_sentence(ranked: list, scores) -> str:
-    top, unit = ranked[0], _unit(scores)
+    top, unit = ranked[0], share_unit(scores)
     if len(ranked) == 1:
         return f"All of our {unit} rely on {top['name']} alone."
     leaders = [v["name"] for v in ranked if abs(v["share"] - top["share"]) < 0.005]
@@ -316,16 +310,20 @@ def _group_label(group: list) -> dict:
 
 def module_exposure(report) -> list:
     """Without traced reach (or for a library): per supplier, the production modules that run or
-    import its call sites with no runtime plan B, labelled as a module-level figure."""
+    import its call sites with no runtime plan B, labelled as a module-level figure. Modules are
+    named by their files: dotted names depend on where each import root was found
+    (`app.api` beside `backend.scripts.seed`), a path reads the same for every module."""
     scores = scores_of(report)
     if scores is None or scores.reach_unit != "modules":
         return []
+    files = {r.module: r.path for r in getattr(report, "results", ()) if r.module}
     rows = []
     for vendor in scores.vendors.values():
         if vendor.modules_stopped:
-            rows.append({"vendor": name_of_rule(report, vendor.vendor), "count": len(vendor.modules_stopped),
+            named = sorted(files.get(m, m) for m in vendor.modules_stopped)
+            rows.append({"vendor": name_of_rule(report, vendor.vendor), "count": len(named),
                          "of": scores.module_count, "share": vendor.blast_radius_modules,
-                         "modules": list(vendor.modules_stopped[:8]), "more": max(0, len(vendor.modules_stopped) - 8)})
+                         "modules": named[:8], "more": max(0, len(named) - 8)})
     rows.sort(key=lambda r: (-r["count"], r["vendor"]))
     return rows
 

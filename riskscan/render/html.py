@@ -60,7 +60,8 @@ def context(report, baseline: dict | None = None, as_of: date | None = None) -> 
         "module_exposure": board.module_exposure(report),
         "register": _register_view(register, data), "matrix": board.matrix(data),
         "gaps": board.gaps(report), "lock_in_top": board.lock_in_top(report, scores),
-        "retirements": retirements, "calendar": _calendar_view(retirements), "controls": controls(data, retirements),
+        "retirements": retirements, "calendar": _calendar_view(retirements),
+        "controls": controls(data, retirements, sum(r["in_production"] for r in register)),
         "changes": compare(baseline, data) if baseline else None,
         "chart": _charts(report, data, previous.get("concentration_hhi"), retirements),
         "plan_b": _plan_b_view(register), "confidence": _confidence(data, scores), "findings": _evidence_rows(data),
@@ -68,6 +69,7 @@ def context(report, baseline: dict | None = None, as_of: date | None = None) -> 
         "unconfirmed_meaning": words.UNCONFIRMED_MEANING, "print_pages": PRINT_PAGES, "skip_place": skips.where,
         "at": lambda f: place(f["path"], f["line"], f.get("cell")), "grade_badge": grade_caps.badge(data["scores"]),
         "plan_b_text": board.plan_b_sentence(data["scores"]) if data["scores"] else "",
+        "share_unit": board.share_unit(scores) if scores is not None else "",
     }
 
 

@@ -38,6 +38,8 @@ def _score_lines(report) -> list:
     lines.append(printable(f"  {_kind_line(report)}; reach {s.reach}" + _reach_note(s)))
     for reason in s.reasons:
         evidence = ", ".join(where(item) for item in reason.evidence[:3])
+        if len(reason.evidence) > 3:  # "6 places" with three shown: say that more exist (--format json lists them)
+            evidence += ", ..."
         lines.append(printable(f"  - {reason.text}" + (f" [{evidence}]" if evidence else "")))
     past = words.past_due(retirement_calendar(report))  # the same count and words as the HTML banner
     if past:
