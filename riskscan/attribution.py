@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .discover import absolute_module
 from .model import Finding
+from .products import key_of, product
 from .redact import redact
 from .structure import MODULE_BODY
 
@@ -114,20 +115,38 @@ def shared_variables(findings: list, catalogue) -> list:
 
 
 def provider_module_findings(results: list, catalogue, root: Path, scopes: dict) -> list:
-    """Adapter findings for imports of first-party modules that serve exactly one provider."""
+    """Adapter findings for imports of first-party modules that serve exactly one provider.
+
+    A file's findings depend on its own imports and on what the modules it may name offer (which
+    exist, which provider each serves, what a package re-exports): they are kept with its result
+    (products.py) while all of that stays the same, as is the provider each module serves."""
     modules = {r.module: r for r in results if r.skipped is None and r.module}
-    served = {name: _served_vendor(result, catalogue) for name, result in modules.items()}
+    served = {name: product(result, "served vendor", catalogue.version, lambda: _served_vendor(result, catalogue))
+              for name, result in modules.items()}
+    offered = key_of([catalogue.version, str(root)] + [_offer(name, result, served[name]) for name, result in sorted(modules.items())])
     found = []
     for result in results:
-        if result.skipped is not None or result.path.endswith(".ipynb") or _reexports_only(result):
-            continue
-        package = result.module if result.path.endswith("__init__.py") else result.module.rpartition(".")[0]
-        for module, level, names, line, type_only in result.imports:
-            for target in _targets(module, level, names, package, modules):
-                vendor = served.get(target)
-                if vendor and target != result.module:
-                    found.append(_finding(result, target, vendor, line, type_only, root, scopes[result.path], catalogue))
-                    break
+        found += product(result, "provider module findings", (offered, scopes.get(result.path)),
+                         lambda: _module_findings(result, modules, served, root, scopes, catalogue))
+    return found
+
+
+def _offer(name: str, result, vendor) -> str:
+    """What a module offers to the files importing it, as provider_module_findings reads it."""
+    return product(result, "offer", vendor, lambda: repr((name, vendor, result.path.endswith("__init__.py") and result.imports)))
+
+
+def _module_findings(result, modules: dict, served: dict, root: Path, scopes: dict, catalogue) -> list:
+    if result.skipped is not None or result.path.endswith(".ipynb") or _reexports_only(result):
+        return []
+    found = []
+    package = result.module if result.path.endswith("__init__.py") else result.module.rpartition(".")[0]
+    for module, level, names, line, type_only in result.imports:
+        for target in _targets(module, level, names, package, modules):
+            vendor = served.get(target)
+            if vendor and target != result.module:
+                found.append(_finding(result, target, vendor, line, type_only, root, scopes[result.path], catalogue))
+                break
     return found
 
 

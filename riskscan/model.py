@@ -12,7 +12,6 @@ SITE_KINDS = ("call", "adapter", "model_string")
 NOT_A_REQUEST = ("client", "config")
 # Kinds dependencies.py derives from the data tables beside the vendor catalogue (not from the vendor rules).
 DERIVED_KINDS = ("manifest", "legacy_api", "lifecycle")
-SCOPES = ("prod", "test", "example")
 SEVERITIES = ("info", "low", "medium", "high")
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Union
 
 from .budget import nesting_problem, size_problem
+from .options import DEFAULT_MAX_BYTES
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 NOTEBOOK_FACTOR = 10  # a notebook may be this much larger on disk than the size limit (outputs)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's line ends (str.split("\n") missed a lone CR)
 # Line magics, shell escapes, help, and a shell or magic result assigned to names.

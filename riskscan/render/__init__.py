@@ -1,7 +1,10 @@
 """Renderers: one Report, several formats. Each module owns one format."""
 from __future__ import annotations
 
-from ..model import DERIVED_KINDS, Finding
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the command line imports this package: a run the memo answers never loads the model
+    from ..model import Finding
 
 SCHEMA_VERSION = "1.0"
 
@@ -20,10 +23,13 @@ def finding_message(finding: Finding, vendors: dict) -> str:
     """One plain sentence per finding; the same words in every format."""
     name = vendor_name(finding.vendor, vendors)
     detail = finding.detail
-    if finding.check and finding.kind in DERIVED_KINDS:
-        from ..dependencies import describe
+    if finding.check:
+        from ..model import DERIVED_KINDS
 
-        return describe(finding, name)
+        if finding.kind in DERIVED_KINDS:
+            from ..dependencies import describe
+
+            return describe(finding, name)
     kind = finding.kind
     if kind == "import":
         text = f"imports {detail} ({name})" + (" for type checking only" if finding.type_only else "")
