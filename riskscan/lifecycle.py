@@ -18,6 +18,7 @@ from typing import Iterable, Optional
 from .datafiles import load_table
 from .options import DEFAULT_WINDOW  # findings for models retiring within this many days (options: the CLI needs it early)
 from .model import Finding
+from .places import place
 from .schema import Bool, Date, List, Str, Table, Tables
 
 # Platforms of a catalogue vendor that publish their own retirement dates.
@@ -230,11 +231,24 @@ def model_use(finding: Finding, catalogue) -> Optional[tuple]:
         if rule is None or rule.kind != "gateway":
             break
         operator = catalogue.vendor_for_model(model) or operator
-    if "models/" in model:
-        model = model.rsplit("models/", 1)[1]  # "models/gemini-2.0-flash", Vertex resource names
+    model = _resource_id(model)
     if operator == "google" and _VERTEX.search(f"{prefix} {finding.detail if finding.kind != 'model_string' else ''}"):
         operator = "google_vertex"
     return (operator, model) if model else None
+
+
+def _resource_id(model: str) -> str:
+    """The model id inside a resource name, which is what an operator's catalogue dates.
+
+    Gemini's "models/gemini-2.0-flash" and Vertex's ".../publishers/google/models/<id>";
+    Bedrock's ARNs "arn:aws:bedrock:<region>::foundation-model/<id>" and
+    "arn:aws:bedrock:<region>:<account>:inference-profile/<profile id>".
+    """
+    if "models/" in model:
+        return model.rsplit("models/", 1)[1]
+    if model.lower().startswith("arn:") and "/" in model:
+        return model.rsplit("/", 1)[1]
+    return model
 
 
 # --- findings, gates and the calendar --------------------------------------------------------
@@ -301,7 +315,8 @@ def _level(use: Use) -> str:
 
 
 def lifecycle_gates(uses: Iterable, scopes=("prod",)) -> dict:
-    """score.compute_scores gates: (path, line, model) of production uses retired, or retiring within 90 days.
+    """score.compute_scores gates: (path, line, model), and the cell in a notebook, of production uses
+    retired, or retiring within 90 days.
 
     At-risk aliases stay out: their date belongs to a snapshot, not to them; so do unconfirmed
     dates, which no operator page backs.
@@ -310,7 +325,7 @@ def lifecycle_gates(uses: Iterable, scopes=("prod",)) -> dict:
     for use in uses:
         if use.finding.scope not in scopes or not use.retirement.confirmed:
             continue
-        where = (use.finding.path, use.finding.line, use.model)
+        where = (use.finding.path, use.finding.line, use.model) + ((use.finding.cell,) if use.finding.cell is not None else ())
         if use.state == "retired":
             gates["retired"].append(where)
         elif use.state == "retiring" and use.days <= GATE_DAYS:
@@ -336,7 +351,7 @@ def retirement_calendar(report, horizon_days: Optional[int] = None) -> list:
             continue
         key = (record["retire_date"], record["operator"], record["model"])
         row = rows.setdefault(key, dict(record, retire_date=record["retire_date"].isoformat(), where=[]))
-        row["where"].append(f"{record['path']}:{record['line']}")
+        row["where"].append(place(record["path"], record["line"], record.get("cell")))
     for row in rows.values():
         for name in ("path", "line", "cell", "scope"):
             row.pop(name, None)
@@ -344,11 +359,13 @@ def retirement_calendar(report, horizon_days: Optional[int] = None) -> list:
 
 
 def retired_lookup(report):
-    """finding -> ISO date its model was retired on (by the scan's as-of date), or None: for policy RS302.
+    """finding -> the facts of the `lifecycle` finding that dates its model as past (by the scan's
+    as-of date: `retire_date`, `date_kind`, ...), or None: for policy RS302, which words them with
+    retirement_words (an earliest date "may already be" switched off, never "is retired").
 
     A `lifecycle` finding sits exactly where the model string or call that names the model is.
     Unconfirmed dates never make a violation.
     """
-    retired = {(f.path, f.cell, f.line, f.column): dict(f.facts)["retire_date"]
+    retired = {(f.path, f.cell, f.line, f.column): dict(f.facts)
                for f in report.findings if f.kind == "lifecycle" and f.check == "retired" and dict(f.facts).get("confirmed", True)}
     return lambda finding: retired.get((finding.path, finding.cell, finding.line, finding.column))

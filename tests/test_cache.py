@@ -179,3 +179,23 @@ def test_several_rule_sets_share_the_cache_folder_and_the_oldest_beyond_the_boun
         stored(f"other-{n}", f"k{n}", put=True)
     assert stored("plain", "a") is None  # the least recently used rule set was evicted
     assert stored(f"other-{MAX_RULE_SETS - 1}", f"k{MAX_RULE_SETS - 1}") is not None
+
+
+def test_a_process_that_scans_again_sees_the_folders_as_they_are_now(tmp_path, catalogue):
+    """What discovery learns about folders (is it a package, which modules sit beside a script) is
+    kept for one scan only: an API user who scans, edits the tree and scans again gets the new tree.
+    `scripts/openai.py` shadows the SDK for `run.py` beside it until `scripts` becomes a package."""
+    root = tmp_path / "repo"
+    (root / "scripts").mkdir(parents=True)
+    (root / "scripts" / "openai.py").write_text("def OpenAI():\n    return None\n")
+    (root / "scripts" / "run.py").write_text("import openai\n\nopenai.OpenAI().chat.completions.create(model='gpt-4o', messages=[])\n")
+
+    def openai_calls() -> list:
+        report = scan(root, ScanOptions(jobs=1), catalogue)
+        return [f for f in report.findings if f.vendor == "openai" and f.kind == "call"]
+
+    assert openai_calls() == []
+    (root / "scripts" / "__init__.py").write_text("")
+    assert openai_calls()  # `import openai` inside a package is the SDK now
+    (root / "scripts" / "__init__.py").unlink()
+    assert openai_calls() == []

@@ -65,7 +65,7 @@ def test_findings_carry_their_evidence_as_facts(capsys):
     assert retired["model"] == "gemini-2.5-flash" and retired["severity"] == "high" and retired["facts"]["confirmed"]
     assert retired["facts"]["retire_date"] == "2026-06-17" and retired["facts"]["source_url"].startswith("https://ai.google.dev/")
     unconfirmed = by_check[("lifecycle", "retired", 17)]  # a date only third parties give: never high, never a gate
-    assert unconfirmed["model"] == "claude-3-5-haiku-20241022" and unconfirmed["severity"] == "medium"
+    assert unconfirmed["model"] == "claude-3-haiku-20240307" and unconfirmed["severity"] == "medium"
     assert unconfirmed["facts"]["confirmed"] is False and "unconfirmed" in unconfirmed["message"]
     # ordinary findings keep their shape: check and facts only appear on the new kinds
     call = next(f for f in report["findings"] if f["kind"] == "call" and f["line"] == 12)

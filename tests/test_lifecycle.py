@@ -37,6 +37,17 @@ def use(vendor, kind, detail, model=None):
     ("google", "gemini-2.5-flash", "2026-06-17"),
     ("google_vertex", "gemini-2.5-flash", "2026-10-20"),
     ("google", "gemini-2.5-flash-lite", None),
+    ("aws_bedrock", "anthropic.claude-3-haiku-20240307-v1:0", "2026-09-10"),  # Bedrock's own date, not Anthropic's
+    ("aws_bedrock", "eu.anthropic.claude-3-5-haiku-20241022-v1:0", "2026-06-19"),  # a cross-Region inference profile
+    ("anthropic", "anthropic.claude-3-haiku-20240307-v1:0", None),
+    ("google_vertex", "claude-3-7-sonnet@20250219", "2026-05-11"),  # Claude on Vertex: Google Cloud's date
+    ("anthropic", "claude-3-7-sonnet-20250219", "2026-02-19"),
+    ("anthropic", "claude-opus-4-0", "2026-06-15"),  # an alias retires with its snapshot
+    ("xai", "grok-3", "2026-05-15"),
+    ("xai", "grok-3-mini", None),
+    ("cohere", "embed-english-v2.0", "2026-04-04"),
+    ("cohere", "command-r-plus", None),  # deprecated without a shutdown date
+    ("oci", "cohere.command-r-plus", "2025-01-16"),
 ])
 def test_lookup_keys_on_operator_and_model(lifecycle, operator, model, expected):
     found = lifecycle.lookup(operator, model)
@@ -51,6 +62,11 @@ def test_a_finding_names_its_operator_and_model(catalogue):
     assert model_use(use("openrouter", "model_string", "openrouter/anthropic/claude-3-opus-20240229"), catalogue) == ("anthropic", "claude-3-opus-20240229")
     assert model_use(use("openai", "call", "openai.OpenAI().chat.completions.create"), catalogue) is None
     assert model_use(use("openai", "import", "openai"), catalogue) is None
+    arn = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
+    assert model_use(use("aws_bedrock", "call", "boto3.client().converse", arn), catalogue) == ("aws_bedrock", "anthropic.claude-3-haiku-20240307-v1:0")
+    profile = "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-3-5-haiku-20241022-v1:0"
+    assert model_use(use("aws_bedrock", "call", "boto3.client().converse", profile), catalogue) == ("aws_bedrock", "eu.anthropic.claude-3-5-haiku-20241022-v1:0")
+    assert model_use(use("aws_bedrock", "model_string", "bedrock/anthropic.claude-3-haiku-20240307-v1:0"), catalogue) == ("aws_bedrock", "anthropic.claude-3-haiku-20240307-v1:0")
 
 
 def scores_on(day: str, catalogue):
@@ -66,7 +82,8 @@ def test_the_worked_example_gates_move_with_the_as_of_date(catalogue):
     report, scores = scores_on("2026-12-01", catalogue)
     # gpt-4o-2024-08-06 is 44 days away, but only third parties give its date: no retiring_90d gate
     assert scores.gates_applied == ("retired",) and scores.grade == "D"
-    assert scores.reasons[0].text == "2 places in the code use models their supplier has switched off, or may already have."
+    assert scores.reasons[0].text == ("2 places in production code use models their supplier has switched off, or may "
+                                      "already have (confirmed date), so the grade is D, not the C that a risk of 49 alone gives.")
     report, scores = scores_on("2025-06-01", catalogue)
     assert scores.gates_applied == () and scores.grade == "C"
     assert not [f for f in report.findings if f.kind == "lifecycle" and f.check != "at_risk"]
@@ -95,7 +112,7 @@ def test_retired_lookup_answers_per_finding(catalogue):
     report, _ = scores_on("2026-12-01", catalogue)
     lookup = retired_lookup(report)
     model_strings = {f.line: lookup(f) for f in report.findings if f.path == "app/classify.py" and f.kind == "model_string"}
-    assert model_strings[7] == "2026-11-30" and model_strings[8] is None
+    assert model_strings[7]["retire_date"] == "2026-11-30" and model_strings[8] is None
 
 
 def test_cli_as_of_rejects_a_bad_date(capsys):
@@ -261,6 +278,10 @@ def test_models_retired_in_the_last_three_years_are_known(lifecycle, model, date
     ("anthropic", "claude-instant-1.2"), ("anthropic", "claude-2.1"), ("anthropic", "claude-3-sonnet-20240229"),
     ("anthropic", "claude-3-5-sonnet-20240620"), ("google_vertex", "gemini-1.0-pro-001"), ("google_vertex", "text-bison@002"),
     ("google_vertex", "gemini-1.5-flash-001"), ("azure_openai", "gpt-35-turbo-0301"), ("mistral", "mistral-medium-2312"),
+    ("anthropic", "claude-3-5-haiku-20241022"), ("anthropic", "claude-sonnet-4-20250514"), ("anthropic", "claude-opus-4-1"),
+    ("google_vertex", "gemini-2.5-pro"), ("google_vertex", "codestral-2501"), ("google", "text-embedding-004"),
+    ("azure_openai", "o1-preview"), ("openai", "gpt-5.1-codex"), ("aws_bedrock", "anthropic.claude-3-5-haiku-20241022-v1:0"),
+    ("xai", "grok-4-0709"), ("cohere", "embed-multilingual-v2.0"), ("oci", "cohere.command"), ("cerebras", "llama3.1-8b"),
 ])
 def test_retired_models_of_other_operators_are_confirmed(lifecycle, operator, model):
     found = lifecycle.lookup(operator, model)
@@ -289,7 +310,7 @@ def retired_models_repo(root, model: str):
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "markdown", "html"])
 def test_an_unconfirmed_date_is_marked_in_every_output_and_gates_nothing(tmp_path, capsys, fmt):
-    root = retired_models_repo(tmp_path / "app", "claude-3-5-haiku-20241022")  # only third parties date it
+    root = retired_models_repo(tmp_path / "app", "claude-3-haiku-20240307")  # only third parties date it
     assert main(["scan", str(root), "--no-cache", "-q", "--as-of", "2026-12-03", "--format", fmt]) == 0
     out = capsys.readouterr().out
     assert "unconfirmed" in out and "was switched off" not in out
@@ -309,3 +330,51 @@ def test_a_confirmed_retirement_caps_the_grade_and_fails_the_gate(tmp_path, caps
     assert message == "model 'claude-2.1' at Anthropic was switched off on 2025-07-21"
     assert main(["check", str(root / "app.py"), "--root", str(root), "--no-cache", "--as-of", "2026-12-03"]) == 1
     assert "RS302" in capsys.readouterr().out
+
+
+def bedrock_repo(root, model_ids):
+    """A web app whose one route calls Bedrock's Converse API once per model id."""
+    root.mkdir(parents=True, exist_ok=True)
+    calls = "".join(f'    client.converse(modelId="{model}", messages=[])\n' for model in model_ids)
+    (root / "app.py").write_text(
+        "import boto3\nfrom fastapi import FastAPI\n\napp = FastAPI()\nclient = boto3.client(\"bedrock-runtime\")\n\n\n"
+        f'@app.post("/ask")\ndef ask(q: str):\n{calls}')
+    return root
+
+
+def test_a_bedrock_call_naming_a_retired_model_is_a_lifecycle_finding_at_bedrock(tmp_path, capsys):
+    # Bedrock ids with their ":0" suffix, a cross-Region inference profile, and a foundation-model ARN.
+    root = bedrock_repo(tmp_path / "app", [
+        "anthropic.claude-3-5-haiku-20241022-v1:0", "us.anthropic.claude-3-5-haiku-20241022-v1:0",
+        "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+    ])
+    assert main(["scan", str(root), "--no-cache", "-q", "--as-of", "2026-12-03", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    found = [f for f in data["findings"] if f["kind"] == "lifecycle"]
+    assert [(f["line"], f["model"], f["facts"]["operator"], f["facts"]["retire_date"], f["facts"]["confirmed"]) for f in found] == [
+        (10, "anthropic.claude-3-5-haiku-20241022-v1:0", "aws_bedrock", "2026-06-19", True),
+        (11, "us.anthropic.claude-3-5-haiku-20241022-v1:0", "aws_bedrock", "2026-06-19", True),
+        (12, "anthropic.claude-3-haiku-20240307-v1:0", "aws_bedrock", "2026-09-10", True),
+    ]
+    assert all(f["severity"] == "high" and f["check"] == "retired" for f in found)
+    assert "retired" in data["scores"]["gates"]
+    assert main(["check", str(root / "app.py"), "--root", str(root), "--no-cache", "--as-of", "2026-12-03"]) == 1
+    assert "RS302" in capsys.readouterr().out
+    # The same models on the day before Bedrock's dates: no lifecycle finding for the retired state.
+    assert main(["scan", str(root), "--no-cache", "-q", "--as-of", "2026-01-01", "--format", "json"]) == 0
+    early = json.loads(capsys.readouterr().out)
+    assert not [f for f in early["findings"] if f["kind"] == "lifecycle" and f["check"] == "retired"]
+
+
+def test_check_words_an_earliest_date_as_scan_does(tmp_path, capsys):
+    """RS302 and the scan share retirement_words: a confirmed earliest date that has passed "may already" be off."""
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "app.py").write_text("from google import genai\n\nclient = genai.Client()\n"
+                                 'client.models.generate_content(model="gemini-2.5-flash", contents="hi")\n')
+    assert main(["check", str(root / "app.py"), "--root", str(root), "--no-cache", "--as-of", "2026-12-03"]) == 1
+    out = capsys.readouterr().out
+    assert "RS302" in out and "may already be switched off (earliest date 2026-06-17)" in out
+    assert "retired since" not in out and "is retired" not in out
+    assert main(["scan", str(root), "--no-cache", "--as-of", "2026-12-03"]) == 0
+    assert "may already be switched off (earliest date 2026-06-17)" in capsys.readouterr().out
