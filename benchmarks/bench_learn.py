@@ -82,7 +82,7 @@ def main() -> int:
         for base in ("warm", "one changed"):
             with_env = seconds[f"{base}, learned"]
             print(f"{base}: {seconds[base]:.3f} s, with --learn-from-env {with_env:.3f} s: "
-                  f"+{(with_env / seconds[base] - 1) * 100:.0f}% (goal < 10%)")
+                  f"{(with_env / seconds[base] - 1) * 100:+.0f}% (goal < 10%)")
     return 0
 
 
