@@ -7,6 +7,7 @@ from typing import Optional
 
 import libcst as cst
 
+from ..model import NOT_A_REQUEST
 from .models import ENV_READS, MODEL_NAME, NOT_ROUTING, MODEL_ID
 from .syntax import first_arg, is_data_access, is_prose_call, string_value
 from .flow import CLASS
@@ -326,3 +327,27 @@ def _has_retries(node: cst.Call) -> bool:
 
 def _retry_flag(retry: bool) -> dict:
     return {"retry": True} if retry else {}
+
+
+def one_site_per_model_object(findings: list) -> None:
+    """An adapter built and asked in the same code sends one request, not two: where the model
+    object it gives is asked (`llm = ChatOpenAI(...)` then `llm.invoke(q)`) the asking is the call
+    site and the building only makes a client. "The same code" is the same top-level function or
+    class (built in `__init__`, asked in a method), or anywhere in the module for an object built at
+    module level. An adapter handed on unasked (to a chain or an agent) stays the site: its requests
+    are made where the code cannot see them."""
+    asked = {}  # adapter class -> owners of the code that asks a model object it built
+    for finding in findings:
+        if finding.kind == "call" and "()" in finding.detail and finding.feature not in NOT_A_REQUEST:
+            asked.setdefault(finding.detail.partition("()")[0], set()).add(_owner(finding.function))
+    for i, finding in enumerate(findings):
+        if finding.kind != "adapter" or finding.feature in NOT_A_REQUEST or finding.detail not in asked:
+            continue
+        owners = asked[finding.detail]
+        if _owner(finding.function) in owners or _owner(finding.function) == "":
+            findings[i] = replace(finding, feature="client")
+
+
+def _owner(function) -> str:
+    """The top-level function or class a dotted function name belongs to ("" at module level)."""
+    return (function or "").partition(".")[0]

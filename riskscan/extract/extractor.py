@@ -18,7 +18,7 @@ import libcst as cst
 from ..model import Finding
 from ..redact import redact
 from ..ruleset import Catalogue
-from .calls import CallsMixin
+from .calls import CallsMixin, one_site_per_model_object
 from .credentials import CredentialsMixin
 from .fallbacks import FallbacksMixin
 from .flow import CLASS, FlowMixin, Tables
@@ -289,6 +289,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         offer models (models.py)."""
         self._resolve_bindings()
         self._try_fallbacks()
+        one_site_per_model_object(self.findings)
         dropped = self.capability_collections(tree if tree is not None else self._stdlib_tree)
         return [f for i, f in enumerate(self.findings) if i not in dropped] if dropped else self.findings
 
