@@ -8,7 +8,7 @@ from typing import Optional
 import libcst as cst
 
 from .models import MODEL_NAME, NOT_ROUTING, MODEL_ID
-from .syntax import first_arg, is_data_access, is_prose_call, string_value
+from .syntax import first_arg, is_data_access, is_prose_call, is_sdk_internal, string_value
 from .flow import CLASS
 from .values import Value
 
@@ -158,7 +158,10 @@ class CallsMixin:
         vendor, kind, root = hit
         clean = path.replace("()", "")
         self._derive(func, vendor)
-        if kind == "call" and (self.cat.root_vendor(clean, self.cat.type_modules) or _DATA_CLASS.match(clean.rsplit(".", 1)[-1])):
+        if kind == "call" and is_sdk_internal(clean):  # a private helper, a string method: nothing is sent
+            self.call_values[id(node)] = Value(path=f"{path}()", binding=func.binding)
+            return
+        if kind == "call" and (self.cat.root_vendor(clean, self.cat.type_modules) or _data_class(clean[len(root) + 1:])):
             self.add(node, vendor, "type", path)
             self.call_values[id(node)] = Value(path=f"{path}()", binding=func.binding)
             return
@@ -174,12 +177,8 @@ class CallsMixin:
         hit = self.cat.root_vendor(path, self.cat.service_roots)
         if hit is not None:
             return hit[1]
-        table = self.cat.service_calls.get(vendor)
-        if table and "()" in path:
-            tail = tuple(path.rsplit("()", 1)[-1].lstrip(".").split("."))
-            for prefix, service in table:
-                if tail[:len(prefix)] == prefix:
-                    return service
+        if "()" in path:
+            return self.cat.service_for_call(vendor, tuple(path.rsplit("()", 1)[-1].lstrip(".").split(".")))
         return None
 
     def _own_fallbacks(self, path: str) -> tuple:
@@ -265,6 +264,12 @@ class CallsMixin:
                 self.bindings[func.binding].derived.add(vendor)
             else:  # a hint from a first walk names an import this walk has not reached yet
                 self.late_derived.append((func.binding, vendor))
+
+
+def _data_class(rest: str) -> bool:
+    """A request or response class of an SDK, or one of its methods (`GenerationResponse.from_api_response`
+    builds the answer object locally from one already received)."""
+    return any(_DATA_CLASS.match(part) for part in rest.split("."))
 
 
 def _constructed(qualname: str) -> Optional[str]:
