@@ -191,6 +191,7 @@ class Catalogue:
     shared_env_vars: set = field(default_factory=set)  # env vars that count only beside other evidence
     any_secret: Optional[re.Pattern] = None  # every key format in one pattern, to test a string once
     _credentials: dict = field(default_factory=dict)  # credential_for's answers, by name
+    _call_heads: dict = field(default_factory=dict)  # call_heads' answers, by vendor
     learned: dict = field(default_factory=dict)  # qualname -> rule source, for the entries and routers learned from code
     symbol_counts: dict = field(default_factory=dict)  # (rule source, "hand-written" | "learned") -> symbols it contributes
 
@@ -340,6 +341,14 @@ class Catalogue:
             if tail[0].startswith(start) and tail[0] not in named:
                 return service
         return None
+
+    def call_heads(self, vendor: str) -> frozenset:
+        """First names of the call paths [[calls]] lists for `vendor` (`chat`, `generate_content`):
+        the request surface a subclass of its client inherits."""
+        heads = self._call_heads.get(vendor)
+        if heads is None:
+            heads = self._call_heads[vendor] = frozenset(path[0] for path, _ in self.vendor_call_features.get(vendor, ()))
+        return heads
 
     def feature_for(self, root: str, path: tuple, vendor: Optional[str] = None) -> Optional[str]:
         """Feature class of a call path below an SDK root (or on a client of `vendor`); longest prefix wins."""

@@ -28,6 +28,7 @@ _CLIENT_ARGS = {"client", "async_client", "openai_client", "sync_client"}
 _ENV_ACCESS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb", "os.putenv", "decouple.config", "environ.Env.str"}
 _IMPORTERS = {"importlib.import_module", "importlib.__import__"}
 _CASTS = {"typing.cast", "typing_extensions.cast"}
+_DEFERRED = {"functools.partial"}  # binds a request to send later: the call site is where it is bound
 _MODEL_KEYWORDS = ("model", "model_name", "model_id", "modelId", "engine")  # where a vendor call takes its model
 _RETRY_KEYWORDS = ("max_retries", "num_retries", "retries", "max_attempts")
 
@@ -84,6 +85,12 @@ class CallsMixin:
             self.call_values[id(node)] = ((self.annotation_value(declared) if declared is not None else None)
                                           or (self.value_of(value) if value is not None else None) or Value())
             return self.call_values[id(node)].vendor is not None
+        if clean in _DEFERRED and node.args and node.args[0].keyword is None:
+            target = self.value_of(node.args[0].value)  # `partial(client.messages.create, model=...)`: the request, sent later
+            if target is not None and target.vendor and not target.result and "()" in target.path:
+                self._instance_call(node, target.path, target)
+                self.call_values[id(node)] = Value(path=f"{clean}()")  # calling the partial is not a second site
+                return True
         if clean in _IMPORTERS:
             text = self.arg_text(node, 0, "name")
             if text:
@@ -212,8 +219,10 @@ class CallsMixin:
             entry = self.cat.entries.get(f"{path}#{vendor}")
             if entry is not None and entry.discriminator:
                 position, keyword, values = entry.discriminator
-                text = self.arg_text(node, position, keyword)
-                if text in values:
+                argument = first_arg(node, position, keyword)
+                value = self.value_of(argument) if argument is not None else None
+                # a literal, or a parameter typed `Literal["bedrock-runtime", "bedrock"]`: every choice is this service's
+                if value is not None and (value.text in values or value.choices and set(value.choices) <= set(values)):
                     return entry, vendor
         return None, None
 

@@ -235,8 +235,8 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
                 self.record_self_attr(target.attr.value, value, value_node)
             self._named_model(target.attr.value, value_node)
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._assign(element.value, None, None)
+            for position, element in enumerate(target.elements):
+                self._assign(element.value, self.unpacked_value(value_node, position) if value_node is not None else None, None)
 
     def leave_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
