@@ -122,7 +122,8 @@ class CallsMixin:
             return True
         entry, vendor = self._entry_for(path, node)
         if entry is not None:
-            vendor = self._endpoint_vendor(node, entry.endpoint_args) or self._wrapped_vendor(node) or vendor
+            vendor = (self._endpoint_vendor(node, entry.endpoint_args) or self._wrapped_vendor(node)
+                      or self.default_endpoint(node, vendor, entry.endpoint_args) or vendor)
             kind = "adapter" if entry.kind == "adapter" else "call"
             index = self.add(node, vendor, kind, path, feature=entry.feature or ("client" if kind == "call" else None), framework=entry.framework,
                              service=self._service(path, vendor), **self._call_facts(node), **_retry_flag(_has_retries(node)))

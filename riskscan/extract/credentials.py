@@ -6,7 +6,8 @@ from typing import Optional
 
 import libcst as cst
 
-from .syntax import string_value
+from .syntax import first_arg, string_value
+from .values import Value
 
 # Attribute or key names that are a credential only together with the name before them:
 # `settings.anthropic.key`, `config["openai"]["api_key"]`.
@@ -16,6 +17,8 @@ _ENDINGS = ("key", "token", "api_base", "base_url")
 _NAMING_KEYWORDS = {"alias", "validation_alias", "serialization_alias", "env", "key", "name", "env_var"}
 # Calls that remove a variable: they configure nothing.
 _REMOVING = ("del", "pop", "unset", "remove")
+# Variables an SDK reads for its default endpoint (OPENAI_BASE_URL, ANTHROPIC_BEDROCK_BASE_URL, OPENAI_API_BASE).
+_ENDPOINT_VARIABLES = ("_BASE_URL", "_API_BASE")
 
 
 class CredentialsMixin:
@@ -31,6 +34,32 @@ class CredentialsMixin:
             self.add(node, vendor, "env_var", variable if shared or name.isupper() else name)
         if name_node is not None:
             self.skip_strings.add(id(name_node))
+
+    def endpoint_written(self, target, value: Optional[Value]) -> None:
+        """`os.environ["OPENAI_BASE_URL"] = "https://bedrock-mantle.us-east-1.api.aws/v1"`: the SDK's
+        clients built after it without an endpoint of their own reach the provider of that host
+        (`default_endpoint`); another value written there makes them the SDK's own again."""
+        if not isinstance(target, cst.Subscript) or len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+            return
+        name = string_value(target.slice[0].slice.value)
+        owner = self.value_of(target.value) if name and name.upper().endswith(_ENDPOINT_VARIABLES) else None
+        hit = self.cat.credential_for(name) if owner is not None and owner.path == "os.environ" else None
+        if hit is None:
+            return
+        reached = self.url_vendor(value.text) if value is not None and value.text else None
+        if reached and reached != hit[0]:
+            self.default_endpoints[hit[0]] = reached
+        else:
+            self.default_endpoints.pop(hit[0], None)
+
+    def default_endpoint(self, node: cst.Call, vendor: str, endpoint_args: tuple) -> Optional[str]:
+        """The provider an earlier write of the SDK's endpoint variable points a client at, when
+        the client is given no endpoint of its own."""
+        if vendor not in self.default_endpoints or not endpoint_args:
+            return None
+        if any(first_arg(node, None, keyword) is not None for keyword in endpoint_args):
+            return None
+        return self.default_endpoints[vendor]
 
     def leave_Attribute(self, node: cst.Attribute) -> None:
         name = node.attr.value

@@ -71,6 +71,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         self.function_depth = 0
         self._init_flow(hints)
         self.model_collections: dict = {}  # name of a collection of model names -> its finding indices
+        self.default_endpoints: dict = {}  # SDK vendor -> provider its endpoint variable was set to (credentials.py)
 
     def _pos(self, node: cst.CSTNode) -> tuple:
         return self.positions.of(node, self.numbers.get(id(node)))
@@ -213,6 +214,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         value = self.value_of(node.value)
         for target in node.targets:
             self._assign(target.target, value, node.value)
+            self.endpoint_written(target.target, value)
 
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
         value = self.value_of(node.value) if node.value is not None else None
