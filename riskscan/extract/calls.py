@@ -244,14 +244,20 @@ class CallsMixin:
         named after the provider (`base_url=self.config.lmstudio_base_url`)."""
         for keyword in keywords:
             text = self.arg_text(node, None, keyword)
-            vendor = self.url_vendor(text) if text else self._named_endpoint(first_arg(node, None, keyword))
+            argument = first_arg(node, None, keyword)
+            vendor = ((self.url_vendor(text) if text else None) or self._named_endpoint(argument)
+                      or self.endpoint_variable_vendor(argument))
             if vendor:
                 return vendor
         return None
 
     def _named_endpoint(self, node) -> Optional[str]:
         name = cst.helpers.get_full_name_for_node(node) if node is not None else None
-        match = _ENDPOINT_SETTING.match(name.rsplit(".", 1)[-1].lower()) if name else None
+        return self.provider_of_setting(name.rsplit(".", 1)[-1]) if name else None
+
+    def provider_of_setting(self, name: str) -> Optional[str]:
+        """The provider an endpoint setting is named after: `lmstudio_base_url`, `OLLAMA_ENDPOINT`."""
+        match = _ENDPOINT_SETTING.match(name.lower())
         if match is None:
             return None
         provider = match.group(1)

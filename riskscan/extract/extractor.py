@@ -72,6 +72,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         self._init_flow(hints)
         self.model_collections: dict = {}  # name of a collection of model names -> its finding indices
         self.default_endpoints: dict = {}  # SDK vendor -> provider its endpoint variable was set to (credentials.py)
+        self.variable_names: dict = {}  # name -> the environment variable it was read from (credentials.py)
 
     def _pos(self, node: cst.CSTNode) -> tuple:
         return self.positions.of(node, self.numbers.get(id(node)))
@@ -215,6 +216,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         for target in node.targets:
             self._assign(target.target, value, node.value)
             self.endpoint_written(target.target, value)
+            self.variable_assigned(target.target, node.value)
 
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
         value = self.value_of(node.value) if node.value is not None else None
