@@ -47,7 +47,8 @@ def project_kind(report, root: Path, switches) -> ProjectKind:
     serving = [e for e in repo.entry_points if e.scope == "prod" and e.kind in USER_FACING
                and e.module.split(".")[0] in packages]
     name = _package_name(Path(root))
-    points = [p for p in switches.points if path_module.get(p.path, "").split(".")[0] in packages]
+    # a router model setting picks a model, it does not make the package a provider registry
+    points = [p for p in switches.points if p.kind != "setting" and path_module.get(p.path, "").split(".")[0] in packages]
     exported = _reexports(report, repo, packages)
     evidence = []
     if serving:

@@ -6,6 +6,7 @@ from typing import Optional
 
 import libcst as cst
 
+from .models import ENV_READS
 from .syntax import first_arg, string_value
 from .values import Value
 
@@ -21,7 +22,6 @@ _REMOVING = ("del", "pop", "unset", "remove")
 _ENDPOINT_VARIABLES = ("_BASE_URL", "_API_BASE")
 # Variables that hold a provider's endpoint (AZURE_OPENAI_ENDPOINT, OLLAMA_HOST), read into a client's base_url.
 _ENDPOINT_NAMES = _ENDPOINT_VARIABLES + ("_ENDPOINT", "_HOST", "_URL")
-_ENV_READS = {"os.getenv", "os.environ.get"}
 
 
 class CredentialsMixin:
@@ -87,7 +87,7 @@ class CredentialsMixin:
             return string_value(node.slice[0].slice.value) if owner is not None and owner.path == "os.environ" else None
         if isinstance(node, cst.Call):
             func = self.value_of(node.func)
-            if func is not None and func.path in _ENV_READS:
+            if func is not None and func.path in ENV_READS:
                 argument = first_arg(node, 0, "key")
                 return string_value(argument) if argument is not None else None
             return self._variable_read(node.func.value, depth + 1) if isinstance(node.func, cst.Attribute) else None

@@ -10,6 +10,7 @@ import uuid
 
 from .. import __version__
 from ..escape import dump_json
+from ..places import place
 from .json_report import report_dict
 
 APP = "application"
@@ -40,7 +41,8 @@ def _metadata(data: dict) -> dict:
     props = [("grade", scores.get("grade")), ("risk", scores.get("risk")),
              ("concentration_hhi", scores.get("concentration_hhi")), ("blast_radius_max", scores.get("blast_radius_max")),
              ("fallback_coverage", scores.get("fallback_coverage")), ("lock_in", scores.get("lock_in")),
-             ("rules_version", data["tool"]["rules_version"]), ("files_skipped", data["summary"]["files_skipped"])]
+             ("rules_version", data["tool"]["rules_version"]), ("files_skipped", data["summary"]["files_skipped"]),
+             ("cells_skipped", data["summary"]["cells_skipped"])]
     return {
         "tools": {"components": [{"type": "application", "name": "riskscan", "version": __version__}]},
         "component": {"type": "application", "bom-ref": APP, "name": data["root"]},
@@ -72,15 +74,16 @@ def _libraries(data: dict, vendors: dict) -> list:
     """(component, service refs) per SDK or integration module the code imports or calls.
 
     One component per module even when it reaches several providers (the openai SDK pointed at
-    Ollama is still the openai package); its dependencies name every provider it reaches.
+    Ollama is still the openai package); its dependencies name every provider it reaches. The
+    project's own provider modules are the application itself, not components.
     """
     groups = {}
     for finding in data["findings"]:
-        if finding["kind"] in _COMPONENT_KINDS and finding["detail"]:
+        if finding["kind"] in _COMPONENT_KINDS and finding["detail"] and finding.get("framework") != "first-party":
             groups.setdefault(_component_name(finding, vendors), []).append(finding)
     out = []
     for (module, dist), findings in sorted(groups.items()):
-        adapter = any(f["kind"] == "adapter" for f in findings)
+        adapter = any(_integration(f) for f in findings)
         component = {"type": "framework" if adapter else "library", "bom-ref": f"lib:{module}", "name": module}
         if dist:
             component["purl"] = f"pkg:pypi/{dist}"
@@ -107,7 +110,12 @@ def _component_name(finding: dict, vendors: dict) -> tuple:
         dist = _distribution(".".join(parts[:size]), vendors)
         if dist:
             return ".".join(parts[:size]), dist
-    return (".".join(parts) if finding["kind"] == "adapter" else parts[0]), None
+    return (".".join(parts) if _integration(finding) else parts[0]), None
+
+
+def _integration(finding: dict) -> bool:
+    """A framework's adapter for a provider: built (`adapter`) or imported (an `import` with its framework)."""
+    return finding["kind"] == "adapter" or finding["kind"] == "import" and bool(finding.get("framework"))
 
 
 def _distribution(module: str, vendors: dict):
@@ -156,7 +164,7 @@ def _service(vendor: dict, data: dict, rule) -> dict:
         service["externalReferences"] = refs
     keys = ("share", "exposure", "blast_radius", "fallback_coverage", "lock_in", "substitutability", "call_sites",
             "call_sites_without_plan_b")
-    evidence = [("evidence", f"{f['path']}:{f['line']}") for f in own if f["scope"] == "prod"][:50]
+    evidence = [("evidence", place(f["path"], f["line"], f.get("cell"))) for f in own if f["scope"] == "prod"][:50]
     service["properties"] = _properties([("id", vendor["id"])] + [(k, vendor.get(k)) for k in keys] + evidence)
     service["tags"] = ["ai-provider", vendor["kind"]]
     return service
