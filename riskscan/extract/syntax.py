@@ -89,7 +89,7 @@ def is_sdk_internal(path: str) -> bool:
     (`api_request_factory._get_protocol_params`, `BaseAioApi._validate_params`) or a string
     method on one of its settings (`dashscope.base_http_api_url.endswith`)."""
     parts = path.replace("()", "").split(".")
-    private = any(part.startswith("_") and not part.startswith("__") for part in parts[1:])
+    private = parts[-1].startswith("_") and not parts[-1].startswith("__")  # not a private module: `ollama._types.Image` is a type
     return private or len(parts) > 2 and parts[-1] in _STRING_METHODS and parts[-2][:1].islower()
 
 
