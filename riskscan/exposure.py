@@ -36,13 +36,16 @@ class EntryExposure:
     approximate: bool
     evidence: tuple  # "path:line" of the call sites it reaches
     fallback_vendors: tuple = ()  # providers it calls only as a plan B
+    reach: str = "traced"  # traced | partial | untraced (graph.Reach.status): how far its calls were followed
+    unresolved: tuple = ()  # (path, line, function, method) of calls that could not be resolved and may lead to AI code
 
     def as_dict(self) -> dict:
         return {"path": self.path, "name": self.name, "kind": self.kind, "line": self.line, "detail": self.detail,
                 "scope": self.scope, "vendors": list(self.vendors), "unprotected_vendors": list(self.unprotected_vendors),
                 "switchable_vendors": list(self.switchable_vendors), "approximate": self.approximate,
                 "evidence": list(self.evidence), "criticality": self.criticality,
-                "fallback_vendors": list(self.fallback_vendors)}
+                "fallback_vendors": list(self.fallback_vendors), "reach": self.reach,
+                "unresolved_calls": [unresolved_call(u) for u in self.unresolved]}
 
 
 @dataclass
@@ -88,10 +91,21 @@ def assess(report, repo: RepoGraph, catalogue, include_scopes=("prod",), crit=No
                              catalogue, switches.of(index))
     names = {vendor: rule.name for vendor, rule in catalogue.vendors.items()}
     kind = getattr(project, "kind", "application")
-    scores = compute_scores(list(sites.values()), [ScoreEntry(e.id, crit.get(e.id, 1.0)) for e in entries],
+    scores = compute_scores(list(sites.values()), [_score_entry(e, repo, crit) for e in entries],
                             _closely_connected(catalogue), gates=gates, names=names, project_kind=kind)
     rows = [_entry_exposure(e, repo, report, sites, crit.get(e.id, 1.0)) for e in repo.entry_points]
     return Exposure(scores, rows, sites, switches, kind)
+
+
+def _score_entry(entry, repo: RepoGraph, crit: dict) -> ScoreEntry:
+    reach = repo.reach[entry.id]
+    return ScoreEntry(entry.id, crit.get(entry.id, 1.0), reach.status, reach.unresolved)
+
+
+def unresolved_call(call: tuple) -> str:
+    """`pkg/app.py:16 b(): .handle()`: where an unresolved call that may lead to AI code is made."""
+    path, line, function, method = call
+    return f"{path}:{line} {function}(): .{method}()"
 
 
 def _module_scopes(repo: RepoGraph, scopes) -> Callable:
@@ -181,7 +195,7 @@ def _entry_exposure(entry, repo: RepoGraph, report, sites: dict, criticality: fl
         unprotected_vendors=tuple(sorted(unprotected)), switchable_vendors=tuple(sorted(switchable)),
         approximate=bool(reach.approximate),
         evidence=tuple(sorted(f"{report.findings[i].path}:{report.findings[i].line}" for i in reach.sites)),
-        fallback_vendors=tuple(sorted(vendors - primary)),
+        fallback_vendors=tuple(sorted(vendors - primary)), reach=reach.status, unresolved=reach.unresolved,
     )
 
 

@@ -26,6 +26,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 _MAX_REEXPORT_DEPTH = 8
+_MAX_UNRESOLVED = 5  # unresolved calls kept per entry point as evidence
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,25 @@ class EntryPoint:
     scope: str = "prod"
 
 
+REACH_STATES = ("traced", "partial", "untraced")
+
+
 @dataclass
 class Reach:
-    """What one entry point reaches: site indices, and which of them only by over-approximation."""
+    """What one entry point reaches: site indices, which of them only by over-approximation, and
+    the calls on its path that could not be resolved but may lead to AI code."""
 
     sites: set = field(default_factory=set)
     approximate: set = field(default_factory=set)
+    unresolved: tuple = ()  # ("path", line, "function", "method"): a call on an object of no known type
+
+    @property
+    def status(self) -> str:
+        """traced: every call that could lead to AI code resolved; partial: it reaches AI code and
+        may reach more; untraced: it reaches none, but a call that could not be resolved may."""
+        if self.unresolved:
+            return "partial" if self.sites else "untraced"
+        return "traced"
 
 
 @dataclass
@@ -79,8 +93,9 @@ def build_graph(report, results: list, root: Path, declared=(), scopes=None) -> 
     imports = _import_edges(modules)
     sites, touches, aliases = _vendor_sites(report, modules)
     entry_points = _entry_points(modules, resolver, root, declared, scopes)
-    reach = {e.id: _with_aliases(_reach(calls, e, sites, modules), aliases) for e in entry_points}
     site_modules = _site_modules(imports, sites)
+    leads = _leading_names(calls, sites, site_modules)
+    reach = {e.id: _with_aliases(_reach(calls, e, sites, modules, leads), aliases) for e in entry_points}
     for index, used_in in aliases.items():
         site_modules[index] = frozenset().union(*(site_modules.get(i, frozenset()) for i in used_in))
     return RepoGraph(entry_points, reach, site_modules, {n: r.path for n, r in modules.items()},
@@ -129,6 +144,7 @@ def _assemble(modules: dict, imports: dict, calls: "_Calls", touches: dict, entr
 def _import_edges(modules: dict) -> dict:
     """Module -> {imported first-party module: {kind, line, type_only}} (a later import of the same module wins)."""
     known = set(modules)
+    folders = _script_folders(modules)
     edges: dict = {}
     for name, result in modules.items():
         is_package = result.path.endswith("__init__.py")
@@ -137,11 +153,25 @@ def _import_edges(modules: dict) -> dict:
             base = absolute_module(module, level, package)
             if base is None:
                 continue
+            if name in folders and not level and base.split(".")[0] not in known and f"{folders[name]}.{base}" in known:
+                base = f"{folders[name]}.{base}"  # a script's sibling module (see _Calls._local)
             targets = [t for t in (f"{base}.{n}" for n in names if n != "*") if t in known] or [_longest_known(base, known)]
             for target in filter(None, targets):
                 if target != name:
                     edges.setdefault(name, {})[target] = {"kind": "imports", "line": line, "type_only": type_only}
     return edges
+
+
+def _script_folders(modules: dict) -> dict:
+    """Module -> its folder's dotted name, for modules in a folder that is no package (scripts,
+    notebooks' helpers): their plain imports find their siblings first."""
+    folders = {}
+    for name, result in modules.items():
+        folder = name.rpartition(".")[0]
+        package = modules.get(folder)
+        if folder and not result.path.endswith("__init__.py") and not (package and package.path.endswith("__init__.py")):
+            folders[name] = folder
+    return folders
 
 
 def _longest_known(dotted: str, known: set) -> Optional[str]:
@@ -183,12 +213,22 @@ class _Resolver:
             return ("function", module, rest)
         head, _, tail = rest.partition(".")
         if head in functions and functions[head].is_class:
-            return ("module", module)  # a method on an instance we cannot type: the class's module
+            inherited = self._inherited(functions[head].bases, tail, depth) if tail and "." not in tail else None
+            return inherited or ("module", module)  # a method on an instance we cannot type: the class's module
         imported = structure.names.get(head)
         if imported and imported != target:
             return self._resolve(f"{imported}.{tail}" if tail else imported, depth + 1)
         # a name the module makes at run time (a registry, a factory): somewhere in that module
         return ("module", module)
+
+
+    def _inherited(self, bases: tuple, method: str, depth: int):
+        """A method a class does not define, from the first of its bases (in order) that has it."""
+        for base in bases:
+            node = self._resolve(f"{base}.{method}", depth + 1)
+            if node is not None and node[0] == "function":
+                return node
+        return None
 
 
 class _Calls:
@@ -199,6 +239,9 @@ class _Calls:
         self.modules = modules
         self.resolver = resolver
         self.memo: dict = {}
+        self.unknown: dict = {}  # function node -> method names it calls that no edge stands for
+        self.nested: dict = {}  # module -> {function qualname: its nested functions}
+        self.folders = _script_folders(modules)
 
     def of(self, node: tuple) -> dict:
         """{target node: {kind, target}} for ("function", module, qualname)."""
@@ -207,6 +250,11 @@ class _Calls:
             edges = self.memo[node] = self._resolve(node)
         return edges
 
+    def unknown_of(self, node: tuple) -> set:
+        """Method names `node` calls on objects whose type neither the walk nor the graph could tell."""
+        self.of(node)
+        return self.unknown.get(node, set())
+
     def _resolve(self, node: tuple) -> dict:
         _, name, qualname = node
         structure = self.modules[name].structure
@@ -214,23 +262,59 @@ class _Calls:
         if structure is None or qualname not in structure.functions:
             return edges
         functions = structure.functions
-        if functions[qualname].is_class:
+        info = functions[qualname]
+        unknown = set(info.unknown)
+        if info.is_class:
             for method in ("__init__", "__call__", "__post_init__"):
                 if f"{qualname}.{method}" in functions:
                     edges[("function", name, f"{qualname}.{method}")] = {"kind": "calls"}
+        else:  # a closure (an SSE generator, a callback) runs when its function does, or is handed out by it
+            for inner in self._nested(name, structure).get(qualname, ()):
+                edges[("function", name, inner)] = {"kind": "nests"}
         for target in _switch_targets(structure, qualname):
             resolved = self.resolver.resolve(target)
             if resolved is not None and resolved[0] == "function" and resolved != node:
                 edges.setdefault(resolved, {"kind": "calls_switch", "target": target})
-        for target in sorted(functions[qualname].calls):  # sorted: when two targets resolve alike, the same one is named
-            resolved = self.resolver.resolve(target)
+        for target in sorted(info.refs):
+            resolved = self.resolver.resolve(self._local(name, target))
+            if resolved is not None and resolved[0] == "function" and resolved != node:
+                edges.setdefault(resolved, {"kind": "references", "target": target})
+        for target in sorted(info.calls):  # sorted: when two targets resolve alike, the same one is named
+            resolved = self.resolver.resolve(self._local(name, target))
             if resolved is None or resolved == node:
                 continue
-            if resolved[0] == "module" and resolved[1] == name:
-                continue  # an unknown object of this module: no evidence of which function runs
+            if resolved[0] == "module":
+                unknown.add(target.rsplit(".", 1)[-1])
+                if resolved[1] == name:
+                    continue  # an unknown object of this module: no evidence of which function runs
             attributes = {"kind": "calls" if resolved[0] == "function" else "calls_unresolved", "target": target}
             edges.setdefault(resolved, {}).update(attributes)
+        if unknown:
+            self.unknown[node] = unknown
         return edges
+
+    def _nested(self, module: str, structure) -> dict:
+        """Function qualname -> the functions defined directly inside it (not a class's methods)."""
+        found = self.nested.get(module)
+        if found is None:
+            found = self.nested[module] = {}
+            functions = structure.functions
+            for qualname in functions:
+                outer, dot, _ = qualname.rpartition(".")
+                if dot and outer in functions and not functions[outer].is_class:
+                    found.setdefault(outer, []).append(qualname)
+        return found
+
+    def _local(self, module: str, target: str) -> str:
+        """A script's `import helper` finds `helper.py` beside it (Python puts the script's folder on
+        sys.path): in a folder that is no package, a name no module of the project has is the sibling's."""
+        folder = self.folders.get(module)
+        if folder is None:
+            return target
+        head = target.split(".", 1)[0]
+        if head in self.resolver.known or f"{folder}.{head}" not in self.resolver.known:
+            return target
+        return f"{folder}.{target}"
 
 
 def _switch_targets(structure, qualname: str) -> list:
@@ -338,15 +422,18 @@ def _resolved_entry(node, name: str, kind: str, detail: str, modules: dict) -> l
 
 
 # ------------------------------------------------------------------ reach
-def _reach(calls: _Calls, entry: EntryPoint, sites: dict, modules: dict) -> Reach:
-    """Breadth-first over call edges from the entry's function; an unresolved call widens to its module."""
+def _reach(calls: _Calls, entry: EntryPoint, sites: dict, modules: dict, leads: frozenset = frozenset()) -> Reach:
+    """Breadth-first over call edges from the entry's function; an unresolved call widens to its
+    module, and one on an object of no known type whose method name is that of a function leading
+    to AI code (`leads`) is kept as a reason the reach may be incomplete."""
     start = ("function", entry.module, entry.function)
     if not _exists(start, modules):
         return Reach()
-    seen, widened = {start}, set()
+    seen, widened, unresolved = {start}, set(), []
     queue = deque([start])
     while queue:
-        for target, data in calls.of(queue.popleft()).items():
+        node = queue.popleft()
+        for target, data in calls.of(node).items():
             if target[0] == "module" and data.get("kind") == "calls_unresolved" and target[1] not in widened:
                 widened.add(target[1])
                 targets = [("function", target[1], qualname) for qualname in _functions(modules[target[1]])]
@@ -358,6 +445,7 @@ def _reach(calls: _Calls, entry: EntryPoint, sites: dict, modules: dict) -> Reac
                 if function not in seen:
                     seen.add(function)
                     queue.append(function)
+        unresolved += [(node, name) for name in sorted(calls.unknown_of(node) & leads)]
     reach = Reach()
     reached_modules = {node[1] for node in seen}
     for index, node in sites.items():
@@ -369,7 +457,40 @@ def _reach(calls: _Calls, entry: EntryPoint, sites: dict, modules: dict) -> Reac
             # module-level code of a module the entry point uses: it runs, but we cannot say for which call
             reach.sites.add(index)
             reach.approximate.add(index)
+    reach.unresolved = tuple(_where(node, name, modules) for node, name in unresolved[:_MAX_UNRESOLVED])
     return reach
+
+
+def _where(node: tuple, name: str, modules: dict) -> tuple:
+    result = modules[node[1]]
+    info = result.structure.functions.get(node[2]) if result.structure else None
+    return (result.path, info.line if info else 1, node[2], name)
+
+
+def _leading_names(calls: _Calls, sites: dict, site_modules: dict) -> frozenset:
+    """Names of the functions and methods from which resolved calls lead to an AI call site.
+
+    A call the graph cannot resolve (`h.handle()` on a parameter) may run any of them: when its
+    method name is one of these, the entry point's reach is incomplete, never "no AI". Only modules
+    that import the AI code (transitively) can call into it, so only their functions are resolved.
+    """
+    targets = {node for node in sites.values() if node[0] == "function"}
+    if not targets:
+        return frozenset()
+    callers: dict = {}
+    for module in sorted(frozenset().union(*site_modules.values()) & set(calls.modules)):
+        for qualname in _functions(calls.modules[module]):
+            node = ("function", module, qualname)
+            for target in calls.of(node):
+                if target[0] == "function":
+                    callers.setdefault(target, []).append(node)
+    leading, queue = set(targets), deque(targets)
+    while queue:
+        for caller in callers.get(queue.popleft(), ()):
+            if caller not in leading:
+                leading.add(caller)
+                queue.append(caller)
+    return frozenset(node[2].rsplit(".", 1)[-1] for node in leading if node[2] not in (MODULE_BODY, "__main__"))
 
 
 def _with_aliases(reach: Reach, aliases: dict) -> Reach:

@@ -96,7 +96,8 @@ def _finding_from(data) -> Finding:
 
 def _structure_dict(structure: ModuleStructure) -> dict:
     return {
-        "functions": {q: [f.line, sorted(f.calls), f.is_class] for q, f in structure.functions.items()},
+        "functions": {q: [f.line, sorted(f.calls), f.is_class, list(f.bases), sorted(f.refs), sorted(f.unknown)]
+                      for q, f in structure.functions.items()},
         "names": structure.names,
         "entries": [asdict(e) for e in structure.entries],
         "imports": [list(i) for i in structure.imports],
@@ -108,8 +109,9 @@ def _structure_dict(structure: ModuleStructure) -> dict:
 def _structure_from(data) -> ModuleStructure:
     functions = {}
     for qualname, row in _mapping(data["functions"]).items():
-        line, calls, is_class = _items(row)
-        functions[qualname] = FunctionInfo(qualname, _number(line), set(_texts(calls)), _flag(is_class))
+        line, calls, is_class, bases, refs, unknown = _items(row)
+        functions[qualname] = FunctionInfo(qualname, _number(line), set(_texts(calls)), _flag(is_class), _texts(bases),
+                                           set(_texts(refs)), set(_texts(unknown)))
     return ModuleStructure(
         functions=functions,
         names={name: _maybe(_text)(target) for name, target in _mapping(data["names"]).items()},

@@ -102,6 +102,8 @@ class Site:
 class EntryPoint:
     id: str
     crit: float = 1.0
+    reach: str = "traced"  # traced | partial | untraced: whether every call that may lead to AI code was followed
+    unresolved: tuple = ()  # (path, line, function, method) of the calls that could not be followed
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,7 @@ class Scores:
     gates_applied: tuple = ()  # "single_vendor_no_fallback", "retired", "retiring_90d"
     lock_in_top: tuple = ()  # Sites with the largest w x |reach|
     entry_point_count: int = 0  # production entry points (with their criticality, the blast radius denominator)
+    entry_points_untraced: int = 0  # production entry points that reach no AI call site but make calls that could not be followed
     reach: str = "resolved"  # resolved | partial | unresolved (DOMAIN.md 5.1)
     reach_unit: str = "entry_points"  # what shares and weights count: "entry_points", or "modules" without traced reach
     project_kind: str = "application"
@@ -293,6 +296,7 @@ class _Basis:
     kind: str  # project kind
     entry_points: int  # production entry points found, whatever the unit
     unreached: tuple  # primary sites no entry point reaches (as given, before any change of unit)
+    untraced: tuple = ()  # EntryPoints that reach nothing, but make calls reach could not follow
 
     @property
     def total_crit(self) -> float:
@@ -342,7 +346,8 @@ def compute_scores(sites: Iterable[Site], entry_points: Iterable, closely_connec
         blast_radius_modules_max=max((v.blast_radius_modules for v in vendors.values()), default=0.0),
         fallback_coverage_callsites=sum(s.credit for s in basis.primary) / len(basis.primary),
         unresolved_share=unresolved, gates_applied=applied, lock_in_top=_top_lock_in(basis.primary),
-        entry_point_count=basis.entry_points, reach=basis.reach, reach_unit=basis.unit, project_kind=basis.kind,
+        entry_point_count=basis.entry_points, entry_points_untraced=len(basis.untraced),
+        reach=basis.reach, reach_unit=basis.unit, project_kind=basis.kind,
         grade_label=grade + ("?" if _grade_uncertain(basis) else ""), low_confidence_reasons=tuple(confidence),
         weights=weights_for(basis.blast_known), call_sites=len(basis.primary),
         call_sites_without_plan_b=sum(not s.protected_after_switch for s in basis.primary),
@@ -389,7 +394,10 @@ def _basis(sites, entry_points, closely_connected, names, kind: str) -> _Basis:
     sites = tuple(replace(s, fallback_credit=effective_credit(s, closely_connected)) for s in sites)
     primary = tuple(s for s in sites if not s.is_fallback_target)
     entry_points = [_entry(e) for e in entry_points]
+    untraced = tuple(e for e in entry_points if e.reach == "untraced")
     reach = reach_status(primary) if primary else "resolved"
+    if reach == "resolved" and untraced:
+        reach = "partial"  # every site is reached, but some entry points may reach them too: figures are a floor
     unreached = tuple(s for s in primary if not s.reach)
     unit = "modules" if primary and (reach == "unresolved" or kind == "library") else "entry_points"
     if unit == "modules":
@@ -403,7 +411,7 @@ def _basis(sites, entry_points, closely_connected, names, kind: str) -> _Basis:
             for e in s.reach:
                 crit.setdefault(e, 1.0)  # reached but not declared: default criticality
     modules = frozenset().union(*(s.modules for s in sites))
-    return _Basis(sites, primary, crit, modules, dict(names or {}), reach, unit, kind, len(entry_points), unreached)
+    return _Basis(sites, primary, crit, modules, dict(names or {}), reach, unit, kind, len(entry_points), unreached, untraced)
 
 
 def _entry(value) -> EntryPoint:
@@ -717,27 +725,53 @@ def _gate_reasons(scores: Scores, basis: _Basis, gates: Mapping) -> list:
 
 
 def _reach_reasons(scores: Scores, basis: _Basis) -> list:
-    """What reach could and could not trace, with the call sites no entry point was found to run."""
+    """What reach could and could not trace, with the call sites no entry point was found to run.
+
+    A reason states what the scan saw (no resolved call path; calls it could not resolve, by method
+    name), never a guess at why (a registry, injection): the evidence names the sites."""
     total = len(basis.primary)
     unreached = basis.unreached
     if basis.reach == "unresolved" and basis.kind != "library":
         if basis.entry_points:
             text = (f"Reach could not be traced from the entry points: none of the {basis.entry_points} entry points "
-                    f"reaches {_any_of(total)} (a plugin registry, dependency injection or "
-                    "dynamic dispatch the call graph cannot follow), so outage figures are given by module.")
-            figures = (("scores.entry_point_count", basis.entry_points), ("scores.call_sites", total))
+                    f"reaches {_any_of(total)} through calls the scan could follow")
+            figures = [("scores.entry_point_count", basis.entry_points), ("scores.call_sites", total)]
+            if basis.untraced:
+                text += f"; {len(basis.untraced)} of them make calls it could not resolve{_such_as(basis.untraced)}"
+                figures.append(("scores.entry_points_untraced", len(basis.untraced)))
+            text += ", so outage figures are given by module."
         else:
             text = (f"Reach could not be traced from the entry points: no entry point was found for the {total} "
                     "production AI call sites, so outage figures are given by module.")
-            figures = (("scores.call_sites", total),)
-        return [Reason(text, _evidence(unreached), 0.0, "reach", figures)]
-    if basis.reach == "partial":
+            figures = [("scores.call_sites", total)]
+        return [Reason(text, _evidence(unreached), 0.0, "reach", tuple(figures))]
+    reasons = []
+    if basis.reach == "partial" and unreached:
         text = (f"Entry points reach {total - len(unreached)} of {total} production AI call sites; "
                 f"{len(unreached)} run from code no entry point was traced to, so outage figures leave them out.")
         figures = (("scores.call_sites_reached", total - len(unreached)), ("scores.call_sites", total),
                    ("scores.call_sites_unreached", len(unreached)))
-        return [Reason(text, _evidence(unreached), 0.0, "reach", figures)]
-    return []
+        reasons.append(Reason(text, _evidence(unreached), 0.0, "reach", figures))
+    if basis.untraced and basis.blast_known:
+        count = len(basis.untraced)
+        text = (f"{count} of {_count(basis.entry_points, 'entry point', 'entry points')} reach no AI call site through "
+                f"calls the scan could follow, but make calls it could not resolve{_such_as(basis.untraced)}: "
+                "they may stop too, and outage figures count only traced reach.")
+        figures = (("scores.entry_points_untraced", count), ("scores.entry_point_count", basis.entry_points))
+        reasons.append(Reason(text, _call_evidence(basis.untraced), 0.0, "reach", figures))
+    return reasons
+
+
+def _such_as(entries) -> str:
+    """` (such as .handle() and .search())`: the method names of the calls reach could not resolve."""
+    names = sorted({call[3] for e in entries for call in e.unresolved})
+    shown = " and ".join(f".{n}()" for n in names[:2])
+    return f" (such as {shown})" if shown else ""
+
+
+def _call_evidence(entries) -> tuple:
+    seen = dict.fromkeys((call[0], call[1]) for e in entries for call in e.unresolved)
+    return tuple(list(seen)[:MAX_EVIDENCE])
 
 
 def _confidence_reasons(basis: _Basis, unresolved_share: float) -> list:
@@ -752,6 +786,9 @@ def _confidence_reasons(basis: _Basis, unresolved_share: float) -> list:
     elif basis.reach == "partial" and len(basis.unreached) > LOW_CONFIDENCE_SHARE * total:
         reasons.append(f"entry points reach only {total - len(basis.unreached)} of {total} production AI call sites; "
                        "the blast radius leaves the others out")
+    if basis.blast_known and len(basis.untraced) > LOW_CONFIDENCE_SHARE * basis.entry_points:
+        reasons.append(f"{len(basis.untraced)} of {basis.entry_points} entry points make calls reach could not follow; "
+                       "the blast radius counts only what was traced")
     if unresolved_share > LOW_CONFIDENCE_SHARE:
         reasons.append(f"{100 * unresolved_share:.0f}% of AI call sites could not be tied to a supplier")
     return reasons

@@ -277,7 +277,8 @@ def matrix(data: dict) -> dict:
     fails = sorted(({"vendor": v, "stops": stops[v["id"]]} for v in involved if stops[v["id"]]), key=lambda f: -len(f["stops"]))
     return {"vendors": columns, "rows": rows, "more": len(using) - sum(len(r["entries"]) for r in rows),
             "functions": len(using), "hidden_vendors": [v["name"] for v in involved if v not in columns], "all": every,
-            "without_ai": len(prod_entries(data)) - len(using), "fails": fails,
+            "without_ai": sum(not e["vendors"] and e.get("reach", "traced") == "traced" for e in prod_entries(data)),
+            "untraced": sum(not e["vendors"] and e.get("reach") == "untraced" for e in prod_entries(data)), "fails": fails,
             "resilient": [v["name"] for v in involved if not stops[v["id"]]]}
 
 

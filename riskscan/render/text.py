@@ -40,13 +40,25 @@ def _score_lines(report) -> list:
     if entries:
         lines.append("")
         lines.append(click.style(f"{plural(len(entries), 'entry point')}:", bold=True))
-        nothing = "no AI vendor" if s.reach == "resolved" else "no AI call traced"
         for e in entries:
-            reached = ", ".join(v + _role(e, v) for v in e.vendors) or nothing
+            reached = ", ".join(v + _role(e, v) for v in e.vendors) or _nothing(e)
             switch = " (provider chosen by configuration)" if e.switchable_vendors else ""
             approx = " ~" if e.approximate else ""
-            lines.append(printable(f"  {e.kind:<8} {e.name:<28} {e.path}:{e.line}  -> {reached}{switch}{approx}"))
+            more = f"; {_unresolved(e)} may reach more" if e.reach == "partial" else ""
+            lines.append(printable(f"  {e.kind:<8} {e.name:<28} {e.path}:{e.line}  -> {reached}{switch}{approx}{more}"))
     return lines
+
+
+def _nothing(entry) -> str:
+    """"no AI vendor" only when every call that could lead to AI code was followed."""
+    if entry.reach == "untraced":
+        return f"no AI call traced ({_unresolved(entry)} could not be resolved)"
+    return "no AI vendor"
+
+
+def _unresolved(entry) -> str:
+    names = sorted({call[3] for call in entry.unresolved})
+    return " and ".join(f".{n}()" for n in names[:2]) + (" ..." if len(names) > 2 else "")
 
 
 def _role(entry, vendor: str) -> str:
