@@ -5,14 +5,15 @@ which findings are primary call sites, who reaches them, what fallback credit th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from .discover import scope_for
-from .graph import RepoGraph
+from .graph import EVIDENCE_KINDS, RepoGraph, is_evidence_of_use
+from .model import NOT_A_REQUEST
 from .switches import Switches
 from .score import EntryPoint as ScoreEntry
-from .score import PORTABLE, Site, compute_scores, lock_in_weight
+from .score import PORTABLE, UNRESOLVED, Site, compute_scores, lock_in_weight
 
 # Hosting platforms serve other makers' models: their family is unknown without the model id.
 _FAMILY_OF_VENDOR = {"azure_openai": "openai"}
@@ -67,12 +68,15 @@ class Exposure:
 
 
 def assess(report, repo: RepoGraph, catalogue, include_scopes=("prod",), crit=None, gates=None,
-           switches=None, project=None, scopes=None) -> Exposure:
+           switches=None, project=None, scopes=None, unread=()) -> Exposure:
     """Scores over production code by default; tests and examples are reported apart.
 
     `crit` maps entry point ids to their configured criticality (default 1 each); `gates` are the
     model-retirement gates of lifecycle.lifecycle_gates; `switches` the configuration switches
-    (switches.find_switches); `project` the project kind; `scopes` relpath -> scope.
+    (switches.find_switches); `project` the project kind; `scopes` relpath -> scope; `unread`
+    the (path, reason) of production files that mention AI suppliers but could not be analysed.
+    Where no request to a provider was traced but the code builds clients, names models or
+    imports SDKs, the scores infer from that evidence (marked, low confidence), never "no use".
     """
     crit = crit or {}
     switches = switches or Switches()
@@ -89,12 +93,33 @@ def assess(report, repo: RepoGraph, catalogue, include_scopes=("prod",), crit=No
         modules = {m for m in repo.site_modules.get(index, ()) if module_scope(m) in include_scopes}
         sites[index] = _site(finding, frozenset(reached_by.get(index, ())), frozenset(modules) or frozenset({finding.path}),
                              catalogue, switches.of(index))
+    inferred = {} if any(not s.is_fallback_target for s in sites.values()) else \
+        _inferred_sites(report, repo, catalogue, include_scopes, module_scope)
     names = {vendor: rule.name for vendor, rule in catalogue.vendors.items()}
     kind = getattr(project, "kind", "application")
-    scores = compute_scores(list(sites.values()), [_score_entry(e, repo, crit) for e in entries],
-                            _closely_connected(catalogue), gates=gates, names=names, project_kind=kind)
+    scores = compute_scores(list(sites.values()) + list(inferred.values()), [_score_entry(e, repo, crit) for e in entries],
+                            _closely_connected(catalogue), gates=gates, names=names, project_kind=kind, unread=unread)
     rows = [_entry_exposure(e, repo, report, sites, crit.get(e.id, 1.0)) for e in repo.entry_points]
     return Exposure(scores, rows, sites, switches, kind)
+
+
+def _inferred_sites(report, repo: RepoGraph, catalogue, include_scopes, module_scope) -> dict:
+    """One stand-in Site per (file, provider) for evidence of use that sends no request itself,
+    the strongest evidence of the file (a client built, then a model named, a host, an import)."""
+    best: dict = {}
+    for index, finding in enumerate(report.findings):
+        if finding.scope in include_scopes and is_evidence_of_use(finding) and finding.vendor != UNRESOLVED:
+            key = (finding.path, finding.vendor)
+            rank = EVIDENCE_KINDS.index(finding.kind)
+            if key not in best or rank < best[key][0]:
+                best[key] = (rank, index)
+    inferred = {}
+    for _, index in best.values():
+        finding = report.findings[index]
+        modules = {m for m in repo.site_modules.get(index, ()) if module_scope(m) in include_scopes}
+        site = _site(finding, frozenset(), frozenset(modules) or frozenset({finding.path}), catalogue)
+        inferred[index] = replace(site, inferred=True, feature=finding.feature if finding.feature not in NOT_A_REQUEST else "chat")
+    return inferred
 
 
 def _score_entry(entry, repo: RepoGraph, crit: dict) -> ScoreEntry:

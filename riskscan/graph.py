@@ -27,6 +27,8 @@ else:  # pragma: no cover
 
 _MAX_REEXPORT_DEPTH = 8
 _MAX_UNRESOLVED = 5  # unresolved calls kept per entry point as evidence
+# Evidence that a provider is used, strongest first: a client or adapter built, a model named, a host, an SDK imported.
+EVIDENCE_KINDS = ("call", "adapter", "model_string", "endpoint", "import")
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,9 @@ def build_graph(report, results: list, root: Path, declared=(), scopes=None) -> 
     sites, touches, aliases = _vendor_sites(report, modules)
     entry_points = _entry_points(modules, resolver, root, declared, scopes)
     site_modules = _site_modules(imports, sites)
-    leads = _leading_names(calls, sites, site_modules)
+    evidence = _evidence_nodes(report, modules, sites)
+    leads = _Leads(_leading_names(calls, sites, site_modules), _request_tails(report, sites), any_call=not sites and bool(evidence))
+    site_modules.update(_site_modules(imports, evidence))
     reach = {e.id: _with_aliases(_reach(calls, e, sites, modules, leads), aliases) for e in entry_points}
     for index, used_in in aliases.items():
         site_modules[index] = frozenset().union(*(site_modules.get(i, frozenset()) for i in used_in))
@@ -144,17 +148,10 @@ def _assemble(modules: dict, imports: dict, calls: "_Calls", touches: dict, entr
 def _import_edges(modules: dict) -> dict:
     """Module -> {imported first-party module: {kind, line, type_only}} (a later import of the same module wins)."""
     known = set(modules)
-    folders = _script_folders(modules)
+    folders = script_folders(modules)
     edges: dict = {}
     for name, result in modules.items():
-        is_package = result.path.endswith("__init__.py")
-        package = name if is_package else name.rpartition(".")[0]
-        for module, level, names, line, type_only in result.imports:
-            base = absolute_module(module, level, package)
-            if base is None:
-                continue
-            if name in folders and not level and base.split(".")[0] not in known and f"{folders[name]}.{base}" in known:
-                base = f"{folders[name]}.{base}"  # a script's sibling module (see _Calls._local)
+        for base, _, names, line, type_only in imported_bases(name, result, known, folders):
             targets = [t for t in (f"{base}.{n}" for n in names if n != "*") if t in known] or [_longest_known(base, known)]
             for target in filter(None, targets):
                 if target != name:
@@ -162,7 +159,23 @@ def _import_edges(modules: dict) -> dict:
     return edges
 
 
-def _script_folders(modules: dict) -> dict:
+def imported_bases(name: str, result, known: set, folders: dict) -> Iterable[tuple]:
+    """Each import of module `name` as (absolute module, the name the file calls it by, names,
+    line, type_only). A script's plain `import util` of a sibling in a folder that is no package
+    is the folder's `util` (Python puts the script's folder on sys.path; see _Calls._local)."""
+    package = name if result.path.endswith("__init__.py") else name.rpartition(".")[0]
+    for module, level, names, line, type_only in result.imports:
+        base = absolute_module(module, level, package)
+        if base is None:
+            continue
+        sibling = f"{folders[name]}.{base}" if name in folders and not level else None
+        if sibling and base.split(".")[0] not in known and sibling in known:
+            yield sibling, base, names, line, type_only
+        else:
+            yield base, base, names, line, type_only
+
+
+def script_folders(modules: dict) -> dict:
     """Module -> its folder's dotted name, for modules in a folder that is no package (scripts,
     notebooks' helpers): their plain imports find their siblings first."""
     folders = {}
@@ -239,9 +252,9 @@ class _Calls:
         self.modules = modules
         self.resolver = resolver
         self.memo: dict = {}
-        self.unknown: dict = {}  # function node -> method names it calls that no edge stands for
+        self.unknown: dict = {}  # function node -> calls no edge stands for (dotted, or the names after an unknown object)
         self.nested: dict = {}  # module -> {function qualname: its nested functions}
-        self.folders = _script_folders(modules)
+        self.folders = script_folders(modules)
 
     def of(self, node: tuple) -> dict:
         """{target node: {kind, target}} for ("function", module, qualname)."""
@@ -251,7 +264,7 @@ class _Calls:
         return edges
 
     def unknown_of(self, node: tuple) -> set:
-        """Method names `node` calls on objects whose type neither the walk nor the graph could tell."""
+        """Calls of `node` on objects whose type neither the walk nor the graph could tell."""
         self.of(node)
         return self.unknown.get(node, set())
 
@@ -280,11 +293,13 @@ class _Calls:
             if resolved is not None and resolved[0] == "function" and resolved != node:
                 edges.setdefault(resolved, {"kind": "references", "target": target})
         for target in sorted(info.calls):  # sorted: when two targets resolve alike, the same one is named
+            if f"{qualname}.{target[len(name) + 1:]}" in functions and target.startswith(name + "."):
+                continue  # a closure called by name (the walk names it module-level): the "nests" edge stands for it
             resolved = self.resolver.resolve(self._local(name, target))
             if resolved is None or resolved == node:
                 continue
             if resolved[0] == "module":
-                unknown.add(target.rsplit(".", 1)[-1])
+                unknown.add(target)
                 if resolved[1] == name:
                     continue  # an unknown object of this module: no evidence of which function runs
             attributes = {"kind": "calls" if resolved[0] == "function" else "calls_unresolved", "target": target}
@@ -359,6 +374,20 @@ def _vendor_sites(report, modules: dict) -> tuple:
     return sites, touches, aliases
 
 
+def _evidence_nodes(report, modules: dict, sites: dict) -> dict:
+    """Finding index -> module node for evidence of use that is no call site (a client built, a
+    model named, an SDK imported): where no request could be traced, the scores infer from it."""
+    by_path = {r.path: name for name, r in modules.items()}
+    return {index: ("module", by_path[f.path]) for index, f in enumerate(report.findings)
+            if index not in sites and f.path in by_path and is_evidence_of_use(f)}
+
+
+def is_evidence_of_use(finding) -> bool:
+    """A production finding that shows a provider is used without sending a request itself."""
+    return (finding.kind in EVIDENCE_KINDS and not finding.is_call_site and not finding.type_only
+            and finding.service is None and finding.scope == "prod")
+
+
 # ------------------------------------------------------------------ entry points
 def _entry_points(modules: dict, resolver: _Resolver, root: Path, declared=(), scopes=None) -> list:
     entries = []
@@ -422,10 +451,10 @@ def _resolved_entry(node, name: str, kind: str, detail: str, modules: dict) -> l
 
 
 # ------------------------------------------------------------------ reach
-def _reach(calls: _Calls, entry: EntryPoint, sites: dict, modules: dict, leads: frozenset = frozenset()) -> Reach:
+def _reach(calls: _Calls, entry: EntryPoint, sites: dict, modules: dict, leads: Optional["_Leads"] = None) -> Reach:
     """Breadth-first over call edges from the entry's function; an unresolved call widens to its
-    module, and one on an object of no known type whose method name is that of a function leading
-    to AI code (`leads`) is kept as a reason the reach may be incomplete."""
+    module, and one on an object of no known type that may lead to AI code (`leads`) is kept as a
+    reason the reach may be incomplete."""
     start = ("function", entry.module, entry.function)
     if not _exists(start, modules):
         return Reach()
@@ -445,7 +474,8 @@ def _reach(calls: _Calls, entry: EntryPoint, sites: dict, modules: dict, leads: 
                 if function not in seen:
                     seen.add(function)
                     queue.append(function)
-        unresolved += [(node, name) for name in sorted(calls.unknown_of(node) & leads)]
+        if leads is not None:
+            unresolved += [(node, name) for name in map(leads.match, sorted(calls.unknown_of(node))) if name]
     reach = Reach()
     reached_modules = {node[1] for node in seen}
     for index, node in sites.items():
@@ -465,6 +495,36 @@ def _where(node: tuple, name: str, modules: dict) -> tuple:
     result = modules[node[1]]
     info = result.structure.functions.get(node[2]) if result.structure else None
     return (result.path, info.line if info else 1, node[2], name)
+
+
+@dataclass(frozen=True)
+class _Leads:
+    """What makes an unresolved call one that may lead to AI code: its method is named like a
+    function that leads there (`names`), it is shaped like a request the code makes elsewhere
+    (`tails`: `chat.completions.create`), or, where no request was traced at all but the code shows
+    AI use, any call."""
+
+    names: frozenset
+    tails: frozenset
+    any_call: bool = False
+
+    def match(self, call: str) -> str:
+        """The name to show for a call that may lead to AI code, "" for one that cannot."""
+        for tail in self.tails:
+            if call == tail or call.endswith("." + tail):
+                return tail
+        last = call.rsplit(".", 1)[-1]
+        return last if self.any_call or last in self.names else ""
+
+
+def _request_tails(report, sites: dict) -> frozenset:
+    """The method chains of the requests the code makes on clients (`messages.create`)."""
+    tails = set()
+    for index in sites:
+        detail = report.findings[index].detail
+        if "()." in detail:
+            tails.add(detail.rsplit("().", 1)[1])
+    return frozenset(tails)
 
 
 def _leading_names(calls: _Calls, sites: dict, site_modules: dict) -> frozenset:

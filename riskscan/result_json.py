@@ -21,6 +21,7 @@ def encode(result: FileResult) -> Optional[bytes]:
         "skipped": asdict(result.skipped) if result.skipped else None,
         "findings": [_finding_dict(f) for f in result.findings],
         "structure": _structure_dict(result.structure) if result.structure else None,
+        "exports": {name: list(row) for name, row in result.exports.items()},
     }, separators=(",", ":"))
     return None if unstorable(text, result.path) else zipped(text)
 
@@ -36,7 +37,13 @@ def decode(blob: bytes) -> FileResult:
                         _maybe(_number)(skipped["column"])) if skipped is not None else None,
         findings=[_finding_from(f) for f in _items(data["findings"])],
         structure=_structure_from(data["structure"]) if data["structure"] is not None else None,
+        exports={_text(name): _export(row) for name, row in _mapping(data["exports"]).items()},
     )
+
+
+def _export(row) -> tuple:
+    path, vendor, kind, feature = _items(row)
+    return _text(path), _text(vendor), _text(kind), _maybe(_text)(feature)
 
 
 def _exactly(kind: type, what: str):

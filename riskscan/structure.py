@@ -47,7 +47,7 @@ class FunctionInfo:
     is_class: bool = False
     bases: tuple = ()  # a class's base classes, dotted (absolute where resolvable): inherited methods
     refs: set = field(default_factory=set)  # functions named as values (`{"a": run_a}`): called by whoever picks one
-    unknown: set = field(default_factory=set)  # method names called on objects of no known type (`h.handle` of a parameter)
+    unknown: set = field(default_factory=set)  # calls on objects of no known type, by the names after it (`chat.completions.create`)
 
 
 @dataclass
@@ -255,7 +255,7 @@ class _Collector(ast.NodeVisitor):
         if target:
             self.current.calls.add(target)
         elif type(node.func) is ast.Attribute:
-            self.current.unknown.add(node.func.attr)  # a method of an object whose type is not known here
+            self.current.unknown.add(_attribute_tail(node.func))  # a method of an object whose type is not known here
         if target and target.rsplit(".", 1)[-1] in _ROUTE_CALLS:
             self._route_table_entry(node)
         for arg in list(node.args) + [k.value for k in node.keywords]:
@@ -325,6 +325,15 @@ class _Collector(ast.NodeVisitor):
             return None
         base = self.resolve(node.func)
         return f"{base}().{'.'.join(reversed(attrs))}" if base and not _imports_at_run_time(base) else None
+
+
+def _attribute_tail(node: ast.Attribute) -> str:
+    """`chat.completions.create` of `self.llm[0].chat.completions.create`: the names after the unknown object."""
+    names = []
+    while type(node) is ast.Attribute:
+        names.append(node.attr)
+        node = node.value
+    return ".".join(reversed(names))
 
 
 def _imports_at_run_time(target: str) -> bool:

@@ -185,9 +185,17 @@ def test_closures_of_an_entry_point_run_with_it(tmp_path):
                 async def publisher():
                     yield ask(q)
                 return EventSourceResponse(publisher())
+            @router.get("/inner")
+            async def inner_route(q: str):
+                def inner():
+                    return ask(q)
+                return inner()
         """,
     })
     assert entries["stream"]["vendors"] == ["openai"]
+    # a closure called by its name is a resolved call, not one reach "may" have missed
+    assert entries["inner_route"]["vendors"] == ["openai"] and entries["inner_route"]["reach"] == "traced"
+    assert not entries["inner_route"].get("unresolved_calls")
 
 
 def test_a_script_imports_its_siblings_in_a_folder_that_is_no_package(tmp_path):

@@ -111,6 +111,12 @@ def headlines(data: dict, scores) -> list:
         if data.get("scores") and data["scores"].get("project_kind") == "library":
             return [_library_sentence(data["scores"], data), _plan_b_sentence(data["scores"]),
                     "No call site is hard-wired to one provider."]
+        if data.get("scores") and data["scores"].get("grade") == "?":  # files that may hold AI code were not read
+            unread = data["scores"].get("unread_file_count", 0)
+            return [f"No AI supplier was found in the files analysed, but {unread} file{'s' if unread != 1 else ''} "
+                    "that mention one could not be analysed.",
+                    "Whether any user-facing function depends on an AI supplier is unknown.",
+                    "Fix or exclude the files that could not be analysed, then scan again."]
         return ["No AI supplier is called from this code base.",
                 "No user-facing function depends on an AI supplier.",
                 "There is no AI supplier to plan a switch away from."]

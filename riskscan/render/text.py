@@ -142,7 +142,8 @@ def render_text(report, limit: int = TOP_FINDINGS) -> str:
     out += _score_lines(report)
     rows = vendor_rows(report)
     if not rows:
-        out.append("\nNo AI vendor touchpoints found.")
+        unknown = report.exposure is not None and report.exposure.scores.grade == "?"
+        out.append("\n" + (report.exposure.scores.reasons[0].text if unknown else "No AI vendor touchpoints found."))
     else:
         out.append("")
         out += vendor_table(rows)
