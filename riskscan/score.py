@@ -84,8 +84,16 @@ class Site:
         return max(len(self.reach), 1)
 
     @property
+    def can_earn_credit(self) -> bool:
+        """Embeddings earn no plan-B credit, runtime or configured (another supplier's vectors do
+        not match the stored index), unless the index is dual-embedded (DOMAIN.md section 3)."""
+        return self.feature != "embeddings" or self.dual_index
+
+    @property
     def credit(self) -> float:
         """f(c) of fallback coverage: a runtime fallback's credit, or 0.5 for a configuration switch."""
+        if not self.can_earn_credit:
+            return 0.0
         return max(self.fallback_credit, CONFIG_SWITCH_CREDIT if self.switchable_to else 0.0)
 
     @property
@@ -96,7 +104,7 @@ class Site:
     @property
     def protected_after_switch(self) -> bool:
         """Works again once the configuration selects another provider, or at once."""
-        return self.protected_now or bool(self.switchable_to)
+        return self.protected_now or bool(self.switchable_to) and self.can_earn_credit
 
 
 @dataclass(frozen=True)
@@ -262,7 +270,7 @@ def effective_credit(site: Site, closely_connected: Optional[Mapping] = None) ->
     index is dual-embedded. With `closely_connected` (vendor -> related operator ids), a credit
     is capped by what its best fallback target can give: same operator 0.25, related 0.5.
     """
-    if site.feature == "embeddings" and not site.dual_index:
+    if not site.can_earn_credit:
         return 0.0
     if closely_connected is None or not site.fallback_to:
         return site.fallback_credit

@@ -8,7 +8,7 @@ module-level definitions to `module.name`, `self.m()` to the enclosing class.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from . import switch_facts
@@ -88,6 +88,7 @@ class _Collector(ast.NodeVisitor):
         self.locals: list = []  # per function: name -> dotted type target of `name = Cls(...)`
         self.attrs: list = []  # per class: attribute -> dotted type target of `self.attr = Cls(...)`
         self.covered: set = set()  # elif nodes already recorded as options of a switch
+        self.flags: set = set()  # names assigned from configuration (`use_azure = os.getenv(...)`): switch flags
 
     def _function(self, qualname: str, line: int, is_class: bool = False) -> FunctionInfo:
         info = self.result.functions.get(qualname)
@@ -130,8 +131,10 @@ class _Collector(ast.NodeVisitor):
         self.type_checking += checking
         self.generic_visit(node)
         self.type_checking -= checking
-        if len(nodes) > 1:  # after the branches, so imports inside them resolve
+        if nodes:  # after the branches, so imports inside them resolve
             self._switch(switch_facts.branch_chain(nodes, self.owner(), self.resolve))
+        elif id(node) not in self.covered:
+            self._switch(switch_facts.flag_branch(node, self.owner(), self.resolve, self.flags))
 
     def visit_FunctionDef(self, node) -> None:
         qualname = ".".join(self.stack + [node.name])
@@ -160,6 +163,8 @@ class _Collector(ast.NodeVisitor):
         info.bases = tuple(filter(None, (self.resolve(base) for base in node.bases)))
         for decorator in node.decorator_list:
             self.visit(decorator)
+            fact = switch_facts.registration(decorator, f"{self.module}.{qualname}")
+            self._switch(replace(fact, owner=self.resolve(decorator.func) or fact.owner) if fact else None)
         self.stack.append(node.name)
         self.classes.append(node.name)
         self.attrs.append({})
@@ -192,6 +197,8 @@ class _Collector(ast.NodeVisitor):
         """`x = Cls(...)` and `self.x = Cls(...)`: later `x.m()` calls resolve to `Cls.m`."""
         if isinstance(node.value, ast.Dict):
             self._switch(switch_facts.registry(node.value, node.lineno, self.owner(), self.resolve))
+        if switch_facts.reads_configuration(node.value):  # `use_litellm = cfg.get("USE_LITELLM") == "true"`
+            self.flags.update(t.id for t in node.targets if isinstance(t, ast.Name))
         self.generic_visit(node)
         target = self.resolve(node.value.func) if isinstance(node.value, ast.Call) else None
         target = None if target and _imports_at_run_time(target) else target  # a module named at run time: unknown
