@@ -4,18 +4,11 @@ plan-B coverage; values one module hands another are followed, so ordinary code 
 from __future__ import annotations
 
 import json
-import textwrap
+
+from conftest import write_tree
 
 from riskscan.api import ScanOptions, scan
 from riskscan.cli import main
-
-
-def write(root, files: dict):
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
 
 
 def json_report(root, capsys) -> dict:
@@ -24,7 +17,7 @@ def json_report(root, capsys) -> dict:
 
 
 def test_a_client_built_in_one_module_and_used_in_another_is_a_reached_call_site(tmp_path):
-    write(tmp_path, {
+    write_tree(tmp_path, {
         "app/__init__.py": "",
         "app/clients.py": """
             from openai import OpenAI
@@ -58,7 +51,7 @@ def test_a_client_built_in_one_module_and_used_in_another_is_a_reached_call_site
 
 
 def test_evidence_of_use_without_a_traced_request_is_inferred_never_an_a(tmp_path, capsys):
-    write(tmp_path, {
+    write_tree(tmp_path, {
         "svc/__init__.py": "",
         "svc/clients.py": """
             from anthropic import Anthropic
@@ -92,7 +85,7 @@ def test_evidence_of_use_without_a_traced_request_is_inferred_never_an_a(tmp_pat
 
 
 def test_files_that_mention_ai_but_could_not_be_read_make_the_grade_unknown(tmp_path, capsys):
-    write(tmp_path, {
+    write_tree(tmp_path, {
         "bot.py": "from openai import OpenAI\nclient = OpenAI(\nprint('unclosed'\n",
         "util.py": "def add(a, b):\n    return a + b\n",
     })
@@ -109,13 +102,13 @@ def test_files_that_mention_ai_but_could_not_be_read_make_the_grade_unknown(tmp_
 
 
 def test_a_skipped_file_that_names_no_supplier_leaves_a_clean_scan_clean(tmp_path, capsys):
-    write(tmp_path, {"broken.py": "def f(:\n    pass\n", "util.py": "def add(a, b):\n    return a + b\n"})
+    write_tree(tmp_path, {"broken.py": "def f(:\n    pass\n", "util.py": "def add(a, b):\n    return a + b\n"})
     scores = json_report(tmp_path, capsys)["scores"]
     assert scores["grade"] == "A" and scores["reasons"][0]["text"] == "No AI vendor use was found."
 
 
 def test_a_script_uses_the_client_its_sibling_built(tmp_path):
-    write(tmp_path, {
+    write_tree(tmp_path, {
         "scripts/clients.py": "from openai import OpenAI\nclient = OpenAI()\n",
         "scripts/run.py": """
             from clients import client

@@ -1,16 +1,13 @@
 """Reach through the call graph: precise where calls resolve, flagged where it falls back."""
 from __future__ import annotations
 
-import textwrap
+from conftest import write_tree
 
 from riskscan.api import ScanOptions, scan
 
 
 def build(tmp_path, files: dict):
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    write_tree(tmp_path, files)
     report = scan(tmp_path, ScanOptions(jobs=1))
     return {e.name: e.as_dict() for e in report.exposure.entry_points}, report
 

@@ -2,7 +2,7 @@
 entry points live (by folder, whatever module name a file gets), and which entry points are production."""
 from __future__ import annotations
 
-import textwrap
+from conftest import write_tree
 
 from riskscan.api import ScanOptions, scan
 
@@ -31,10 +31,7 @@ _PROVIDERS = {
 
 
 def project(tmp_path, files: dict):
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    write_tree(tmp_path, files)
     return scan(tmp_path, ScanOptions(jobs=1)).project
 
 

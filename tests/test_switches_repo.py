@@ -2,7 +2,7 @@
 never where code merely branches, and never counted as providers used at the same time."""
 from __future__ import annotations
 
-import textwrap
+from conftest import write_tree
 
 from riskscan.api import ScanOptions, scan
 
@@ -38,10 +38,7 @@ _REGISTRY = {
 
 
 def scanned(tmp_path, files: dict):
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    write_tree(tmp_path, files)
     return scan(tmp_path, ScanOptions(jobs=1))
 
 
