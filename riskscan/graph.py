@@ -164,15 +164,29 @@ def imported_bases(name: str, result, known: set, folders: dict) -> Iterable[tup
     line, type_only). A script's plain `import util` of a sibling in a folder that is no package
     is the folder's `util` (Python puts the script's folder on sys.path; see _Calls._local)."""
     package = name if result.path.endswith("__init__.py") else name.rpartition(".")[0]
+    roots = {module.split(".", 1)[0] for module in known} if name in folders else set()
     for module, level, names, line, type_only in result.imports:
         base = absolute_module(module, level, package)
         if base is None:
             continue
-        sibling = f"{folders[name]}.{base}" if name in folders and not level else None
-        if sibling and base.split(".")[0] not in known and sibling in known:
+        sibling = sibling_module(folders.get(name) if not level else None, base, known, roots)
+        if sibling:
             yield sibling, base, names, line, type_only
         else:
             yield base, base, names, line, type_only
+
+
+def sibling_module(folder: Optional[str], dotted: str, known: set, roots: set) -> Optional[str]:
+    """`folder.dotted` when a file of a folder that is no package names its sibling plainly; None
+    when `dotted` names a module or namespace of the project from its root (`voice.baidu.x` from
+    `voice/factory.py` beside a `voice/voice.py`: imported from the root, not a sibling). `roots`
+    holds the first names of the `known` modules."""
+    if folder is None:
+        return None
+    head = dotted.split(".", 1)[0]
+    if head in known or head in roots:
+        return None
+    return f"{folder}.{dotted}" if f"{folder}.{head}" in known else None
 
 
 def script_folders(modules: dict) -> dict:
@@ -255,6 +269,8 @@ class _Calls:
         self.unknown: dict = {}  # function node -> calls no edge stands for (dotted, or the names after an unknown object)
         self.nested: dict = {}  # module -> {function qualname: its nested functions}
         self.folders = script_folders(modules)
+        self.siblings: dict = {}  # module -> {a name's head: the sibling module it names, or None}
+        self.roots = {module.split(".", 1)[0] for module in modules}
 
     def of(self, node: tuple) -> dict:
         """{target node: {kind, target}} for ("function", module, qualname)."""
@@ -323,13 +339,11 @@ class _Calls:
     def _local(self, module: str, target: str) -> str:
         """A script's `import helper` finds `helper.py` beside it (Python puts the script's folder on
         sys.path): in a folder that is no package, a name no module of the project has is the sibling's."""
-        folder = self.folders.get(module)
-        if folder is None:
-            return target
         head = target.split(".", 1)[0]
-        if head in self.resolver.known or f"{folder}.{head}" not in self.resolver.known:
-            return target
-        return f"{folder}.{target}"
+        if head not in self.siblings.setdefault(module, {}):
+            self.siblings[module][head] = sibling_module(self.folders.get(module), head, self.resolver.known, self.roots)
+        sibling = self.siblings[module][head]
+        return f"{sibling}{target[len(head):]}" if sibling else target
 
 
 def _switch_targets(structure, qualname: str) -> list:

@@ -216,6 +216,32 @@ def test_a_script_imports_its_siblings_in_a_folder_that_is_no_package(tmp_path):
     assert report.exposure.scores.reach == "resolved"
 
 
+def test_a_name_the_project_root_holds_is_no_sibling_even_beside_a_module_of_that_name(tmp_path):
+    # voice/ is no package, and holds voice.py: `voice.openai_voice` still means the root's voice/ folder
+    entries, _ = build(tmp_path, {
+        "voice/voice.py": "class Voice:\n    pass\n",
+        "voice/openai_voice.py": """
+            from openai import OpenAI
+            def speak(text):
+                return OpenAI().chat.completions.create(model="gpt-4o-mini", messages=[])
+        """,
+        "voice/factory.py": """
+            def create_voice(kind, text):
+                if kind == "openai":
+                    from voice.openai_voice import speak
+                    return speak(text)
+        """,
+        "app.py": """
+            import click
+            from voice.factory import create_voice
+            @click.command()
+            def say():
+                create_voice("openai", "hello")
+        """,
+    })
+    assert entries["say"]["vendors"] == ["openai"] and entries["say"]["reach"] == "traced" and not entries["say"]["unresolved_calls"]
+
+
 def test_a_notebook_beside_a_script_of_the_same_name_keeps_its_entry_point(tmp_path):
     import json
 
