@@ -524,10 +524,12 @@ class _Leads:
 
     def match(self, call: str) -> str:
         """The name to show for a call that may lead to AI code, "" for one that cannot."""
-        for tail in self.tails:
-            if call == tail or call.endswith("." + tail):
+        parts = call.split(".")
+        for start in range(len(parts)):
+            tail = ".".join(parts[start:])
+            if tail in self.tails:
                 return tail
-        last = call.rsplit(".", 1)[-1]
+        last = parts[-1]
         return last if self.any_call or last in self.names else ""
 
 

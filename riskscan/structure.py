@@ -88,7 +88,7 @@ class _Collector(ast.NodeVisitor):
         self.locals: list = []  # per function: name -> dotted type target of `name = Cls(...)`
         self.attrs: list = []  # per class: attribute -> dotted type target of `self.attr = Cls(...)`
         self.covered: set = set()  # elif nodes already recorded as options of a switch
-        self.flags: set = set()  # names assigned from configuration (`use_azure = os.getenv(...)`): switch flags
+        self.flags: dict = {}  # name -> the value last assigned to it: a flag when it reads configuration
 
     def _function(self, qualname: str, line: int, is_class: bool = False) -> FunctionInfo:
         info = self.result.functions.get(qualname)
@@ -197,8 +197,8 @@ class _Collector(ast.NodeVisitor):
         """`x = Cls(...)` and `self.x = Cls(...)`: later `x.m()` calls resolve to `Cls.m`."""
         if isinstance(node.value, ast.Dict):
             self._switch(switch_facts.registry(node.value, node.lineno, self.owner(), self.resolve))
-        if switch_facts.reads_configuration(node.value):  # `use_litellm = cfg.get("USE_LITELLM") == "true"`
-            self.flags.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        # `use_litellm = cfg.get("USE_LITELLM") == "true"`: kept, and judged only if an if/else tests the name
+        self.flags.update((t.id, node.value) for t in node.targets if isinstance(t, ast.Name))
         self.generic_visit(node)
         target = self.resolve(node.value.func) if isinstance(node.value, ast.Call) else None
         target = None if target and _imports_at_run_time(target) else target  # a module named at run time: unknown

@@ -70,15 +70,15 @@ def branch_chain(nodes: list, owner: str, resolve: Callable) -> Optional[SwitchF
     return SwitchFact("branch", nodes[0].lineno, owner, tuple(options)) if len(options) >= MIN_OPTIONS else None
 
 
-def flag_branch(node: ast.If, owner: str, resolve: Callable, flags: set) -> Optional[SwitchFact]:
-    """`if use_litellm: ... else: ...` where the flag is read from configuration (or a name
-    assigned from it, `flags`): a deploy chooses the branch. Any other if/else is no switch."""
+def flag_branch(node: ast.If, owner: str, resolve: Callable, flags: dict) -> Optional[SwitchFact]:
+    """`if use_litellm: ... else: ...` where the flag is read from configuration (or is a name
+    whose value, in `flags`, was): a deploy chooses the branch. Any other if/else is no switch."""
     test, negated = node.test, False
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         test, negated = test.operand, True
     if not node.orelse or not isinstance(test, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):
         return None
-    if not (isinstance(test, ast.Name) and test.id in flags or reads_configuration(test)):
+    if not reads_configuration(flags.get(test.id) if isinstance(test, ast.Name) else test):
         return None
     label = ast.unparse(test)[:80]
     branches = [(label, node.body), (f"not {label}", node.orelse)]
@@ -89,6 +89,8 @@ def flag_branch(node: ast.If, owner: str, resolve: Callable, flags: set) -> Opti
 def reads_configuration(node) -> bool:
     """`os.getenv("X")`, `os.environ["X"]`, `cfg.get("USE_X")`, `settings.use_azure`: a value a
     deploy sets, not one the program computes."""
+    if node is None:
+        return False
     for child in ast.walk(node):
         if isinstance(child, ast.Call) and _dotted_parts(child.func)[-1:] == ["getenv"]:
             return True
