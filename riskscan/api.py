@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Optional
 
 from .dependencies import review as review_dependencies
-from .discover import discover, first_party_names, module_names, scope_for, sibling_modules
+from .discover import discover, first_party_names, folders_once, module_names, scope_for, sibling_modules
 from .analyse import analyse_file
 from .config import entry_weights
 from .errors import UsageError
@@ -50,12 +50,18 @@ class Layout:
 
 
 def layout(root, options: ScanOptions, catalogue: Catalogue) -> Layout:
-    files = list(discover(Path(root), options.excludes, options.test_globs, options.example_globs, options.use_gitignore))
-    return layout_of(files, first_party_names(files), catalogue)
+    with folders_once():  # what is a package, what sits beside a script: asked once per folder, for this scan only
+        files = list(discover(Path(root), options.excludes, options.test_globs, options.example_globs, options.use_gitignore))
+        return layout_of(files, first_party_names(files), catalogue)
 
 
 def layout_of(files: list, first_party: frozenset, catalogue: Catalogue, modules: Optional[dict] = None) -> Layout:
     """The Layout of a list of files; `modules` when the caller knows the module names better."""
+    with folders_once():
+        return _layout_of(files, first_party, catalogue, modules)
+
+
+def _layout_of(files: list, first_party: frozenset, catalogue: Catalogue, modules: Optional[dict]) -> Layout:
     names: dict = {}
     for source in files:
         folder = source.path.parent
@@ -228,7 +234,7 @@ def _key_and_bytes(source, task, options: ScanOptions, digests=None, cache: Opti
     if digest is not None:
         return content_key(digest, context), None
     data = read_source(source.path, options.max_bytes)
-    if not isinstance(data, bytes) or not data:
+    if not isinstance(data, bytes):  # unreadable: the analysis reports why (an empty file has a key like any other)
         return None, None
     digest = digest_of(data)
     if info is not None:
@@ -254,7 +260,7 @@ def _read_for_analysis(source, task, key: Optional[str], data: Optional[bytes], 
     if key is None or data is not None or (digests and source.relpath in digests):
         return key, data
     data = read_source(source.path, options.max_bytes)
-    if not isinstance(data, bytes) or not data:
+    if not isinstance(data, bytes):
         return None, None
     return content_key(digest_of(data), _context(source, task, options)), data
 

@@ -1,15 +1,20 @@
 """Attribution that needs more than one finding: a file's findings together, or other files' modules.
 
-Two passes run after every file has been analysed (they are cheap and never cached):
-- imports of the project's own provider-specific modules count as adapters of that provider:
-  `from mem0.embeddings.azure_openai import AzureOpenAIEmbedding` uses Azure OpenAI as surely as
-  importing `langchain_openai` uses OpenAI, also through a package that re-exports the class
-  (`from mem0.embeddings import AzureOpenAIEmbedding`). Ordinary transitive use (`from .gateway
-  import complete`, where the gateway calls OpenAI) is not an adapter: that is what the graph's
-  reach is for. Nor is a package `__init__.py` that only re-exports such classes: it uses no
+These passes run after every file has been analysed (they are cheap and never cached):
+- imports of the project's own provider-specific modules are imports of that provider's adapter
+  (kind `import`, framework `first-party`): `from mem0.embeddings.azure_openai import
+  AzureOpenAIEmbedding` uses Azure OpenAI as surely as importing `langchain_openai` uses OpenAI,
+  also through a package that re-exports the class (`from mem0.embeddings import
+  AzureOpenAIEmbedding`). Like every import it is evidence, never a call site: the provider
+  module's own calls are the sites. Ordinary transitive use (`from .gateway import complete`,
+  where the gateway calls OpenAI) is not an adapter: that is what the graph's reach is for. Nor is a package `__init__.py` that only re-exports such classes: it uses no
   provider itself, unless it imports an SDK of its own;
 - a model name configured in a file that reaches its maker nowhere, but one hosting platform, is
-  that platform's model (Claude settings in a Bedrock-only file are Bedrock).
+  that platform's model (Claude settings in a Bedrock-only file are Bedrock);
+- a plan B (a function an except handler calls) that is also an entry point, or is called from
+  another module, runs in normal flow: its sites stay primary;
+- a router model read from configuration without a default in sight reaches the provider the
+  repository configures for that setting.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from pathlib import Path
 
 from .discover import absolute_module
 from .model import Finding
+from .products import key_of, product
 from .redact import redact
 from .structure import MODULE_BODY
 
@@ -31,6 +37,7 @@ def attribute(results: list, catalogue, root: Path, scopes: dict) -> list:
     findings = provider_module_findings(results, catalogue, root, scopes)
     for result in results:
         findings += result.findings
+    findings = normal_flow_sites(results, configured_models(findings))
     by_path: dict = {}
     for finding in findings:
         by_path.setdefault(finding.path, []).append(finding)
@@ -40,6 +47,65 @@ def attribute(results: list, catalogue, root: Path, scopes: dict) -> list:
             group = single_file_pass(group, catalogue)
         attributed += group
     return sorted(attributed, key=lambda f: f.sort_key())
+
+
+def configured_models(findings: list) -> list:
+    """A router model read from configuration with no default in sight (`litellm.completion(
+    model=settings.llm_model)`) reaches the provider the repository configures for it: the
+    default kept under the same setting name in production code (`llm_model: str = "gpt-4o"` in a
+    settings class, `add_argument("--llm-model", default=...)`), else the one provider all its
+    configured model names name. When neither decides, the site is left out: its provider is
+    unknown, and a guess would be counted as if it were known."""
+    if not any(f.vendor == "" for f in findings):
+        return findings
+    configured = [f for f in findings if f.kind == "model_string" and f.feature == "config" and f.scope == "prod" and f.vendor]
+    by_setting: dict = {}
+    for finding in configured:
+        by_setting.setdefault(_setting_key(finding.model_setting), set()).add(finding.vendor)
+    anywhere = {f.vendor for f in configured}
+    resolved = []
+    for finding in findings:
+        if finding.vendor == "":
+            vendors = by_setting.get(_setting_key(finding.model_setting)) or anywhere
+            if len(vendors) != 1:
+                continue
+            finding = replace(finding, vendor=next(iter(vendors)))
+        resolved.append(finding)
+    return resolved
+
+
+def _setting_key(setting) -> str:
+    """`settings.llm_model`, `config['llm_model']`, `LLM_MODEL`, `--llm-model` -> `llm_model`."""
+    last = re.split(r"[.\[]", setting or "")[-1]
+    return last.strip("'\"]-").replace("-", "_").lower()
+
+
+def normal_flow_sites(results: list, findings: list) -> list:
+    """A plan B that also runs in normal flow stays a primary site.
+
+    The extractor marks the sites of a function an except handler calls as fallback targets,
+    unless its own module calls that function elsewhere. Other modules are seen only here: a
+    function that is itself an entry point (a route, a command, a task) or that another module
+    calls serves users directly, so its sites count among the call sites they rely on.
+    """
+    if not any(f.fallback_target and f.function for f in findings):
+        return findings
+    modules = {r.path: r for r in results if r.skipped is None and r.structure is not None}
+    called = {target for r in modules.values() for info in r.structure.functions.values()
+              for target in info.calls if not target.startswith(r.module + ".")}
+    # a plan B written in the handler (or the fallbacks= argument) of the function it protects is
+    # one only there, however often that function runs: only a plan B function of its own can serve users
+    protecting = {(f.path, f.function, v) for f in findings if f.has_fallback for v in f.fallback_to}
+    return [replace(f, fallback_target=False) if f.fallback_target and (f.path, f.function, f.vendor) not in protecting
+            and _runs_in_normal_flow(f, modules, called) else f for f in findings]
+
+
+def _runs_in_normal_flow(finding, modules: dict, called: set) -> bool:
+    result = modules.get(finding.path)
+    if result is None or not finding.function:
+        return False
+    entries = {e.function for e in result.structure.entries}
+    return finding.function in entries or f"{result.module}.{finding.function}" in called
 
 
 def hosted_models(findings: list, catalogue) -> list:
@@ -89,12 +155,12 @@ def compatible_clients(findings: list, catalogue) -> list:
     project's own OpenAI-compatible wrapper, subclassed and pointed at another provider, is the
     same SDK one step removed.
     """
-    sdk = [f for f in findings if f.vendor == "openai" and (f.kind in ("import", "call", "type") or _first_party(f))]
+    sdk = [f for f in findings if f.vendor == "openai" and (f.kind in ("import", "call", "type") and not _adapter_import(f) or _first_party(f))]
     own = [f for f in findings if f.vendor == "openai" and f.kind not in ("lifecycle", "legacy_api") and f not in sdk
            and not _bare_config_model(f)]  # `gpt-oss-120b` as a setting: hosted_models decides where it runs
     if own or not sdk:
         return findings
-    with_sdk = {f.vendor for f in findings if f.kind in ("import", "call")}
+    with_sdk = {f.vendor for f in findings if f.kind in ("import", "call") and not _adapter_import(f)}
     named = {f.vendor for f in findings if f.kind in ("endpoint", "env_var") and f.vendor not in with_sdk}
     if len(named) != 1:
         return findings
@@ -103,7 +169,13 @@ def compatible_clients(findings: list, catalogue) -> list:
 
 
 def _first_party(finding) -> bool:
-    return finding.kind == "adapter" and finding.framework == "first-party"
+    """An import of the project's own provider module (provider_module_findings)."""
+    return finding.kind == "import" and finding.framework == "first-party"
+
+
+def _adapter_import(finding) -> bool:
+    """An import of a framework's adapter class or package, or of the project's own provider module."""
+    return finding.kind == "import" and finding.framework is not None
 
 
 def shared_variables(findings: list, catalogue) -> list:
@@ -114,19 +186,47 @@ def shared_variables(findings: list, catalogue) -> list:
 
 
 def provider_module_findings(results: list, catalogue, root: Path, scopes: dict) -> list:
-    """Adapter findings for imports of first-party modules that serve exactly one provider."""
+    """Import findings (framework `first-party`) for imports of first-party modules that serve
+    exactly one provider: one per imported name, and none for a name the catalogue already knows
+    (`from browser_use import ChatOpenAI` inside browser-use is the rules' adapter import).
+
+    A file's findings depend on its own imports and on what the modules it may name offer (which
+    exist, which provider each serves, what a package re-exports): they are kept with its result
+    (products.py) while all of that stays the same, as is the provider each module serves."""
     modules = {r.module: r for r in results if r.skipped is None and r.module}
-    served = {name: _served_vendor(result, catalogue) for name, result in modules.items()}
+    served = {name: product(result, "served vendor", catalogue.version, lambda: _served_vendor(result, catalogue))
+              for name, result in modules.items()}
+    offered = key_of([catalogue.version, str(root)] + [_offer(name, result, served[name]) for name, result in sorted(modules.items())])
     found = []
     for result in results:
-        if result.skipped is not None or result.path.endswith(".ipynb") or _reexports_only(result):
+        found += product(result, "provider module findings", (offered, scopes.get(result.path)),
+                         lambda: _module_findings(result, modules, served, root, scopes, catalogue))
+    return found
+
+
+def _offer(name: str, result, vendor) -> str:
+    """What a module offers to the files importing it, as provider_module_findings reads it."""
+    return product(result, "offer", vendor, lambda: repr((name, vendor, result.path.endswith("__init__.py") and result.imports)))
+
+
+def _module_findings(result, modules: dict, served: dict, root: Path, scopes: dict, catalogue) -> list:
+    if result.skipped is not None or result.path.endswith(".ipynb") or _reexports_only(result):
+        return []
+    found = []
+    package = result.module if result.path.endswith("__init__.py") else result.module.rpartition(".")[0]
+    known = {(f.line, f.detail) for f in result.findings if f.kind == "import"}
+    for module, level, names, line, type_only in result.imports:
+        base = absolute_module(module, level, package)
+        if base is None:
             continue
-        package = result.module if result.path.endswith("__init__.py") else result.module.rpartition(".")[0]
-        for module, level, names, line, type_only in result.imports:
-            for target in _targets(module, level, names, package, modules):
+        for name in [n for n in names if n != "*"] or [None]:
+            imported = f"{base}.{name}" if name else base
+            if (line, imported) in known:
+                continue
+            for target in _targets(module, level, (name,) if name else (), package, modules):
                 vendor = served.get(target)
                 if vendor and target != result.module:
-                    found.append(_finding(result, target, vendor, line, type_only, root, scopes[result.path], catalogue))
+                    found.append(_finding(result, imported, vendor, line, type_only, root, scopes[result.path], catalogue))
                     break
     return found
 
@@ -137,7 +237,7 @@ def _served_vendor(result, catalogue):
     variable other services share (`GOOGLE_API_KEY` of a Google Maps tool)."""
     evidence = [f for f in result.findings if f.kind in _SERVING_KINDS and not f.type_only
                 and not (f.kind == "env_var" and f.detail in catalogue.shared_env_vars)]
-    if all(f.kind == "import" for f in evidence):
+    if all(f.kind == "import" and f.framework is None for f in evidence):
         return None
     parts = set(result.module.split("."))
     named = {}  # vendor -> length of the longest of its names the module's name carries
@@ -197,11 +297,11 @@ def _reexported_from(package_result, package: str, name: str) -> list:
     return found
 
 
-def _finding(result, target: str, vendor: str, line: int, type_only: bool, root: Path, scope: str, catalogue) -> Finding:
+def _finding(result, imported: str, vendor: str, line: int, type_only: bool, root: Path, scope: str, catalogue) -> Finding:
     return Finding(
-        vendor=vendor, kind="adapter", path=result.path, line=line, column=0,
+        vendor=vendor, kind="import", path=result.path, line=line, column=0,
         snippet=redact(_line(root, result.path, line), catalogue),
-        detail=target, framework="first-party", type_only=type_only, scope=scope,
+        detail=imported, framework="first-party", type_only=type_only, scope=scope,
     )
 
 

@@ -164,7 +164,7 @@ def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, learn_e
             report = _guarded(lambda: learned_scan(path, options, learn_env) if learn_env else scan(path, options), debug)
         outcome = _guarded(lambda: _outcome(report, formats, previous), debug)  # Ctrl-C while rendering: 130 too
         if memo:
-            memo.remember(outcome)
+            memo.remember(outcome, _manifests_read(report))
     warn(outcome["meta"]["warnings"])
     _guarded(lambda: _write_reports(outcome, plan, previous, quiet), debug)  # Ctrl-C while writing: 130 too
     if explain_score:
@@ -191,6 +191,11 @@ def _outcome(report, formats: list, baseline) -> dict:
     outcome["meta"] = {"findings": len(report.findings), "skipped": len(report.skipped),
                        "warnings": current_config().unresolved_entry_points(report)}
     return outcome
+
+
+def _manifests_read(report) -> list:
+    """The manifests a scan read (relative paths): inputs of a run memo too, wherever they are."""
+    return [path for path, _ in report.dependencies.manifests.files] if report.dependencies else []
 
 
 def _config_inputs() -> tuple:
@@ -236,9 +241,9 @@ def graph_command(path, fmt, collapse, output, exclude, rule_dirs, jobs, cache_d
         from .render.graph_export import render_graph
 
         report = _guarded(lambda: scan(path, options), False)
-        outcome = {name: {"text": render_graph(report.graph.graph, fmt, collapse)}}
+        outcome = {name: {"text": render_graph(report.graph.digraph, fmt, collapse)}}
         if memo:
-            memo.remember(outcome)
+            memo.remember(outcome, _manifests_read(report))
     text = outcome[name]["text"]
     if output:
         _guarded(lambda: write_atomically(output, text), False)

@@ -10,7 +10,7 @@ from typing import Optional
 
 from .errors import ConfigError
 from .escape import printable
-from .model import SCOPES
+from .discover import SCOPES
 from .schema import Bool, List, Map, Number, Problem, Str, Table, Tables, close_match, locate
 
 CONFIG_FILE = "riskscan.toml"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from . import retirement_words as words
+from .score import provider_name
 
 MAX_DECISIONS = 6
 RETIREMENT_WINDOW = 180  # days: the lifecycle window of the report
@@ -232,7 +233,7 @@ def _lock_in(report) -> list:
 
 
 def _or(report, vendors) -> str:
-    names = [report.vendors[v].name if v in report.vendors else v for v in vendors]
+    names = [provider_name(v, lambda v: report.vendors[v].name if v in report.vendors else v) for v in vendors]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 

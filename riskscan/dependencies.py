@@ -20,6 +20,7 @@ from .lifecycle import DEFAULT_WINDOW, calendar_records, lifecycle_findings, lif
 from .lockin import classify, load_lockin
 from .manifests import Manifests, has_upper_bound, pinned_below, read_manifests
 from .model import Finding
+from .products import product
 
 
 @dataclass
@@ -191,11 +192,17 @@ def _imported_modules(results) -> set:
     """Every absolute module a scanned file imports (any scope, type-only included): what counts as using an SDK."""
     modules = set()
     for result in results:
-        for module, level, names, *_ in result.imports:
-            if not level and module:
-                modules.add(module)
-                modules.update(f"{module}.{name}" for name in names if name != "*")
+        modules.update(product(result, "absolute imports", None, lambda: _absolute_imports(result)))
     return modules
+
+
+def _absolute_imports(result) -> frozenset:
+    modules = set()
+    for module, level, names, *_ in result.imports:
+        if not level and module:
+            modules.add(module)
+            modules.update(f"{module}.{name}" for name in names if name != "*")
+    return frozenset(modules)
 
 
 def _under(module: str, roots) -> bool:

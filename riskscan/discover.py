@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -11,6 +13,7 @@ from . import globs
 from .errors import UsageError
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
+SCOPES = ("prod", "test", "example")  # what scope_for answers
 # Folders that hold someone else's code or generated output, never the project's own.
 SKIP_DIRS = {
     ".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "site-packages", "dist-packages",
@@ -52,7 +55,8 @@ def _is_virtualenv(directory: Path) -> bool:
     return (directory / "pyvenv.cfg").is_file() or (directory / "conda-meta").is_dir()
 
 
-def _gitignore(directory: Path):
+def gitignore_spec(directory: Path):
+    """The spec of a folder's own .gitignore, or None (discovery, and the run memo signing a tree)."""
     try:
         text = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -84,7 +88,7 @@ def discover(root: Path, excludes=(), test_globs=TEST_GLOBS, example_globs=EXAMP
         rel_dir = here.relative_to(root).as_posix()
         rel_dir = "" if rel_dir == "." else rel_dir
         if use_gitignore:
-            spec = _gitignore(here)
+            spec = gitignore_spec(here)
             if spec is not None:
                 ignores.append((rel_dir, spec))
         kept = []
@@ -95,7 +99,7 @@ def discover(root: Path, excludes=(), test_globs=TEST_GLOBS, example_globs=EXAMP
                 continue
             if child.is_symlink() and not follow_symlinks:
                 continue
-            if _ignored(rel + "/", ignores, exclude):
+            if ignored(rel + "/", ignores, exclude):
                 continue
             kept.append(name)
         dirnames[:] = kept
@@ -104,7 +108,7 @@ def discover(root: Path, excludes=(), test_globs=TEST_GLOBS, example_globs=EXAMP
                 continue
             path = here / name
             rel = f"{rel_dir}/{name}" if rel_dir else name
-            if _ignored(rel, ignores, exclude):
+            if ignored(rel, ignores, exclude):
                 continue
             outside = path.is_symlink() and not _inside(path, root)
             yield SourceFile(path, rel, scope_for(rel, test_globs, example_globs),
@@ -130,7 +134,9 @@ def _unlisted_folder(error: OSError, root: Path, test_globs, example_globs) -> S
                       f"cannot read folder: {error.strerror or type(error).__name__}")
 
 
-def _ignored(rel: str, ignores: list, exclude) -> bool:
+def ignored(rel: str, ignores: list, exclude) -> bool:
+    """Whether `rel` (a folder ends in "/") is excluded, or ignored by a .gitignore above it: `ignores`
+    holds (folder, spec) of the .gitignore files met so far."""
     if exclude is not None and globs.matches(exclude, rel):
         return True
     for base, spec in ignores:
@@ -163,24 +169,50 @@ def first_party_names(files: list) -> frozenset:
     return frozenset(names)
 
 
-@lru_cache(maxsize=None)
+_FOLDERS: ContextVar = ContextVar("riskscan_folders", default=None)  # (question, folder) -> answer, within one scan
+
+
+@contextmanager
+def folders_once():
+    """Within this block (one scan's view of its tree), each folder's answers below are looked up
+    once; outside it, every call asks the file system, so a process that scans, lets the tree
+    change and scans again never gets an answer of the old tree."""
+    if _FOLDERS.get() is not None:  # inside a scan's block already
+        yield
+        return
+    token = _FOLDERS.set({})
+    try:
+        yield
+    finally:
+        _FOLDERS.reset(token)
+
+
+def _once(question: str, directory: Path, answer):
+    known = _FOLDERS.get()
+    if known is None:
+        return answer()
+    try:
+        return known[question, directory]
+    except KeyError:
+        found = known[question, directory] = answer()
+        return found
+
+
 def is_package(directory: Path) -> bool:
-    return (directory / "__init__.py").exists()
+    return _once("package", directory, lambda: (directory / "__init__.py").exists())
 
 
-@lru_cache(maxsize=None)
 def package_top(directory: Path) -> Optional[Path]:
     """The outermost package folder that contains `directory`, or None when it is no package."""
-    if not is_package(directory):
-        return None
-    return package_top(directory.parent) or directory
+    return _once("top", directory, lambda: (package_top(directory.parent) or directory) if is_package(directory) else None)
 
 
-@lru_cache(maxsize=4096)
 def sibling_modules(directory: Path) -> frozenset:
     """Modules beside a script in a folder that is not a package (`import x` finds them first)."""
-    if is_package(directory):
-        return frozenset()
+    return _once("siblings", directory, lambda: frozenset() if is_package(directory) else _modules_in(directory))
+
+
+def _modules_in(directory: Path) -> frozenset:
     try:
         return frozenset(
             p.stem if p.suffix == ".py" else p.name

@@ -4,10 +4,10 @@ Reach follows calls where they resolve (functions, classes and methods of the re
 through imports and `__init__` re-exports); where a call into another first-party module cannot
 be resolved it falls back to that whole module, and the evidence says so.
 
-The whole graph is a networkx DiGraph (the form `riskscan graph` exports and API users analyse),
-assembled only when asked for: on a repository of 3,000 modules its 160,000 nodes and edges
-took a third of a cached rescan, while reach needs only the calls of the functions that entry
-points run, resolved as the walk meets them.
+The whole graph is assembled only when asked for: reach needs only the calls of the functions
+that entry points run (a few hundred of 60,000), resolved as the walk meets them. `riskscan graph`
+exports it from a Digraph (digraph.py: networkx's orders and attributes without networkx); API
+users get it as a networkx DiGraph (`RepoGraph.graph`), built from the same parts.
 """
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+from .digraph import Digraph
 from .discover import absolute_module, scope_for
+from .products import key_of, product
 from .structure import MODULE_BODY
 
 if sys.version_info >= (3, 11):
@@ -71,15 +73,23 @@ class RepoGraph:
     reach: dict  # entry id -> Reach
     site_modules: dict  # finding index -> set of modules that fail with it
     modules: dict  # module name -> relpath
-    assemble: Callable = field(repr=False)  # () -> the whole graph as a networkx DiGraph
+    assemble: Callable = field(repr=False)  # () -> the whole graph as a Digraph
     calls: Optional["_Calls"] = field(default=None, repr=False)  # call edges and the name resolver, for later passes
+    _digraph: object = field(default=None, repr=False)
     _networkx: object = field(default=None, repr=False)
+
+    @property
+    def digraph(self):
+        """The whole graph as a Digraph (built on first use): what `riskscan graph` exports."""
+        if self._digraph is None:
+            self._digraph = self.assemble()
+        return self._digraph
 
     @property
     def graph(self):
         """The whole graph as a networkx DiGraph (built on first use)."""
         if self._networkx is None:
-            self._networkx = self.assemble()
+            self._networkx = self.digraph.to_networkx()
         return self._networkx
 
 
@@ -115,12 +125,9 @@ def _exists(node: tuple, modules: dict) -> bool:
     return result is not None and (len(node) == 2 or node[2] in _functions(result))
 
 
-def _assemble(modules: dict, imports: dict, calls: "_Calls", touches: dict, entry_points: list):
-    """Modules, functions, imports, calls, vendors and entry points as one networkx DiGraph (for
-    export and the API); networkx is imported here, so a scan that exports nothing never loads it."""
-    import networkx as nx
-
-    graph = nx.DiGraph()
+def _assemble(modules: dict, imports: dict, calls: "_Calls", touches: dict, entry_points: list) -> Digraph:
+    """Modules, functions, imports, calls, vendors and entry points as one graph (for export and the API)."""
+    graph = Digraph()
     for name, result in modules.items():
         graph.add_node(("module", name), kind="module", path=result.path)
         for qualname in _functions(result):
@@ -146,16 +153,29 @@ def _assemble(modules: dict, imports: dict, calls: "_Calls", touches: dict, entr
 
 # ------------------------------------------------------------------ module and call edges
 def _import_edges(modules: dict) -> dict:
-    """Module -> {imported first-party module: {kind, line, type_only}} (a later import of the same module wins)."""
+    """Module -> {imported first-party module: {kind, line, type_only}} (a later import of the same module wins).
+
+    A module's edges depend on its own imports, the names of the project's modules and which
+    folders are packages only: they are kept with its result (products.py) while those stay the
+    same. Read-only."""
     known = set(modules)
     folders = script_folders(modules)
+    names_key = key_of(sorted(known) + [f"{module} in {folder}" for module, folder in sorted(folders.items())])
     edges: dict = {}
     for name, result in modules.items():
-        for base, _, names, line, type_only in imported_bases(name, result, known, folders):
-            targets = [t for t in (f"{base}.{n}" for n in names if n != "*") if t in known] or [_longest_known(base, known)]
-            for target in filter(None, targets):
-                if target != name:
-                    edges.setdefault(name, {})[target] = {"kind": "imports", "line": line, "type_only": type_only}
+        found = product(result, "import edges", names_key, lambda: _module_import_edges(name, result, known, folders))
+        if found:
+            edges[name] = found
+    return edges
+
+
+def _module_import_edges(name: str, result, known: set, folders: dict) -> dict:
+    edges: dict = {}
+    for base, _, names, line, type_only in imported_bases(name, result, known, folders):
+        targets = [t for t in (f"{base}.{n}" for n in names if n != "*") if t in known] or [_longest_known(base, known)]
+        for target in filter(None, targets):
+            if target != name:
+                edges[target] = {"kind": "imports", "line": line, "type_only": type_only}
     return edges
 
 
@@ -216,6 +236,7 @@ class _Resolver:
     def __init__(self, modules: dict):
         self.modules = modules
         self.known = set(modules)
+        self.tops = {name.partition(".")[0] for name in modules}
         self.memo: dict = {}  # the same targets (`json.dumps`, a helper) recur across thousands of functions
 
     def resolve(self, target: str):
@@ -228,6 +249,8 @@ class _Resolver:
 
     def _resolve(self, target: str, depth: int):
         target = target.replace("()", "")
+        if target.partition(".")[0] not in self.tops:
+            return None  # `self.x`, `json.dumps`: no module of the project starts so
         module = _longest_known(target, self.known)
         if module is None or depth > _MAX_REEXPORT_DEPTH:
             return None
@@ -349,6 +372,8 @@ class _Calls:
 def _switch_targets(structure, qualname: str) -> list:
     """What a registry held by this function, its class or its module can hand out: the call
     graph cannot see `registry[name](...)` pick one, so every option counts as called."""
+    if not structure.switches:
+        return []
     found = []
     for fact in structure.switches:
         owner = fact.owner
@@ -406,25 +431,37 @@ def is_evidence_of_use(finding) -> bool:
 def _entry_points(modules: dict, resolver: _Resolver, root: Path, declared=(), scopes=None) -> list:
     entries = []
     for name, result in sorted(modules.items()):
-        structure = result.structure
-        if result.path.endswith(".ipynb"):
-            entries.append(EntryPoint(f"{result.path}:1:notebook", result.path.rsplit("/", 1)[-1], "notebook", result.path, 1, name, MODULE_BODY))
-            continue
-        if structure is None:
-            continue
-        for fact in structure.entries:
-            entries.append(EntryPoint(f"{result.path}:{fact.line}:{fact.name}", fact.name, fact.kind, result.path, fact.line, name, fact.function, fact.detail))
-        for view, line, route in structure.url_views:
+        # a module's own entry points depend on nothing but the module: kept with its result (products.py)
+        entries += product(result, "entry points", _scope_of(result.path, scopes), lambda: _scoped(_own_entries(name, result), scopes))
+        for view, line, route in result.structure.url_views if result.structure and not result.path.endswith(".ipynb") else ():
             node = resolver.resolve(view)
             if node and node[0] == "function":
                 target = modules[node[1]]
-                entries.append(EntryPoint(f"{target.path}:{line}:{node[2]}", node[2].rsplit(".", 1)[-1], "http", target.path, line, node[1], node[2], route))
-    entries += _console_scripts(root, resolver, modules)
-    entries += _declared_entries(declared, resolver, modules)
-    # one scope per path: the scan's (configured test/example paths), else the path conventions
-    entries = [replace(e, scope=(scopes or {}).get(e.path) or scope_for(e.path)) for e in entries]
+                entries += _scoped([EntryPoint(f"{target.path}:{line}:{node[2]}", node[2].rsplit(".", 1)[-1], "http", target.path, line,
+                                               node[1], node[2], route)], scopes)
+    entries += _scoped(_console_scripts(root, resolver, modules), scopes)
+    entries += _scoped(_declared_entries(declared, resolver, modules), scopes)
     unique = {e.id: e for e in entries}
     return sorted(unique.values(), key=lambda e: (e.path, e.line, e.name))
+
+
+def _own_entries(name: str, result) -> list:
+    """The entry points a module declares itself (notebooks, `__main__`, routes, tasks...)."""
+    if result.path.endswith(".ipynb"):
+        return [EntryPoint(f"{result.path}:1:notebook", result.path.rsplit("/", 1)[-1], "notebook", result.path, 1, name, MODULE_BODY)]
+    if result.structure is None:
+        return []
+    return [EntryPoint(f"{result.path}:{fact.line}:{fact.name}", fact.name, fact.kind, result.path, fact.line, name, fact.function, fact.detail)
+            for fact in result.structure.entries]
+
+
+def _scope_of(path: str, scopes) -> str:
+    """One scope per path: the scan's (configured test/example paths), else the path conventions."""
+    return (scopes or {}).get(path) or scope_for(path)
+
+
+def _scoped(entries: list, scopes) -> list:
+    return [replace(e, scope=_scope_of(e.path, scopes)) for e in entries]
 
 
 def _console_scripts(root: Path, resolver: _Resolver, modules: dict) -> list:

@@ -1,7 +1,7 @@
 """Legacy SDK APIs (rules/legacy/): code paths a release removed or a vendor switched off, and where code still uses them."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from typing import Callable, Iterable, Optional
@@ -65,9 +65,24 @@ class Removal:
 class Legacy:
     removals: tuple
     version: str = ""
+    by_path: dict = field(default=None, init=False, compare=False, hash=False, repr=False)  # path -> removal indices
+
+    def __post_init__(self):
+        index: dict = {}
+        for number, removal in enumerate(self.removals):
+            for path in removal.paths:
+                index.setdefault(path, []).append(number)
+        object.__setattr__(self, "by_path", index)
 
     def match(self, finding: Finding) -> Optional[Removal]:
-        return next((r for r in self.removals if r.covers(finding)), None)
+        """The first removal that covers the finding. A removal covers a detail by one of its dotted
+        prefixes, so only the removals of those prefixes are asked (a scan has thousands of imports
+        and calls, the tables hundreds of paths)."""
+        if finding.kind not in ("import", "call"):
+            return None
+        parts = finding.detail.replace("()", "").split(".")
+        numbers = [n for size in range(1, len(parts) + 1) for n in self.by_path.get(".".join(parts[:size]), ())]
+        return next((self.removals[n] for n in sorted(numbers) if self.removals[n].covers(finding)), None)
 
     def breaking_releases(self, distribution: str) -> list:
         """The releases of a distribution that removed an API, oldest first."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -231,13 +232,47 @@ def read_manifests(root: Path, directories: Iterable = ("",)) -> Manifests:
 
 
 def _manifest_paths(base: Path) -> list:
-    paths = [base / name for name in MANIFEST_NAMES + LOCK_NAMES if (base / name).is_file()]
-    for folder in (base, base / "requirements"):
-        if folder.is_dir():
-            paths += sorted(p for p in folder.iterdir() if p.is_file()
-                            and "constraint" not in p.name.lower()
-                            and (_REQUIREMENTS.match(p.name) or folder.name == "requirements" and p.suffix in (".txt", ".in")))
+    """The manifests of one folder and of its `requirements/`, from one listing of each: a scan
+    asks this of every folder that holds a source file, and a history of every commit."""
+    listing = _listing(base)
+    if listing is None:
+        return []
+    lowered = {name.lower() for name in listing}
+    paths = [base / name for name in MANIFEST_NAMES + LOCK_NAMES if _has(base, name, listing, lowered, "file")]
+    below = _listing(base / "requirements") if _has(base, "requirements", listing, lowered, "dir") else None
+    for folder, names in ((base, listing), (base / "requirements", below)):
+        if names is not None:
+            paths += [folder / name for name in sorted(names) if names[name] == "file"
+                      and "constraint" not in name.lower()
+                      and (_REQUIREMENTS.match(name) or folder.name == "requirements" and PurePosixPath(name).suffix in (".txt", ".in"))]
     return paths
+
+
+def _listing(folder: Path) -> Optional[dict]:
+    """name -> "file", "dir" or "" (links followed, as Path.is_file does), or None for what is no folder."""
+    try:
+        with os.scandir(folder) as entries:
+            return {entry.name: _kind(entry) for entry in entries}
+    except OSError:
+        return None
+
+
+def _kind(entry) -> str:
+    try:
+        return "file" if entry.is_file() else "dir" if entry.is_dir() else ""
+    except OSError:
+        return ""
+
+
+def _has(folder: Path, name: str, listing: dict, lowered: set, kind: str) -> bool:
+    """Whether folder/name is a `kind`; the listing answers, but a name it spells in another case
+    is asked of the file system, which may not tell cases apart (as a look-up by path would)."""
+    if name in listing:
+        return listing[name] == kind
+    if name.lower() not in lowered:
+        return False
+    path = folder / name
+    return path.is_file() if kind == "file" else path.is_dir()
 
 
 def _read_file(root: Path, path: Path, found: Manifests, seen: set, constraint: bool = False) -> None:

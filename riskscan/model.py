@@ -12,7 +12,6 @@ SITE_KINDS = ("call", "adapter", "model_string")
 NOT_A_REQUEST = ("client", "config")
 # Kinds dependencies.py derives from the data tables beside the vendor catalogue (not from the vendor rules).
 DERIVED_KINDS = ("manifest", "legacy_api", "lifecycle")
-SCOPES = ("prod", "test", "example")
 SEVERITIES = ("info", "low", "medium", "high")
 
 
@@ -47,6 +46,9 @@ class Finding:
     # What the provider does for this site: None for model inference (what the scores count);
     # otherwise a non-inference service of the same provider ("vector_search", "search", "storage").
     service: Optional[str] = None
+    # A router model read from configuration (`model=os.getenv("LLM_MODEL", "gpt-4o")`): the setting
+    # that chooses the provider at run time; on a model named in settings, the name it is kept under.
+    model_setting: Optional[str] = None
 
     @property
     def is_call_site(self) -> bool:

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Optional
 
 from .discover import EXAMPLE_GLOBS, TEST_GLOBS
-from .source import DEFAULT_MAX_BYTES
 
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # files larger are skipped (source.read_source)
 DEFAULT_WINDOW = 180  # days: models retiring this soon are findings (lifecycle.py judges them)
 
 

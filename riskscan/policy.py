@@ -134,8 +134,8 @@ def _direct(finding) -> bool:
 
 
 def _first_party(finding) -> bool:
-    """An import of a first-party module that serves one provider (firstparty.py): the module itself is checked."""
-    return finding.kind == "adapter" and finding.framework == "first-party"
+    """An import of a first-party module that serves one provider (attribution.py): the module itself is checked."""
+    return finding.kind == "import" and finding.framework == "first-party"
 
 
 def is_unprotected_site(finding) -> bool:

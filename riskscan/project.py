@@ -51,7 +51,8 @@ def project_kind(report, root: Path, switches) -> ProjectKind:
     serving = [e for e in production if e.kind in USER_FACING and _inside(e.path, roots.values())]
     name, shipped = _package_name(Path(root)), _shipped_packages(Path(root))
     ships_ai = shipped is None or any(fnmatch(p, pattern) for p in packages for pattern in shipped)
-    points = [p for p in switches.points if _inside(p.path, roots.values())]
+    # a router model setting picks a model, it does not make the package a provider registry
+    points = [p for p in switches.points if p.kind != "setting" and _inside(p.path, roots.values())]
     exported = _reexports(report, repo, packages)
     evidence = []
     if serving:

@@ -289,8 +289,31 @@ def redact_findings(findings: list, catalogue=None, results=()) -> list:
     """Findings made from whole files or manifests after the analysis, redacted the same way; the
     ones that came through redact_result unchanged (`results`) are not read twice."""
     redactor = redactor_for(catalogue)
-    done = {id(f) for result in results for f in result.findings}
-    return [f if id(f) in done else _finding(f, redactor, ()) for f in findings]
+    done = {_shown(f) for result in results for f in result.findings}
+    return [f if _shown(f) in done else _redacted(f, redactor) for f in findings]
+
+
+def _redacted(finding, redactor: Redactor):
+    """_finding without known keys, kept by value: the lifecycle findings a history makes again for
+    every commit are read once. (A finding whose facts hold a list cannot be a key: read each time.)"""
+    try:
+        return _redacted_once(finding, redactor)
+    except TypeError:
+        return _finding(finding, redactor, ())
+
+
+@lru_cache(maxsize=4096)
+def _redacted_once(finding, redactor: Redactor):
+    return _finding(finding, redactor, ())
+
+
+_SHOWN = ("detail", "snippet", "model", "function", "facts")  # what _finding redacts
+
+
+def _shown(finding) -> tuple:
+    """The strings of a finding that redaction reads, by identity: a finding a later pass made from
+    a redacted one (its vendor or lock-in class set) shows the very same strings, and is not read again."""
+    return tuple(id(getattr(finding, name)) for name in _SHOWN)
 
 
 def _finding(finding, redactor: Redactor, known: tuple):

@@ -109,6 +109,7 @@ ROUTER_SCHEMA = Table({
         "positional_fallbacks": Bool(),
         "fallback_list_args": List(Str()),
         "provider_args": List(Str()),
+        "answers": Bool(),
     }, required=True),
 })
 
@@ -153,6 +154,7 @@ class RouterCallable:
     positional_fallbacks: bool = False
     fallback_list_args: tuple = ()
     provider_args: tuple = ()  # keywords naming the provider apart from the model ("model_provider")
+    answers: bool = False  # the call itself sends the request: it returns the answer, not a model object
 
 
 @dataclass
@@ -188,6 +190,7 @@ class Catalogue:
     shared_env_vars: set = field(default_factory=set)  # env vars that count only beside other evidence
     any_secret: Optional[re.Pattern] = None  # every key format in one pattern, to test a string once
     _credentials: dict = field(default_factory=dict)  # credential_for's answers, by name
+    _frameworks: dict = field(default_factory=dict)  # adapter_framework's answers, by adapter root
     learned: dict = field(default_factory=dict)  # qualname -> rule source, for the entries and routers learned from code
     symbol_counts: dict = field(default_factory=dict)  # (rule source, "hand-written" | "learned") -> symbols it contributes
 
@@ -248,6 +251,17 @@ class Catalogue:
             if qualname.startswith(module + "."):
                 found.setdefault(qualname.rpartition(".")[2], self.entries[qualname])
         return sorted(found.items())
+
+    def adapter_framework(self, qualname: str) -> Optional[str]:
+        """The framework an adapter package belongs to (`llama_index` for anything under
+        `llama_index.llms.openai`): its classes' rules say, else the package's top-level name."""
+        hit = self.root_vendor(qualname, self.adapter_roots)
+        if hit is None:
+            return None
+        if hit[0] not in self._frameworks:
+            under = self.entries_under(hit[0])
+            self._frameworks[hit[0]] = next((e.framework for _, e in under if e.framework), None) or hit[0].split(".")[0]
+        return self._frameworks[hit[0]]
 
     def credential_for(self, name: str) -> Optional[tuple]:
         """(vendor, variable) for a setting named like a provider's credential or endpoint variable.
@@ -549,6 +563,7 @@ def _index_router(cat: Catalogue, path: Path, text: str, data: dict) -> list:
             data["id"], tuple(spec.get("model_args", ())), tuple(spec.get("fallback_args", ())),
             tuple(spec.get("model_list_args", ())), bool(spec.get("positional_fallbacks", False)),
             tuple(spec.get("fallback_list_args", ())), tuple(spec.get("provider_args", ())),
+            bool(spec.get("answers", False)),
         )
         for j, name in enumerate(spec["qualnames"]):
             _claim(cat.router_callables, name, rule, path, text, f"callables[{i}].qualnames[{j}]", problems)

@@ -16,6 +16,10 @@ from typing import Callable, Iterable, Mapping, Optional
 from .retirement_words import gate_ending
 
 UNRESOLVED = "unresolved"  # operator unknown (env-only config): shown, kept out of the HHI
+# A switch target: a router model read from configuration can name any provider its router
+# supports; this stands for them when the repository names no other provider itself.
+ANY_PROVIDER = "any"
+ANY_PROVIDER_WORDS = "any provider its router supports"
 WEIGHTS = {"concentration": 0.30, "blast_radius": 0.25, "fallback_gap": 0.25, "lock_in": 0.20}
 # DOMAIN.md 5.1: when blast radius is unknown (reach unresolved) or not the question (a library),
 # its term is left out and the other weights are scaled up to sum to 1 (0.40, 0.33, 0.27).
@@ -32,6 +36,14 @@ PLAN_B = 0.5  # fallback credit from which a site keeps working when its operato
 MAX_REASONS = 5
 MAX_EVIDENCE = 10
 TOP_LOCK_IN = 5
+
+
+def provider_name(vendor: str, names) -> str:
+    """A provider's display name from `names` (a mapping or a function), the switch marker in words."""
+    if vendor == ANY_PROVIDER:
+        return ANY_PROVIDER_WORDS
+    return names(vendor) if callable(names) else names.get(vendor, vendor)
+
 
 # DOMAIN.md 2.3: w for a vendor-native call of each feature class (0 = change a setting, 1 = rebuild).
 FEATURE_LOCK_IN = {
@@ -336,7 +348,7 @@ class _Basis:
         return tuple(s for s in sites if not s.switchable_to) if self.kind == "library" else tuple(sites)
 
     def name(self, vendor: str) -> str:
-        return self.names.get(vendor, vendor)
+        return provider_name(vendor, self.names)
 
 
 def compute_scores(sites: Iterable[Site], entry_points: Iterable, closely_connected: Optional[Mapping] = None,
@@ -393,7 +405,7 @@ def _grade_uncertain(basis: _Basis) -> bool:
 
 def _offered(primary) -> tuple:
     switchable = [s for s in primary if s.switchable_to]
-    return tuple(sorted({s.vendor for s in switchable} | {v for s in switchable for v in s.switchable_to}))
+    return tuple(sorted(({s.vendor for s in switchable} | {v for s in switchable for v in s.switchable_to}) - {ANY_PROVIDER}))
 
 
 def _gate_counts(gates: Mapping) -> dict:

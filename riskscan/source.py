@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+from .options import DEFAULT_MAX_BYTES
+
 NOTEBOOK_FACTOR = 10  # a notebook may be this much larger on disk than the size limit (outputs)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's line ends (str.split("\n") missed a lone CR)
 # Line magics, shell escapes, help, and a shell or magic result assigned to names.

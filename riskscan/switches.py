@@ -1,18 +1,19 @@
-"""Configuration-time switches: registries, factories and settings branches that choose among AI providers.
+"""Configuration-time switches: registries, factories, settings branches and router model settings that choose among AI providers.
 
 A provider picked from a registry (`{"openai": OpenAILLM, "anthropic": AnthropicLLM}`), a
 factory or an `if settings.provider == "ollama":` branch can be replaced without a code change:
 a plan B of its own kind (DOMAIN.md 5.1). The per-file facts come from the structure walk
 (switch_facts.py); here each option is followed, over the whole repository, to the call sites
 it runs (the findings on its own lines, and those of the classes and functions it names, with
-their calls), and a switch counts when its options reach two or more providers.
+their calls), and a switch counts when its options reach two or more providers. A router model
+read from configuration is a switch by itself: the router implements the other providers.
 """
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field, replace
 
-from .score import UNRESOLVED
+from .score import ANY_PROVIDER, UNRESOLVED
 
 _FOLLOW_DEPTH = 3  # calls followed from an option's class or function to the code that calls the provider
 _EVIDENCE_KINDS = ("call", "adapter", "model_string")  # on an option's own lines: naming a provider's class is enough
@@ -24,7 +25,7 @@ class Switch:
 
     path: str
     line: int
-    kind: str  # "registry", "branch" or "decorator" (classes registered under a name)
+    kind: str  # "registry", "branch", "decorator" (classes registered under a name) or "setting" (a router model read from configuration)
     owner: str  # function or class holding it
     options: tuple  # (label, vendors tuple), in source order
     vendors: tuple  # distinct providers across the options
@@ -66,10 +67,38 @@ def find_switches(report, repo, scopes=None) -> Switches:
         name, path, first = facts[0]
         joined = replace(first, options=tuple(option for *_, fact in facts for option in fact.options))
         found.points.append(_switch(joined, name, path, repo.calls, index, report.findings))
-    found.points = [switch for switch in found.points if switch is not None]
+    found.points = [switch for switch in found.points if switch is not None] + setting_switches(report.findings)
     for switch in found.points:
         _credit(found, switch, report.findings)
     return found
+
+
+# Evidence that the repository itself names a provider, so that a setting could select it.
+_NAMING_KINDS = ("import", "call", "adapter", "model_string", "endpoint", "env_var")
+
+
+def setting_switches(findings: list) -> list:
+    """A router model read from configuration (`litellm.completion(model=os.getenv("LLM_MODEL",
+    "gpt-4o"))`, `init_chat_model(settings.model)`): the setting chooses the provider among all the
+    router supports, without a code change. The alternatives named are the other providers the
+    repository names in production code (a model, a credential, an endpoint, an SDK); when it names
+    none, the switch can still select any provider the router supports (ANY_PROVIDER). One
+    switch per setting and file."""
+    grouped: dict = {}
+    for index, finding in enumerate(findings):
+        if finding.model_setting and finding.is_call_site and finding.scope == "prod":
+            grouped.setdefault((finding.path, finding.model_setting), []).append(index)
+    if not grouped:
+        return []
+    named = {f.vendor for f in findings if f.scope == "prod" and not f.type_only and f.kind in _NAMING_KINDS} - {UNRESOLVED, ""}
+    points = []
+    for (path, setting), sites in sorted(grouped.items()):
+        first = findings[sites[0]]
+        chosen = tuple(sorted({findings[i].vendor for i in sites}))
+        others = tuple(sorted(named - set(chosen))) or (ANY_PROVIDER,)
+        points.append(Switch(path, first.line, "setting", first.function or "<module>",
+                             ((setting, chosen), ("another provider", others)), tuple(sorted(set(chosen) | set(others))), tuple(sites)))
+    return points
 
 
 def _switch(fact, module: str, path: str, calls, index: "_FindingIndex", findings: list):
@@ -131,13 +160,19 @@ def _reachable(start: tuple, calls, holder: tuple = ()) -> set:
     return seen
 
 
+def _evidence(finding) -> bool:
+    """A use of a provider an option can show: a site, or the import of an adapter class or of
+    the project's own provider module (`if name == "openai": from .openai_llm import OpenAILLM`)."""
+    return finding.kind in _EVIDENCE_KINDS or finding.kind == "import" and finding.framework is not None
+
+
 class _FindingIndex:
     """Findings that show a provider is used, by file, by function and by line."""
 
     def __init__(self, findings: list):
         self.by_path: dict = {}
         for i, finding in enumerate(findings):
-            if finding.kind in _EVIDENCE_KINDS and not finding.type_only and finding.service is None:
+            if _evidence(finding) and not finding.type_only and finding.service is None:
                 self.by_path.setdefault(finding.path, []).append(i)
         self.findings = findings
 

@@ -156,3 +156,23 @@ def test_an_unchanged_file_is_not_read_again_and_a_changed_one_is(tmp_path, cata
     os.utime(app, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert _json(repo, catalogue, cache_dir=tmp_path / "cache") == _json(repo, catalogue)
     assert reads == ["app.py"]
+
+
+def test_a_process_that_scans_again_sees_the_folders_as_they_are_now(tmp_path, catalogue):
+    """What discovery learns about folders (is it a package, which modules sit beside a script) is
+    kept for one scan only: an API user who scans, edits the tree and scans again gets the new tree.
+    `scripts/openai.py` shadows the SDK for `run.py` beside it until `scripts` becomes a package."""
+    root = tmp_path / "repo"
+    (root / "scripts").mkdir(parents=True)
+    (root / "scripts" / "openai.py").write_text("def OpenAI():\n    return None\n")
+    (root / "scripts" / "run.py").write_text("import openai\n\nopenai.OpenAI().chat.completions.create(model='gpt-4o', messages=[])\n")
+
+    def openai_calls() -> list:
+        report = scan(root, ScanOptions(jobs=1), catalogue)
+        return [f for f in report.findings if f.vendor == "openai" and f.kind == "call"]
+
+    assert openai_calls() == []
+    (root / "scripts" / "__init__.py").write_text("")
+    assert openai_calls()  # `import openai` inside a package is the SDK now
+    (root / "scripts" / "__init__.py").unlink()
+    assert openai_calls() == []

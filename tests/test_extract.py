@@ -255,7 +255,7 @@ def test_env_var_read_or_written_but_not_removed(tmp_path):
     assert facts(report) == {(4, "anthropic", "env_var"), (5, "mistral", "env_var"), (6, "groq", "env_var"), (7, "openai", "env_var")}
 
 
-def test_project_module_serving_one_provider_counts_as_adapter(tmp_path):
+def test_project_module_serving_one_provider_counts_as_an_import_of_its_adapter(tmp_path):
     report = run(tmp_path, {
         "app/__init__.py": "",
         "app/llms/__init__.py": "",
@@ -274,9 +274,39 @@ def test_project_module_serving_one_provider_counts_as_adapter(tmp_path):
             from app.gateway import complete
         """,
     })
-    adapters = {(f.line, f.vendor, f.detail) for f in report.findings if f.path == "app/service.py"}
-    # the provider-specific module counts; the gateway (transitive use) does not
-    assert adapters == {(2, "azure_openai", "app.llms.azure_openai")}
+    adapters = {(f.line, f.vendor, f.kind, f.framework, f.detail, f.is_call_site) for f in report.findings if f.path == "app/service.py"}
+    # the provider-specific module counts, as import evidence (its calls are the sites); the gateway (transitive use) does not
+    assert adapters == {(2, "azure_openai", "import", "first-party", "app.llms.azure_openai.make", False)}
+
+
+def test_each_name_imported_from_the_projects_provider_modules_counts_once(tmp_path):
+    """Two provider classes from one package are two imports; a name the catalogue already knows
+    (`from browser_use import ChatOpenAI` inside browser-use itself) is the rules' import, not a
+    second, first-party one at the same place; neither is a call site."""
+    chat = "from {sdk} import {client}\nclass {name}:\n    def ask(self, q):\n        return {client}().{call}(model='{model}', messages=[])\n"
+    report = run(tmp_path, {
+        "acme/__init__.py": "",
+        "acme/llms/__init__.py": "from .openai_llm import OpenAILLM\nfrom .anthropic_llm import AnthropicLLM\n",
+        "acme/llms/openai_llm.py": chat.format(sdk="openai", client="OpenAI", name="OpenAILLM",
+                                               call="chat.completions.create", model="gpt-4o"),
+        "acme/llms/anthropic_llm.py": chat.format(sdk="anthropic", client="Anthropic", name="AnthropicLLM",
+                                                  call="messages.create", model="claude-sonnet-4-5"),
+        "acme/app.py": "from acme.llms import OpenAILLM, AnthropicLLM\n",
+        "browser_use/__init__.py": "from browser_use.llm.openai.chat import ChatOpenAI\n",
+        "browser_use/llm/__init__.py": "",
+        "browser_use/llm/openai/__init__.py": "",
+        "browser_use/llm/openai/chat.py": chat.format(sdk="openai", client="AsyncOpenAI", name="ChatOpenAI",
+                                                      call="chat.completions.create", model="gpt-4o"),
+        "browser_use/demo.py": "from browser_use import ChatOpenAI\n",
+    })
+    imports = sorted((f.path, f.line, f.vendor, f.framework or "", f.detail) for f in report.findings
+                     if f.path in ("acme/app.py", "browser_use/demo.py"))
+    assert imports == [
+        ("acme/app.py", 1, "anthropic", "first-party", "acme.llms.AnthropicLLM"),
+        ("acme/app.py", 1, "openai", "first-party", "acme.llms.OpenAILLM"),
+        ("browser_use/demo.py", 1, "openai", "browser_use", "browser_use.ChatOpenAI"),
+    ]
+    assert not [f for f in report.findings if f.is_call_site and f.path in ("acme/app.py", "browser_use/demo.py")]
 
 
 def test_endpoint_setting_named_after_a_provider_decides_the_client(tmp_path):

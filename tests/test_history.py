@@ -261,3 +261,84 @@ def test_a_file_that_becomes_a_link_and_back(tmp_path, capsys):
     assert [p["facts"]["suppliers"]["anthropic"]["call_sites"] for p in points] == [1, 2, 1]  # the link scans its target
     assert [sorted(p["facts"]["suppliers"]) for p in points][-1] == ["anthropic", "openai"]
     assert (repo / "app" / "real.py").read_text(encoding="utf-8") == CLAUDE  # never written through the link
+
+
+OPENAI_CHAT = '''from openai import OpenAI
+
+client = OpenAI()
+
+
+def ask(question):
+    return client.chat.completions.create(model="gpt-4.1", messages=[{"role": "user", "content": question}])
+'''
+ANTHROPIC_CHAT = CLAUDE
+APP = '''from fastapi import FastAPI
+
+from pkg.openai_chat import ask
+
+app = FastAPI()
+
+
+@app.get("/ask")
+def route(q: str):
+    return ask(q)
+'''
+TOOLS = "from helpers import shorten\nfrom pkg import ask, summarize\n\n\ndef run(text):\n    return ask(shorten(text)), summarize(text)\n"
+HELPERS = OPENAI_CHAT.replace("def ask(question)", "def shorten(question)")
+
+
+def cross_file_steps(repo: Path) -> list:
+    """Commits whose changes alter what unchanged files mean: a module they import appears (and with
+    it an import edge), a module that stops serving OpenAI (its importers' adapters go), a package
+    that starts re-exporting an Anthropic module, a module that stops parsing, a module removed, a
+    manifest, a commit that changes nothing a scan reads."""
+    git(repo, "init", "-q", "-b", "main")
+    steps = [
+        {"pkg/__init__.py": "from .openai_chat import ask\n", "pkg/openai_chat.py": OPENAI_CHAT, "app.py": APP,
+         "tools.py": TOOLS, "requirements.txt": "fastapi\n"},
+        {"util.py": "def clean(text):\n    return text.strip()\n", "helpers.py": HELPERS},
+        {"pkg/openai_chat.py": "def ask(question):\n    return question\n"},
+        {"pkg/anthropic_chat.py": ANTHROPIC_CHAT, "pkg/__init__.py": "from .openai_chat import ask\nfrom .anthropic_chat import summarize\n"},
+        {"pkg/openai_chat.py": OPENAI_CHAT, "requirements.txt": "fastapi\nopenai>=1\nanthropic\n"},
+        {"pkg/anthropic_chat.py": "def summarize(:\n"},
+        {"util.py": None, "pkg/anthropic_chat.py": ANTHROPIC_CHAT},
+        {"README.md": "# tools\n"},
+    ]
+    for day, files in enumerate(steps, 1):
+        for name, text in files.items():
+            if text is None:
+                (repo / name).unlink()
+            else:
+                (repo / name).parent.mkdir(parents=True, exist_ok=True)
+                (repo / name).write_text(text, encoding="utf-8")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"step {day}", when=f"2026-01-{day:02d}T10:00:00+00:00")
+    return git(repo, "log", "--format=%H", "--reverse").split()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_each_commit_reports_what_a_fresh_scan_of_its_tree_reports(tmp_path, monkeypatch, jobs):
+    """What history keeps from commit to commit (results, and what later passes derive from each
+    file) never changes a commit's report: each one equals a scan of that commit checked out alone."""
+    import riskscan.history.run as run
+    from riskscan.render.json_report import report_dict
+
+    repo = tmp_path / "tools"
+    repo.mkdir()
+    shas = cross_file_steps(repo)
+    seen = []
+    monkeypatch.setattr(run, "report_dict", lambda report: seen.append(report_dict(report)) or seen[-1])
+    options = ScanOptions(as_of=date(2026, 11, 23), jobs=jobs)
+    history(repo, options)
+    assert len(seen) == len(shas) - 1  # the last commit changes nothing a scan reads: its figures are reused
+    for number, (sha, reported) in enumerate(zip(shas, seen)):
+        alone = tmp_path / "checkouts" / str(number) / "tools"
+        alone.mkdir(parents=True)
+        archive = subprocess.run(["git", "-C", str(repo), "archive", sha], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(alone)], input=archive, check=True)
+        assert reported == report_dict(api.scan(alone, replace(options, jobs=1))), f"step {number + 1}"
+    adapters = [sorted((f["path"], f["vendor"]) for f in r["findings"] if f.get("framework") == "first-party") for r in seen]
+    assert adapters[0] == [("app.py", "openai"), ("tools.py", "openai")]
+    assert adapters[2] == []  # pkg/openai_chat.py serves no one any more: its unchanged importers lose their adapters
+    assert ("tools.py", "anthropic") in adapters[3]  # the package re-exports an Anthropic module now
+    assert ("tools.py", "anthropic") not in adapters[5]  # that module no longer parses

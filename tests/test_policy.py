@@ -123,7 +123,7 @@ def test_importing_the_projects_own_provider_module_is_not_direct_use(tmp_path):
         "import openai\n\n\ndef complete(p):\n    return openai.OpenAI().chat.completions.create(model=p, messages=[])\n")
     (tmp_path / "shop/api.py").write_text("from shop.llm.openai_gateway import complete\n\n\ndef answer(q):\n    return complete(q)\n")
     report = scan(tmp_path)
-    assert ("shop/api.py", "adapter") in {(f.path, f.kind) for f in report.findings}  # firstparty.py's adapter
+    assert ("shop/api.py", "import", "first-party") in {(f.path, f.kind, f.framework) for f in report.findings}  # attribution.py's
     policy = Policy(gateway_modules=("shop/llm",), require_fallback=True)
     assert places(evaluate(report, policy)) == {("RS201", "shop/llm/openai_gateway.py", 5)}
 

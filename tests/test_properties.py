@@ -172,10 +172,10 @@ JSON_VALUES = st.recursive(
 
 
 @settings(max_examples=300, deadline=None)
-@given(JSON_VALUES)
-def test_the_fast_json_writer_writes_what_the_json_module_writes(value):
+@given(JSON_VALUES, st.booleans(), st.booleans())
+def test_the_fast_json_writer_writes_what_the_json_module_writes(value, sort_keys, ensure_ascii):
     import json
 
     from riskscan.escape import indented_json
 
-    assert indented_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
+    assert indented_json(value, sort_keys, ensure_ascii) == json.dumps(value, indent=2, ensure_ascii=ensure_ascii, sort_keys=sort_keys)

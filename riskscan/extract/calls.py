@@ -7,7 +7,7 @@ from typing import Optional
 
 import libcst as cst
 
-from .models import MODEL_NAME, NOT_ROUTING, MODEL_ID
+from .models import ENV_READS, MODEL_NAME, NOT_ROUTING, MODEL_ID
 from .syntax import first_arg, is_data_access, is_prose_call, string_value
 from .flow import CLASS
 from .values import Value
@@ -20,6 +20,14 @@ _CONFIGURING_METHODS = {
 }
 # Client methods that release a client or read its state: no request leaves the process.
 _PLUMBING_METHODS = {"close", "aclose", "__enter__", "__exit__", "__aenter__", "__aexit__"}
+# Methods of a framework's model object that answer from the object itself: hooks, token
+# counting, serialisation, introspection (`llm.get_num_tokens(text)`, `client.on("completion:kwargs", f)`).
+_LOCAL_METHODS = {
+    "on", "off", "clear", "get_num_tokens", "get_num_tokens_from_messages", "get_token_ids", "count_tokens",
+    "class_name", "get_name", "get_input_schema", "get_output_schema", "get_graph", "is_lc_serializable",
+    "model_copy", "dict", "json", "to_dict", "to_json", "model_dump",
+    "model_dump_json", "copy",
+}
 # Classes an SDK builds to describe a request or answer, whatever module holds them.
 _DATA_CLASS = re.compile(r"[A-Z][A-Za-z0-9]*(Request|Response|Config|Params|Param|Error|Exception)$")
 _ENDPOINT_SETTING = re.compile(r"^([a-z][a-z0-9_]*?)_(base_url|api_base|api_url|host|endpoint|url)$")
@@ -64,11 +72,8 @@ class CallsMixin:
                 text = self.arg_text(node, 0, "name")
                 if text:
                     self.call_values[id(node)] = self._dynamic_import(node, text)
-            elif isinstance(node.func, cst.Name) and self.tries and self.tries[-1][1] == "handler":
-                self.handler_calls.append((self.tries[-1][0], node.func.value))
-            elif isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) and node.func.value.value in ("self", "cls"):
-                if self.tries and self.tries[-1][1] == "handler":
-                    self.handler_calls.append((self.tries[-1][0], node.func.attr.value))
+            else:
+                self._own_function_call(node.func)
             returned = self.returned_value(node.func) if func is None else None
             if returned is not None:  # `self.get_client()`: a factory of this module
                 self.call_values[id(node)] = returned
@@ -94,6 +99,9 @@ class CallsMixin:
             value = self.value_of(argument) if argument is not None else None
             for name in (value.choices if value is not None and value.choices else (value.text if value else None,)):
                 self.setting(node, name, argument)
+            read = self.configured_read(node) if clean in ENV_READS else None
+            if read is not None:  # `MODEL = os.getenv("LLM_MODEL", "gpt-4o")`: a setting, for a router to read
+                self.call_values[id(node)] = Value(setting=read[0], default=read[1])
             return True
         if clean == "os.environ.update":  # os.environ.update({"GROQ_API_KEY": key}, MISTRAL_API_KEY=...)
             for arg in node.args:
@@ -107,8 +115,11 @@ class CallsMixin:
         handled = path in self.cat.router_callables
         routes = []
         if handled:
-            routes = self._route(node, self.cat.router_callables[path])
-            self.call_values[id(node)] = Value(path=f"{path}()", binding=func.binding, routes=tuple(routes))
+            rule = self.cat.router_callables[path]
+            routes = self._route(node, rule)
+            # `litellm.completion(...)` returns its answer: reading it (`resp.model_dump()`) sends nothing
+            self.call_values[id(node)] = Value(path=f"{path}()", binding=func.binding,
+                                               routes=() if rule.answers else tuple(routes), result=rule.answers)
         configuring = path.rsplit(".", 1)[-1] in _CONFIGURING_METHODS
         if func.routes and not routes and not configuring:  # a model given to this very call overrides the router's own
             self._call_through_router(node, path, func)
@@ -126,6 +137,8 @@ class CallsMixin:
             self.call_values[id(node)] = replace(func, path=f"{path}()", text=None, node=None)
         elif func.vendor is not None and (is_data_access(path) or path.rsplit(".", 1)[-1] in _PLUMBING_METHODS):
             pass  # `response.get("body").read()`, `client.close()`: no request is sent
+        elif func.vendor is not None and func.kind == "adapter" and not _adapter_request(path, func):
+            pass  # `llm.get_num_tokens(text)`, `client.on("completion:kwargs", log)`, a method of its answer
         elif func.vendor is not None:
             self._instance_call(node, path, func)
         elif not handled:
@@ -133,6 +146,20 @@ class CallsMixin:
         self._with_fallbacks(node)
         value = self.call_values.get(id(node))
         return handled or (value is not None and value.vendor is not None)
+
+    def _own_function_call(self, func) -> None:
+        """A call of one of the module's functions (`fallback(q)`, `self._claude(q)`): from an
+        except handler it may be a plan B; anywhere else it runs in normal flow."""
+        if isinstance(func, cst.Name):
+            name = func.value
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+            name = func.attr.value
+        else:
+            return
+        if self.tries and self.tries[-1][1] == "handler":
+            self.handler_calls.append((self.tries[-1][0], name))
+        elif not self.names or self.names[-1] != name:  # a function calling itself (a retry) is no normal use
+            self.normal_calls.add(name)
 
     def _instance_call(self, node: cst.Call, path: str, func: Value) -> None:
         """A method of a client or adapter: `client.chat.completions.create(...)`."""
@@ -158,8 +185,12 @@ class CallsMixin:
         vendor, kind, root = hit
         clean = path.replace("()", "")
         self._derive(func, vendor)
-        if kind == "call" and (self.cat.root_vendor(clean, self.cat.type_modules) or _DATA_CLASS.match(clean.rsplit(".", 1)[-1])):
-            self.add(node, vendor, "type", path)
+        sdk_type = kind == "call" and (self.cat.root_vendor(clean, self.cat.type_modules) or _DATA_CLASS.match(clean.rsplit(".", 1)[-1]))
+        if sdk_type or kind == "adapter":
+            # the rules' adapter classes were found above (`_entry_for`); anything else an adapter
+            # package offers, its messages, enums and exceptions (`type`), helpers and constants, sends nothing
+            if sdk_type or _constructed(clean):
+                self.add(node, vendor, "type", path)
             self.call_values[id(node)] = Value(path=f"{path}()", binding=func.binding)
             return
         feature = None
@@ -265,6 +296,17 @@ class CallsMixin:
                 self.bindings[func.binding].derived.add(vendor)
             else:  # a hint from a first walk names an import this walk has not reached yet
                 self.late_derived.append((func.binding, vendor))
+
+
+def _adapter_request(path: str, func: Value) -> bool:
+    """A method of an adapter instance that asks the provider: `llm.invoke(...)`,
+    `client.chat.completions.create(...)` on an instructor client. Not a private helper
+    (`llm._get_client_params()`), a method answered by the object itself, or a method of what a
+    request returned (`result.content.startswith(...)`)."""
+    if func.result:
+        return False
+    method = path.rsplit(".", 1)[-1]
+    return not (method.startswith("_") and method != "__call__") and method not in _LOCAL_METHODS
 
 
 def _constructed(qualname: str) -> Optional[str]:

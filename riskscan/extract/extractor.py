@@ -24,7 +24,7 @@ from .fallbacks import FallbacksMixin
 from .flow import CLASS, FlowMixin, Tables
 from .imported import ImportedValuesMixin
 from .imports import ImportsMixin
-from .models import ModelsMixin
+from .models import MODEL_NAME, ModelsMixin
 from .positions import LibcstPositions, PositionMismatch, StdlibPositions
 from .strings import StringsMixin
 from .syntax import alternatives, first_arg, literal_rows, param_names, string_parts, string_value
@@ -70,6 +70,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         self.tries: list = []  # stack of (try_id, part)
         self.try_members: dict = {}  # finding index -> [(try_id, part)]
         self.handler_calls: list = []  # (try_id, function name) called from an except handler
+        self.normal_calls: set = set()  # names of the module's functions called outside any except handler
         self.function_findings: dict = {}  # function name -> finding indices
         self.function_depth = 0
         self._init_flow(hints)
@@ -228,6 +229,9 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
             self.setting_field(node.target)
 
     def _assign(self, target, value: Optional[Value], value_node) -> None:
+        if value_node is not None and isinstance(target, (cst.Name, cst.Attribute)) and (
+                value is None or isinstance(value_node, cst.BooleanOperation)):
+            value = self._setting_read(target, value_node) or value
         if isinstance(target, cst.Name):
             self.bind(target.value, value)
             self.record_global(target.value, value)
@@ -241,6 +245,13 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._assign(element.value, None, None)
+
+    def _setting_read(self, target, value_node) -> Optional[Value]:
+        """`model = settings.llm_model`, `self.model = config.get("model")`: a model name read from
+        configuration, kept for a router call that uses the name later."""
+        name = target.value if isinstance(target, cst.Name) else target.attr.value
+        read = self.configured_read(value_node) if MODEL_NAME.search(name) else None
+        return Value(setting=read[0], default=read[1]) if read is not None else None
 
     def leave_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:

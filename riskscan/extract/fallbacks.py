@@ -16,7 +16,7 @@ class FallbacksMixin:
         if index is None:
             return
         finding = self.findings[index]
-        others = sorted(set(others) - {finding.vendor})
+        others = sorted(set(others) - {finding.vendor, ""})
         if others:
             merged = tuple(sorted(set(finding.fallback_to) | set(others)))
             self.findings[index] = replace(finding, has_fallback=True, fallback_to=merged)
@@ -63,7 +63,13 @@ class FallbacksMixin:
         return values
 
     def _try_fallbacks(self) -> None:
-        """A call in a try body is protected when an except handler reaches another vendor."""
+        """A call in a try body is protected when an except handler reaches another vendor.
+
+        The sites of a function the handler calls are a plan B only there: when the module also
+        calls that function outside any handler, its sites run in normal flow and stay primary
+        (attribution.py adds callers in other modules and entry points). A call in the try body
+        itself is never its own plan B (`except: return ask(q)` inside `ask` is a retry).
+        """
         sites = ("call", "adapter", "model_string")
         handler_sites: dict = {}
         for index, memberships in self.try_members.items():
@@ -71,6 +77,8 @@ class FallbacksMixin:
                 if part == "handler" and self.findings[index].kind in sites:
                     handler_sites.setdefault(try_id, set()).add(index)
         for try_id, name in self.handler_calls:
+            if name in self.normal_calls:
+                continue
             for index in self.function_findings.get(name, ()):
                 if self.findings[index].kind in sites and self.findings[index].feature != "client":
                     handler_sites.setdefault(try_id, set()).add(index)
@@ -88,4 +96,5 @@ class FallbacksMixin:
                     protected.add(try_id)
         for try_id in protected:
             for index in handler_sites[try_id]:
-                self.mark_target(index)
+                if (try_id, "body") not in self.try_members.get(index, ()):
+                    self.mark_target(index)

@@ -1,4 +1,9 @@
-"""Imports: which vendor each imported name belongs to, and the findings for it."""
+"""Imports: which vendor each imported name belongs to, and the findings for it.
+
+An import is evidence (kind `import`), never a call site: importing an SDK, an adapter class or
+an adapter package sends nothing. An adapter's import carries its `framework`, so a reader (and
+the policy) can tell `from langchain_openai import ChatOpenAI` from `import openai`.
+"""
 from __future__ import annotations
 
 from typing import Optional
@@ -98,7 +103,7 @@ class ImportsMixin:
     def _dynamic_import(self, node: cst.Call, module: str) -> Optional[Value]:
         hit = self.vendor_of_path(module)
         if hit and not self.is_first_party(module):
-            self.add(node, hit[0], "import" if hit[1] == "call" else "adapter", module)
+            self.add(node, hit[0], "import", module, framework=self._framework(module, None) if hit[1] == "adapter" else None)
             self.imports.append((module, 0, (), self._pos(node)[0], False))
         return Value(path=module)
 
@@ -122,6 +127,15 @@ class ImportsMixin:
                 vendors = binding.derived & binding.conditional
                 kind = "import"
             entry = self.cat.entry_for(binding.module) if binding.own is not None else None
+            framework = self._framework(binding.module, entry) if kind == "adapter" else None
             for vendor in sorted(vendors):
-                index = self.add((binding.line, binding.column), vendor, kind, binding.module, type_only=binding.type_only)
+                index = self.add((binding.line, binding.column), vendor, "import", binding.module, type_only=binding.type_only,
+                                 framework=framework)
                 self.mark_fallback(index, entry.fallback_to if entry is not None else ())  # a learned wrapper's own plan B
+
+    def _framework(self, module: str, entry) -> Optional[str]:
+        """The framework of an imported adapter class or package: an import is evidence of the
+        integration, never a request (constructing the class, or calling it, is the call site)."""
+        if entry is not None and entry.kind == "adapter":
+            return entry.framework or module.split(".")[0]
+        return self.cat.adapter_framework(module) or module.split(".")[0]

@@ -19,6 +19,10 @@ NOT_ROUTING = re.compile(r"cost|price|pricing|profile|token|encod|count|limit|co
 _DEPLOYMENT_NAME = re.compile(r"(^|_)(deployment|engine)(s)?(_(name|id))?$", re.IGNORECASE)
 _MEMBERSHIP_METHODS = {"startswith", "endswith"}
 MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-:/@]{1,120}$")
+# Objects that hold configuration: `settings.model`, `self.config.llm_model`, `args.model`.
+_CONFIG_HOLDER = re.compile(r"^_*(settings?|config|configs|cfg|conf|configuration|options|opts|args|env|environ|params|valves|prefs|preferences)$", re.IGNORECASE)
+# Calls that read one setting by name: `os.getenv("LLM_MODEL", "gpt-4o")`, `decouple.config("MODEL")`.
+ENV_READS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb", "decouple.config", "environ.Env.str"}
 
 
 class ModelsMixin:
@@ -36,13 +40,13 @@ class ModelsMixin:
         default = first_arg(node, None, "default")
         if default is None and len(positional) > 1:
             default = positional[1]
-        self._contextual_model(default)
+        self._contextual_model(default, setting=key)
 
     def _call_through_router(self, node: cst.Call, path: str, router: Value) -> None:
         """`router.completion(model="group")` reaches every provider the router was built with."""
         for index in router.routes:
             origin = self.findings[index]
-            site = self.add(node, origin.vendor, "call", path, feature="chat")
+            site = self.add(node, origin.vendor, "call", path, feature="chat", model_setting=origin.model_setting)
             if origin.has_fallback:
                 self.mark_fallback(site, origin.fallback_to)
             if origin.fallback_target:
@@ -84,7 +88,7 @@ class ModelsMixin:
                 sites = self._model_sites(arg, bare=True, deep=True)
                 primaries += sites[:1]
                 fallbacks += sites[1:]
-        vendors = {v for v, _ in primaries + fallbacks}
+        vendors = {v for v, _ in primaries + fallbacks if v}  # "": a model read from configuration, provider not yet known
         has_fallback_arg = any(first_arg(node, None, k) is not None for k in rule.fallback_args)
         for _, index in fallbacks:
             self.mark_target(index)
@@ -126,7 +130,10 @@ class ModelsMixin:
                 elif deep and key is not None and as_fallback:
                     sites += self._model_sites(element.value, bare, deep, as_fallback)
             return sites
-        if value is not None and value.text is not None:
+        configured = self.configured_read(node, value) if provider is None and not as_fallback else None
+        if configured is not None:
+            sites.append(self._configured_site(node, *configured))
+        elif value is not None and value.text is not None:
             vendor = provider or self.cat.vendor_for_model(value.text, allow_bare=bare)
             if vendor:
                 sites.append((vendor, self.add(node, vendor, "model_string", value.text)))
@@ -134,7 +141,74 @@ class ModelsMixin:
             sites.append((value.vendor, value.site))
         return sites
 
-    def _contextual_model(self, node, bare: bool = True) -> None:
+    def _configured_site(self, node, setting: str, default, default_node) -> tuple:
+        """(vendor, index) of a router model read from configuration: a call site whose provider the
+        setting chooses at run time (switches.py credits it). Its default names the provider it
+        reaches unless configured otherwise; without one the vendor is left empty for attribution.py
+        to find from the repository's settings. The default written in the call is the same use as
+        the read: one finding there, not a setting and a site; a default kept elsewhere
+        (`MODEL = os.getenv("M", "gpt-4o")`) has its own finding, which names the model."""
+        vendor = self.cat.vendor_for_model(default) if default else None
+        here = vendor is not None and default_node is not None  # else the default's own finding names the model
+        index = self.add(default_node if here else node, vendor or "", "model_string", default if here else setting,
+                         model_setting=setting)
+        finding = self.findings[index]
+        self.findings[index] = replace(finding, feature=None, model_setting=setting, model=default if here else None)
+        return vendor or "", index
+
+    def configured_read(self, node, value=None):
+        """(setting, default text, default node) when `node` reads a model name from configuration:
+        an environment variable, a settings object's attribute or key, or a name bound to such a
+        read; None otherwise."""
+        if isinstance(node, cst.Call):
+            return self._read_call(node)
+        value = value if value is not None else self.value_of(node)
+        if value is not None and value.setting:
+            return value.setting, value.default, None
+        if isinstance(node, cst.BooleanOperation):  # `os.getenv("LLM_MODEL") or "gpt-4o"`
+            options = alternatives(node)
+            read = self.configured_read(options[0]) if options else None
+            literal = next((o for o in options[1:] if string_value(o) is not None), None)
+            if read is not None:
+                return (read[0], string_value(literal), literal) if literal is not None and read[1] is None else read
+            return None
+        if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            owner = cst.helpers.get_full_name_for_node(node.value) or ""
+            key = string_value(node.slice[0].slice.value)
+            if key and (owner.endswith("environ") or MODEL_NAME.search(key) and _holds_config(owner)):
+                return (key if owner.endswith("environ") else f"{owner}[{key!r}]"), None, None
+        if isinstance(node, cst.Attribute):
+            name = cst.helpers.get_full_name_for_node(node) or ""
+            owner, _, attr = name.rpartition(".")
+            if MODEL_NAME.search(attr) and _holds_config(owner):
+                return name, None, None
+        return None
+
+    def _read_call(self, node: cst.Call):
+        """`os.getenv("LLM_MODEL", "gpt-4o")`, `config.get("model", "gpt-4o")`, `getattr(settings, "model", "gpt-4o")`."""
+        func = self.value_of(node.func)
+        path = func.path.replace("()", "") if func is not None else ""
+        name = cst.helpers.get_full_name_for_node(node.func) or ""
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        if path in ENV_READS:
+            key, default = first_arg(node, 0, "key"), first_arg(node, 1, "default")
+            setting = string_value(key) if key is not None else None
+        elif name == "getattr" and len(positional) >= 2:
+            owner, key, default = positional[0], positional[1], first_arg(node, 2, "default")
+            setting = f"{cst.helpers.get_full_name_for_node(owner) or ''}.{string_value(key) or ''}"
+            setting = setting if MODEL_NAME.search(setting.rpartition(".")[2]) else None
+        elif name.endswith(".get") and positional and _holds_config(name[:-4]):
+            key, default = positional[0], first_arg(node, 1, "default")
+            text = string_value(key)
+            setting = f"{name[:-4]}[{text!r}]" if text and MODEL_NAME.search(text) else None
+        else:
+            return None
+        if not setting:
+            return None
+        text = string_value(default) if default is not None else None
+        return setting, text, default if text is not None else None
+
+    def _contextual_model(self, node, bare: bool = True, setting=None) -> None:
         """A model string given as obvious model configuration outside a known router call.
 
         `provider/model` strings are trusted when the model part is credible for the provider;
@@ -144,7 +218,7 @@ class ModelsMixin:
             return
         if isinstance(node, (cst.BooleanOperation, cst.IfExp, cst.List, cst.Tuple, cst.Set)):
             for option in alternatives(node):
-                self._contextual_model(option, bare)
+                self._contextual_model(option, bare, setting)
             return
         text = string_value(node)
         if text is None or not MODEL_ID.match(text):
@@ -153,7 +227,7 @@ class ModelsMixin:
         if vendor is None and bare and "/" not in text:
             vendor = self.cat.vendor_for_model(text)  # also Bedrock ids such as `amazon.titan-embed-text-v2:0`
         if vendor:
-            self.add(node, vendor, "model_string", text, feature="config")
+            self.add(node, vendor, "model_string", text, feature="config", model_setting=setting)
 
     def _named_model(self, name: str, value_node) -> None:
         """A value stored under a model-like name; deployments only count with a provider prefix."""
@@ -173,9 +247,10 @@ class ModelsMixin:
         elif NOT_ROUTING.search(name):
             return
         elif MODEL_NAME.search(name):  # `answer_model: str = Field(default="gemini-2.5-pro")` too
-            self._contextual_model(declared_default(value_node))
+            read = self.configured_read(value_node) if isinstance(value_node, (cst.Call, cst.BooleanOperation)) else None
+            self._contextual_model(declared_default(value_node), setting=read[0] if read else name)
         elif _DEPLOYMENT_NAME.search(name):
-            self._contextual_model(declared_default(value_node), bare=False)
+            self._contextual_model(declared_default(value_node), bare=False, setting=name)
 
     def capability_collections(self, tree) -> set:  # tree: the stdlib parse, or a function that makes it
         """Indices of the findings of model collections that only describe capabilities:
@@ -193,7 +268,7 @@ class ModelsMixin:
     def leave_Param(self, node: cst.Param) -> None:
         name = node.name.value
         if node.default is not None and MODEL_NAME.search(name) and not NOT_ROUTING.search(name):
-            self._contextual_model(declared_default(node.default))
+            self._contextual_model(declared_default(node.default), setting=name)
 
     def leave_Dict(self, node: cst.Dict) -> None:
         keys = {string_value(e.key) for e in node.elements if isinstance(e, cst.DictElement)}
@@ -203,7 +278,12 @@ class ModelsMixin:
             key = string_value(element.key)
             # LiteLLM's "model_name" beside "litellm_params" is a group alias, not a model
             if key and MODEL_NAME.search(key) and not (key == "model_name" and "litellm_params" in keys):
-                self._contextual_model(element.value)
+                self._contextual_model(element.value, setting=key)
+
+
+def _holds_config(dotted: str) -> bool:
+    """`settings`, `self.config`, `app.settings.llm`: some part of the owner names configuration."""
+    return any(_CONFIG_HOLDER.match(part) for part in dotted.split(".") if part)
 
 
 def _collection_uses(tree: ast.Module, names: set) -> dict:

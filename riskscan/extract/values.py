@@ -24,6 +24,8 @@ class Value:
     routes: tuple = ()  # a router instance: indices of the model-string findings it was built with
     choices: tuple = ()  # strings a loop variable takes: `for key in ["OPENAI_API_KEY", ...]`
     result: bool = False  # what a request returned (a response, a stream), not a client
+    setting: Optional[str] = None  # read from configuration: the setting's name (`LLM_MODEL`, `settings.model`)
+    default: Optional[str] = None  # the literal such a read falls back to (`os.getenv("LLM_MODEL", "gpt-4o")`)
 
 
 @dataclass

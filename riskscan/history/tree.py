@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
-from ..discover import SOURCE_SUFFIXES, is_package, package_top, sibling_modules
+from ..discover import SOURCE_SUFFIXES
 from ..errors import UsageError
 from ..escape import printable
 from ..manifests import LOCK_NAMES, MANIFEST_NAMES
@@ -68,8 +68,6 @@ class WorkTree:
         from ..api import layout
 
         if self._layout is None:
-            for remembered in (is_package, package_top, sibling_modules):
-                remembered.cache_clear()  # discovery remembers folders by path; these ones changed
             self._layout = layout(self.root, options, catalogue)
         return replace(self._layout, digests=dict(self.digests))
 

@@ -20,7 +20,7 @@ from typing import Iterator, Optional
 
 from ..discover import discover
 from ..errors import UsageError
-from ..source import DEFAULT_MAX_BYTES
+from ..options import DEFAULT_MAX_BYTES
 
 if sys.version_info >= (3, 11):
     import tomllib

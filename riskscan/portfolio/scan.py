@@ -55,7 +55,7 @@ def _scan(root: Path, settings: Settings) -> dict:
     from ..api import ScanOptions, scan
     from ..config import find_config, load_config
     from ..render.json_report import report_dict
-    from ..source import DEFAULT_MAX_BYTES
+    from ..options import DEFAULT_MAX_BYTES
 
     config = load_config(find_config(root))
     chosen = config.default_map("scan")  # the settings `riskscan scan` takes from the file

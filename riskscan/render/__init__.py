@@ -1,7 +1,10 @@
 """Renderers: one Report, several formats. Each module owns one format."""
 from __future__ import annotations
 
-from ..model import DERIVED_KINDS, Finding
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the command line imports this package: a run the memo answers never loads the model
+    from ..model import Finding
 
 SCHEMA_VERSION = "1.0"
 
@@ -20,13 +23,16 @@ def finding_message(finding: Finding, vendors: dict) -> str:
     """One plain sentence per finding; the same words in every format."""
     name = vendor_name(finding.vendor, vendors)
     detail = finding.detail
-    if finding.check and finding.kind in DERIVED_KINDS:
-        from ..dependencies import describe
+    if finding.check:
+        from ..model import DERIVED_KINDS
 
-        return describe(finding, name)
+        if finding.kind in DERIVED_KINDS:
+            from ..dependencies import describe
+
+            return describe(finding, name)
     kind = finding.kind
     if kind == "import":
-        text = f"imports {detail} ({name})" + (" for type checking only" if finding.type_only else "")
+        text = _import_message(finding, name)
     elif kind == "call" and finding.service:
         text = f"calls {name} through {detail} ({finding.service.replace('_', ' ')}, not model inference)"
     elif kind == "call":
@@ -36,6 +42,10 @@ def finding_message(finding: Finding, vendors: dict) -> str:
     elif kind == "adapter":
         text = (f"uses the {finding.framework} adapter {detail} for {name}" if finding.framework
                 else f"uses {detail}, an integration that reaches {name}")
+    elif kind == "model_string" and finding.model_setting and finding.feature != "config":
+        text = (f"the model read from {finding.model_setting} is routed to {name}, the provider the repository configures for it"
+                if detail == finding.model_setting else
+                f"model {detail!r}, read from {finding.model_setting}, is routed to {name} unless configured otherwise")
     elif kind == "model_string":
         text = f"configures model {detail!r} ({name})" if finding.feature == "config" else f"model {detail!r} is routed to {name}"
     elif kind == "endpoint":
@@ -49,6 +59,17 @@ def finding_message(finding: Finding, vendors: dict) -> str:
     if finding.has_fallback:
         text += f"; falls back to {', '.join(vendor_name(v, vendors) for v in finding.fallback_to)}"
     return text
+
+
+def _import_message(finding: Finding, name: str) -> str:
+    """An SDK, a framework's adapter for a provider, or the project's own module for it."""
+    if finding.framework == "first-party":
+        text = f"imports {finding.detail}, the project's own {name} adapter"
+    elif finding.framework:
+        text = f"imports the {finding.framework} adapter {finding.detail} ({name})"
+    else:
+        text = f"imports {finding.detail} ({name})"
+    return text + (" for type checking only" if finding.type_only else "")
 
 
 # format -> (module, function); imported on use so a text scan never loads jinja2.

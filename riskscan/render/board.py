@@ -12,6 +12,7 @@ from datetime import date
 from .. import retirement_words as words
 from ..decisions import as_date
 from ..model import SITE_KINDS
+from ..score import provider_name
 
 ENTRY_KINDS = {
     "http": "web route", "cli": "command", "task": "background task", "lambda": "serverless function",
@@ -81,7 +82,7 @@ def pct(value) -> str:
 
 
 def name_of(data: dict, vendor_id: str) -> str:
-    return next((v["name"] for v in data["vendors"] if v["id"] == vendor_id), vendor_id)
+    return provider_name(vendor_id, lambda v: next((row["name"] for row in data["vendors"] if row["id"] == v), v))
 
 
 def scores_of(report):

@@ -72,15 +72,16 @@ def _libraries(data: dict, vendors: dict) -> list:
     """(component, service refs) per SDK or integration module the code imports or calls.
 
     One component per module even when it reaches several providers (the openai SDK pointed at
-    Ollama is still the openai package); its dependencies name every provider it reaches.
+    Ollama is still the openai package); its dependencies name every provider it reaches. The
+    project's own provider modules are the application itself, not components.
     """
     groups = {}
     for finding in data["findings"]:
-        if finding["kind"] in _COMPONENT_KINDS and finding["detail"]:
+        if finding["kind"] in _COMPONENT_KINDS and finding["detail"] and finding.get("framework") != "first-party":
             groups.setdefault(_component_name(finding, vendors), []).append(finding)
     out = []
     for (module, dist), findings in sorted(groups.items()):
-        adapter = any(f["kind"] == "adapter" for f in findings)
+        adapter = any(_integration(f) for f in findings)
         component = {"type": "framework" if adapter else "library", "bom-ref": f"lib:{module}", "name": module}
         if dist:
             component["purl"] = f"pkg:pypi/{dist}"
@@ -107,7 +108,12 @@ def _component_name(finding: dict, vendors: dict) -> tuple:
         dist = _distribution(".".join(parts[:size]), vendors)
         if dist:
             return ".".join(parts[:size]), dist
-    return (".".join(parts) if finding["kind"] == "adapter" else parts[0]), None
+    return (".".join(parts) if _integration(finding) else parts[0]), None
+
+
+def _integration(finding: dict) -> bool:
+    """A framework's adapter for a provider: built (`adapter`) or imported (an `import` with its framework)."""
+    return finding["kind"] == "adapter" or finding["kind"] == "import" and bool(finding.get("framework"))
 
 
 def _distribution(module: str, vendors: dict):

@@ -169,7 +169,7 @@ def finding_dict(finding, vendors, switchable_to: tuple = ()) -> dict:
         "severity": finding.severity, "message": finding_message(finding, vendors),
         "snippet": finding.snippet, "detail": finding.detail, "function": finding.function or None,
         "framework": finding.framework, "model": finding.model, "lock_in_class": finding.lock_in_class,
-        "service": finding.service,
+        "service": finding.service, "model_setting": finding.model_setting,
     }
     if finding.cell is not None:
         data["cell"] = finding.cell
