@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -137,17 +138,30 @@ def _unread(report: Report, root: Path, catalogue: Catalogue, scopes: dict) -> t
     for skipped in report.skipped:
         if (scopes.get(skipped.path) or scope_for(skipped.path)) != "prod":
             continue
-        try:
-            with open(root / skipped.path if root.is_dir() else root, "rb") as handle:
-                head = handle.read(_UNREAD_WINDOW)
-        except OSError:
-            head = None
+        head = _head(root / skipped.path if root.is_dir() else root)
         if head is None or catalogue.trigger.search(head):
             found.append((skipped.path, skipped.reason))
     return tuple(found)
 
 
 _UNREAD_WINDOW = 4 << 20  # bytes of a skipped file searched for a supplier's name
+
+
+def _head(path: Path) -> Optional[bytes]:
+    """The first bytes of a regular file; b"" for anything else (a FIFO or a device is no source,
+    and opened without O_NONBLOCK it would block the scan); None when a file cannot be read."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return b""
+        return os.read(handle, _UNREAD_WINDOW)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
 
 
 def analyse(files: list, catalogue: Catalogue, first_party: frozenset, options: ScanOptions, modules: dict) -> list:

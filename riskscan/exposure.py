@@ -118,7 +118,8 @@ def _inferred_sites(report, repo: RepoGraph, catalogue, include_scopes, module_s
         finding = report.findings[index]
         modules = {m for m in repo.site_modules.get(index, ()) if module_scope(m) in include_scopes}
         site = _site(finding, frozenset(), frozenset(modules) or frozenset({finding.path}), catalogue)
-        inferred[index] = replace(site, inferred=True, feature=finding.feature if finding.feature not in NOT_A_REQUEST else "chat")
+        request = finding.feature if finding.feature and finding.feature not in NOT_A_REQUEST else "chat"  # the default kind
+        inferred[index] = replace(site, inferred=True, feature=request)
     return inferred
 
 

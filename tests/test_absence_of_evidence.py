@@ -124,3 +124,10 @@ def test_a_script_uses_the_client_its_sibling_built(tmp_path):
     sites = {(f.path, f.line): f.feature for f in report.findings if f.is_call_site}
     assert sites == {("scripts/run.py", 5): "chat", ("scripts/run.py", 6): "embeddings"}
     assert [e.vendors for e in report.exposure.entry_points] == [("openai",)]
+
+
+def test_imports_and_clients_alone_are_inferred_evidence_of_every_kind(tmp_path):
+    write_tree(tmp_path, {"a.py": "import anthropic\n", "b.py": "import openai\nopenai.OpenAI()\n"})
+    scores = scan(tmp_path, ScanOptions(jobs=1)).exposure.scores
+    assert (scores.call_sites, scores.inferred_sites) == (0, 2) and scores.grade_label.endswith("?")
+    assert {v.vendor: v.features for v in scores.vendors.values()} == {"anthropic": ("chat",), "openai": ("chat",)}
