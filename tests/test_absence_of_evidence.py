@@ -131,3 +131,13 @@ def test_imports_and_clients_alone_are_inferred_evidence_of_every_kind(tmp_path)
     scores = scan(tmp_path, ScanOptions(jobs=1)).exposure.scores
     assert (scores.call_sites, scores.inferred_sites) == (0, 2) and scores.grade_label.endswith("?")
     assert {v.vendor: v.features for v in scores.vendors.values()} == {"anthropic": ("chat",), "openai": ("chat",)}
+
+
+def test_an_unknown_grade_beside_manifest_findings_renders_in_every_format(tmp_path, capsys):
+    write_tree(tmp_path, {"bot.py": "from openai import OpenAI\nclient = OpenAI(\n", "requirements.txt": "openai==1.40.0\n"})
+    for fmt in ("text", "markdown", "html", "sarif", "json"):
+        assert main(["scan", str(tmp_path), "--format", fmt, "--no-cache", "-q", "--as-of", "2026-12-03"]) == 0
+        out = capsys.readouterr().out
+        assert "No AI vendor use was found." not in out
+    assert main(["scan", str(tmp_path), "--no-cache", "-q", "--as-of", "2026-12-03"]) == 0
+    assert "fallback coverage unknown" in capsys.readouterr().out
