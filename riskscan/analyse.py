@@ -1,9 +1,7 @@
 """Stage 2 driver: one file in, a FileResult out (findings, module structure, or a skip with its reason)."""
 from __future__ import annotations
 
-import ast
 import re
-import warnings
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Optional
@@ -13,7 +11,7 @@ from .model import FileResult, Skipped
 from .budget import nesting_problem, size_problem
 from .redact import redact, redact_result
 from .ruleset import Catalogue
-from .source import Unit, Unreadable, read_units, units_of
+from .source import Unit, Unreadable, parse_tree, read_units, syntax_message, units_of
 from .stages import stage
 from .structure import module_structure
 
@@ -43,6 +41,8 @@ def _analyse_file(source, catalogue, first_party, max_bytes, prefilter, module, 
         return FileResult(source.relpath, skipped=_redacted(Skipped(source.relpath, units.reason), catalogue))
     result = FileResult(source.relpath, module=module)
     for unit in units:
+        result.partial += [_redacted(Skipped(source.relpath, why, line, column, cell), catalogue)
+                           for cell, line, column, why in unit.dropped]  # cells left out, the rest scanned
         problem = _analyse_unit(unit, source, catalogue, first_party, prefilter and not imported, result, is_package, imported)
         if problem is not None:
             return FileResult(source.relpath, skipped=_redacted(problem, catalogue), module=module)
@@ -63,7 +63,7 @@ def _analyse_unit(unit: Unit, source: SourceFile, catalogue, first_party, prefil
     if too_large is not None:
         return Skipped(source.relpath, too_large)
     with stage("ast parse"):
-        tree = _fast_parse(unit.source)
+        tree = unit.tree if unit.tree is not None else parse_tree(unit.source)
     if tree is not None and not unit.cells:
         problem = _structure(tree, result, is_package, source)
         if problem is not None:
@@ -113,8 +113,7 @@ def _libcst_parse(unit: Unit, source: SourceFile):
     except cst.ParserSyntaxError as exc:
         hint = " (Python 2 code?)" if _PYTHON2.search(unit.source) else ""
         cell, line = unit.locate_error(exc.raw_line)
-        where = f" in cell {cell}" if cell else ""
-        return Skipped(source.relpath, f"syntax error{where}{hint}: {_short(exc.message)}", line, exc.raw_column)
+        return Skipped(source.relpath, f"syntax error{hint}: {syntax_message(exc.message)}", line, exc.raw_column, cell)
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as exc:
         return Skipped(source.relpath, f"cannot decode: {exc}")
     except RecursionError:
@@ -164,20 +163,3 @@ def _extract(module, numbered, unit: Unit, source: SourceFile, catalogue, first_
     return None
 
 
-def _short(message: str) -> str:
-    """libcst lists every token it expected; the first few say enough."""
-    first = message.strip().splitlines()[0] if message.strip() else "invalid syntax"
-    return first if len(first) <= 100 else first[:97] + "..."
-
-
-def _fast_parse(data: bytes):
-    """The stdlib parse tree (about 10x faster than libcst), or None for code it cannot read.
-
-    None is not a verdict: libcst, which knows newer grammar, decides whether the file is skipped.
-    """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(data)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, TypeError):
-        return None

@@ -102,6 +102,7 @@ def _scan(root, options: ScanOptions, catalogue: Optional[Catalogue]) -> Report:
         files_scanned=len(results) - len(skipped), lines_scanned=lines, vendors=vendors,
         rules_version=catalogue.version, results=results, dependencies=review, lifecycle=review.calendar,
         as_of=review.as_of, counts=count_call_sites(findings),
+        partly_skipped=[cell for r in results for cell in r.partial],
     )
     if options.exposure:
         _assess(report, root, catalogue, options, scopes)

@@ -106,11 +106,13 @@ CHECKS = (
     ),
     Check(
         "RS302", "retired-model", "Retired model", "no_retired_models",
-        "model {model!r} ({vendor_name}) is retired{since}",
+        "model {model!r} ({vendor_name}) {fate}",
         "A model string, or the `model=` of a vendor call, names a model that its operator has retired by the "
         "scan's as-of date, according to the lifecycle catalogue in `rules/lifecycle/` (the `lifecycle` "
         "findings of the scan; where they are absent the check finds nothing). Only dates the operator's own "
-        "documentation gives count: a date the catalogue marks unconfirmed never makes a violation.",
+        "documentation gives count: a date the catalogue marks unconfirmed never makes a violation. The message "
+        "says how sure the date is, as every report does: an exact date \"was switched off on\" it; an earliest date "
+        "that has passed \"may already be switched off\".",
         "Requests to a retired model fail: the feature is already broken, or breaks on the retirement date.",
         "litellm.completion(model=\"anthropic/claude-2.1\", messages=[...])",
         "Move to the successor the operator names, test the prompts against it, and keep the model id in one "

@@ -6,8 +6,12 @@ model retiring soon is due before its date, the nearer the more urgent; an outag
 comes next, then concentration and switching cost. Exposure: the production entry points (or,
 without traced reach, production modules) behind the code the decision is about. Findings in
 tests or examples never outrank production: production decisions sort first. Each decision
-names the function(s) and file:line it is about. Within production, decisions due now come first,
-then those due by a date, then the rest; within each, urgency x exposure decides.
+names every function and place it is about (`path:line`, `path[cell 3]:line` in a notebook: places.py);
+the reports show the first few and say how many more, the JSON keeps them all. Within production,
+decisions due now come first, then those due by a date, then the rest; within each, urgency x
+exposure decides. A model the operator has certainly switched off outranks one that only may be
+off (an earliest date) and one whose date is unconfirmed ("Verify, then fix"); among dated
+decisions of equal priority, a confirmed date comes before an unconfirmed one.
 """
 from __future__ import annotations
 
@@ -16,10 +20,13 @@ from datetime import date
 
 from . import retirement_words as words
 from .score import provider_name
+from .places import spot, where
+from .render import plural
 
 MAX_DECISIONS = 6
 RETIREMENT_WINDOW = 180  # days: the lifecycle window of the report
 URGENCY = {"secret": 1.0, "retired": 1.0, "outage": 0.5, "hard_wired": 0.4, "concentration": 0.3, "lock_in": 0.2}
+MODULE_LEVEL = "module level"  # code outside any function, in a decision's function list
 
 
 @dataclass(frozen=True)
@@ -31,9 +38,11 @@ class Decision:
     due: str  # "now", an ISO date in the future, or "" (review)
     urgency: float  # 0-1
     exposure: int  # production entry points (or modules) behind it
-    functions: tuple = ()  # dotted names of the functions it is about
-    locations: tuple = ()  # "path:line"
+    functions: tuple = ()  # dotted names of every function it is about ("module level" for code outside one)
+    locations: tuple = ()  # every place: "path:line", or "path[cell 3]:line" in a notebook
     production: bool = True
+    confirmed: bool = True  # a retirement date the operator's own page gives (retirement_words)
+    certain: bool = True  # ... and an exact one: the model is switched off, not "may be"
 
     @property
     def tier(self) -> int:
@@ -41,14 +50,25 @@ class Decision:
         return 0 if self.due == "now" else 1 if self.due else 2
 
     @property
+    def doubt(self) -> int:
+        """0 certain, 1 an earliest date (confirmed), 2 an unconfirmed date."""
+        return 0 if self.certain else 1 if self.confirmed else 2
+
+    @property
     def priority(self) -> float:
         return self.urgency * (1 + self.exposure) if self.production else 0.0
+
+    def sort_key(self) -> tuple:
+        """Production first, then the tier; due now, what is certain before what may be; then priority."""
+        return (not self.production, self.tier, self.doubt if self.tier == 0 else 0, -self.priority, self.doubt,
+                self.kind, self.locations)
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "risk": self.risk, "decision": self.decision, "recommended": self.recommended,
                 "due": self.due, "urgency": round(self.urgency, 3), "exposure": self.exposure,
                 "priority": round(self.priority, 3), "functions": list(self.functions),
-                "locations": list(self.locations), "production": self.production}
+                "locations": list(self.locations), "production": self.production,
+                "confirmed": self.confirmed, "certain": self.certain}
 
 
 def decide(report) -> list:
@@ -57,7 +77,7 @@ def decide(report) -> list:
     if exposure is None:
         return []
     found = _secrets(report) + _retirements(report) + _outages(report) + _concentration(report) + _lock_in(report)
-    found.sort(key=lambda d: (not d.production, d.tier, -d.priority, d.kind, d.locations))
+    found.sort(key=Decision.sort_key)
     if not found:
         found.append(Decision("none", "No supplier risk needs a decision now.", "Re-run this report at the next release.",
                               "Monitor", "", 0.0, 0))
@@ -67,17 +87,20 @@ def decide(report) -> list:
 # --- what each decision is about ------------------------------------------------------------
 
 def _sites_at(report, places) -> list:
-    """Finding indices of call sites at these (path, line) places."""
+    """Finding indices of call sites at these spots ((path, line), or (path, line, cell) in a notebook)."""
     wanted = set(places)
-    return [i for i, f in enumerate(report.findings) if (f.path, f.line) in wanted and f.is_call_site]
+    return [i for i, f in enumerate(report.findings) if spot(f) in wanted and f.is_call_site]
 
 
 def _functions(report, indices, places=()) -> tuple:
     """The enclosing functions of these sites, else of any finding at these places (a model named in settings)."""
     wanted = set(places)
-    chosen = list(indices) or [i for i, f in enumerate(report.findings) if (f.path, f.line) in wanted]
-    names = dict.fromkeys(report.findings[i].function or "<module>" for i in chosen)
-    return tuple(names)[:3]
+    chosen = list(indices) or [i for i, f in enumerate(report.findings) if spot(f) in wanted]
+    return _names(report.findings[i].function for i in chosen)
+
+
+def _names(functions) -> tuple:
+    return tuple(dict.fromkeys(name or MODULE_LEVEL for name in functions))
 
 
 def _exposure(report, indices) -> int:
@@ -92,7 +115,8 @@ def _exposure(report, indices) -> int:
 
 
 def _where(places) -> tuple:
-    return tuple(dict.fromkeys(f"{p}:{l}" for p, l in places))[:3]
+    """Every place, once: the reports show the first few and count the rest."""
+    return tuple(dict.fromkeys(where(item) for item in places))
 
 
 # --- decisions ----------------------------------------------------------------------------------
@@ -103,10 +127,9 @@ def _secrets(report) -> list:
         return []
     prod = [f for f in keys if f.scope == "prod"]
     chosen = prod or keys
-    return [Decision("secret", f"{len(keys)} supplier API key(s) are written into the source code.",
+    return [Decision("secret", f"{plural(len(keys), 'supplier API key')} {'is' if len(keys) == 1 else 'are'} written into the source code.",
                      "Revoke these keys now and keep keys in a secret manager.", "Fix now", "now", URGENCY["secret"],
-                     len(chosen), tuple(dict.fromkeys(f.function or "<module>" for f in chosen))[:3],
-                     _where((f.path, f.line) for f in chosen), bool(prod))]
+                     len(chosen), _names(f.function for f in chosen), _where(spot(f) for f in chosen), bool(prod))]
 
 
 def _retirements(report) -> list:
@@ -125,7 +148,7 @@ def _retirements(report) -> list:
         key = (str(get("model") or ""), when, str(get("vendor") or get("operator") or ""), str(get("status") or ""),
                str(get("date_kind") or "exact"), get("confirmed", True) is not False)
         if get("path"):
-            by_model.setdefault(key, []).append((get("path"), get("line")))
+            by_model.setdefault(key, []).append(spot(record))
     return [_retirement(report, key, places, as_of) for key, places in by_model.items()]
 
 
@@ -149,7 +172,8 @@ def _retirement(report, key: tuple, places: list, as_of: date) -> Decision:
         recommended = "Verify, then fix"
     urgency = URGENCY["retired"] if days <= 0 else max(0.1, 1.0 - days / RETIREMENT_WINDOW)
     return Decision("retired" if days <= 0 else "retiring", risk, decision, recommended, due, urgency,
-                    _exposure(report, indices), _functions(report, indices, places), _where(places))
+                    _exposure(report, indices), _functions(report, indices, places), _where(places),
+                    confirmed=confirmed, certain=words.certain(date_kind, confirmed) and state != "at_risk")
 
 
 def _outages(report) -> list:
@@ -178,7 +202,7 @@ def _outages(report) -> list:
         rows.append(Decision(
             "outage", risk, f"Fund a runtime plan B with a second supplier for these calls, or accept the outage risk.{switch}",
             "Fund a fallback", "", URGENCY["outage"], exposed, _functions(report, indices),
-            _where((report.findings[i].path, report.findings[i].line) for i in indices)))
+            _where(spot(report.findings[i]) for i in indices)))
     rows.sort(key=lambda d: -d.exposure)
     return rows[:2]
 
@@ -191,12 +215,20 @@ def _hard_wired(report) -> list:
                    if s.vendor == vendor.vendor and not s.is_fallback_target and not s.protected_after_switch]
         if indices:
             rows.append(Decision(
-                "hard_wired", f"{len(indices)} call site(s) are hard-wired to {vendor.name}: users cannot choose another provider there.",
+                "hard_wired", f"{plural(len(indices), 'call site')} {'is' if len(indices) == 1 else 'are'} hard-wired to {vendor.name}: "
+                "users cannot choose another provider there.",
                 "Decide whether to route these calls through the provider registry, or document the dependency.",
                 "Offer a choice", "", URGENCY["hard_wired"], len(indices), _functions(report, indices),
-                _where((report.findings[i].path, report.findings[i].line) for i in indices)))
+                _where(spot(report.findings[i]) for i in indices)))
     rows.sort(key=lambda d: -d.exposure)
     return rows[:2]
+
+
+def share_unit(scores) -> str:
+    """What a supplier's share is a share of (the concentration score's basis); every report says the same."""
+    if scores.project_kind == "library":
+        return "hard-wired AI use, counted by the production modules behind it"
+    return "AI-dependent functions" if scores.reach_unit == "entry_points" else "AI-using production modules (module level)"
 
 
 def _concentration(report) -> list:
@@ -206,16 +238,16 @@ def _concentration(report) -> list:
         return []
     top = ranked[0]
     indices = [i for i, s in report.exposure.sites.items() if s.vendor == top.vendor and not s.is_fallback_target]
-    unit = "AI-dependent functions" if scores.reach_unit == "entry_points" else "AI-using production modules"
+    unit = share_unit(scores)
     if top.share < 0.5:
-        risk = f"Our {unit} rest on only {len(ranked)} suppliers (highly concentrated)."
+        risk = f"Only {len(ranked)} suppliers carry our {unit} (highly concentrated)."
         decision = "Decide whether this spread is enough, or add a supplier."
     else:
         risk = f"{top.name} carries {100 * top.share:.0f}% of our {unit} (highly concentrated)."
         decision = f"Decide whether {top.name} may keep that share, or set a target to diversify."
     return [Decision("concentration", risk, decision, "Accept with a review date", "", URGENCY["concentration"],
                      _exposure(report, indices), _functions(report, indices),
-                     _where((report.findings[i].path, report.findings[i].line) for i in indices))]
+                     _where(spot(report.findings[i]) for i in indices))]
 
 
 def _lock_in(report) -> list:

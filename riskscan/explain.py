@@ -5,6 +5,8 @@ reader can recompute any number of the score from the findings listed beside it.
 """
 from __future__ import annotations
 
+from .places import spot, where
+
 FORMULAS = {
     "concentration": "HHI = sum over suppliers of (100 x share)^2; share = the supplier's part of the {unit} reaching its call sites",
     "blast_radius": "B = the worst supplier's share of production entry points that reach one of its call sites without a runtime plan B",
@@ -52,7 +54,7 @@ def _inputs(name: str, scores) -> list:
 
 
 def _site_row(site, name: str) -> dict:
-    row = {"where": f"{site.path}:{site.line}", "vendor": site.vendor, "feature": site.feature, "weight": site.reach_weight}
+    row = {"where": where(spot(site)), "vendor": site.vendor, "feature": site.feature, "weight": site.reach_weight}
     if name == "fallback_gap":
         kind = "runtime" if site.fallback_credit > 0 else "config" if site.switchable_to else None
         row.update(credit=site.credit, fallback_kind=kind)

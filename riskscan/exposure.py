@@ -11,6 +11,7 @@ from typing import Callable
 from .discover import scope_for
 from .graph import EVIDENCE_KINDS, RepoGraph, is_evidence_of_use
 from .model import NOT_A_REQUEST
+from .places import spot, where
 from .switches import Switches
 from .score import EntryPoint as ScoreEntry
 from .score import PORTABLE, UNRESOLVED, Site, compute_scores, lock_in_weight
@@ -149,7 +150,7 @@ def _site(finding, reach: frozenset, modules: frozenset, catalogue, switchable_t
         path=finding.path, line=finding.line, reach=reach,
         fallback_credit=fallback_credit(finding, catalogue), fallback_to=finding.fallback_to,
         lock_in=site_lock_in(finding, catalogue, bool(switchable_to)),
-        is_fallback_target=finding.fallback_target, modules=modules, switchable_to=switchable_to,
+        is_fallback_target=finding.fallback_target, modules=modules, switchable_to=switchable_to, cell=finding.cell,
     )
 
 
@@ -220,7 +221,7 @@ def _entry_exposure(entry, repo: RepoGraph, report, sites: dict, criticality: fl
         scope=entry.scope, criticality=criticality, vendors=tuple(sorted(vendors)),
         unprotected_vendors=tuple(sorted(unprotected)), switchable_vendors=tuple(sorted(switchable)),
         approximate=bool(reach.approximate),
-        evidence=tuple(sorted(f"{report.findings[i].path}:{report.findings[i].line}" for i in reach.sites)),
+        evidence=tuple(sorted(where(spot(report.findings[i])) for i in reach.sites)),
         fallback_vendors=tuple(sorted(vendors - primary)), reach=reach.status, unresolved=reach.unresolved,
     )
 

@@ -18,6 +18,7 @@ from typing import Iterable, Optional
 from .datafiles import load_table
 from .options import DEFAULT_WINDOW  # findings for models retiring within this many days (options: the CLI needs it early)
 from .model import Finding
+from .places import place
 from .schema import Bool, Date, List, Str, Table, Tables
 
 # Platforms of a catalogue vendor that publish their own retirement dates.
@@ -314,7 +315,8 @@ def _level(use: Use) -> str:
 
 
 def lifecycle_gates(uses: Iterable, scopes=("prod",)) -> dict:
-    """score.compute_scores gates: (path, line, model) of production uses retired, or retiring within 90 days.
+    """score.compute_scores gates: (path, line, model), and the cell in a notebook, of production uses
+    retired, or retiring within 90 days.
 
     At-risk aliases stay out: their date belongs to a snapshot, not to them; so do unconfirmed
     dates, which no operator page backs.
@@ -323,7 +325,7 @@ def lifecycle_gates(uses: Iterable, scopes=("prod",)) -> dict:
     for use in uses:
         if use.finding.scope not in scopes or not use.retirement.confirmed:
             continue
-        where = (use.finding.path, use.finding.line, use.model)
+        where = (use.finding.path, use.finding.line, use.model) + ((use.finding.cell,) if use.finding.cell is not None else ())
         if use.state == "retired":
             gates["retired"].append(where)
         elif use.state == "retiring" and use.days <= GATE_DAYS:
@@ -349,7 +351,7 @@ def retirement_calendar(report, horizon_days: Optional[int] = None) -> list:
             continue
         key = (record["retire_date"], record["operator"], record["model"])
         row = rows.setdefault(key, dict(record, retire_date=record["retire_date"].isoformat(), where=[]))
-        row["where"].append(f"{record['path']}:{record['line']}")
+        row["where"].append(place(record["path"], record["line"], record.get("cell")))
     for row in rows.values():
         for name in ("path", "line", "cell", "scope"):
             row.pop(name, None)
@@ -357,11 +359,13 @@ def retirement_calendar(report, horizon_days: Optional[int] = None) -> list:
 
 
 def retired_lookup(report):
-    """finding -> ISO date its model was retired on (by the scan's as-of date), or None: for policy RS302.
+    """finding -> the facts of the `lifecycle` finding that dates its model as past (by the scan's
+    as-of date: `retire_date`, `date_kind`, ...), or None: for policy RS302, which words them with
+    retirement_words (an earliest date "may already be" switched off, never "is retired").
 
     A `lifecycle` finding sits exactly where the model string or call that names the model is.
     Unconfirmed dates never make a violation.
     """
-    retired = {(f.path, f.cell, f.line, f.column): dict(f.facts)["retire_date"]
+    retired = {(f.path, f.cell, f.line, f.column): dict(f.facts)
                for f in report.findings if f.kind == "lifecycle" and f.check == "retired" and dict(f.facts).get("confirmed", True)}
     return lambda finding: retired.get((finding.path, finding.cell, finding.line, finding.column))

@@ -82,12 +82,16 @@ class Finding:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A file the scan could not analyse, and why; reported in every output format."""
+    """A file the scan could not analyse, or a notebook cell it left out, and why; reported in every output format.
+
+    In a notebook `line` counts within `cell` (places.place gives "path[cell 3]:line").
+    """
 
     path: str
     reason: str
     line: Optional[int] = None
     column: Optional[int] = None
+    cell: Optional[int] = None
 
 
 @dataclass
@@ -98,6 +102,7 @@ class FileResult:
     findings: list = field(default_factory=list)
     imports: list = field(default_factory=list)  # (module, level, names, line, type_only) for the graph
     skipped: Optional[Skipped] = None
+    partial: list = field(default_factory=list)  # Skipped notebook cells of a file that was scanned
     lines: int = 0
     module: str = ""  # dotted module name
     structure: Optional[object] = None  # structure.ModuleStructure when the stdlib parser read it
@@ -130,6 +135,7 @@ class Report:
     exposure: Optional[object] = None  # exposure.Exposure: scores, entry points, counts, reach, switches
     project: Optional[object] = None  # project.ProjectKind: application, library or mixed, with its evidence
     decisions: list = field(default_factory=list)  # decisions.Decision, most urgent first
+    partly_skipped: list = field(default_factory=list)  # Skipped notebook cells of scanned files (not in `skipped`)
 
     @property
     def extra(self):

@@ -7,6 +7,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Callable, Optional
 
+from . import retirement_words as words
 from .checks import BY_CODE
 from .config import Config, check_known
 from .model import SITE_KINDS as ROUTED_KINDS  # what runs when a request is made
@@ -84,7 +85,8 @@ class Violation:
 
 
 def evaluate(report, policy: Policy, retired: Optional[Callable] = None) -> list:
-    """Every violation of `policy` in `report`, sorted; `retired(finding)` -> date or "" or None (RS302)."""
+    """Every violation of `policy` in `report`, sorted; `retired(finding)` -> the lifecycle facts
+    (`retire_date`, `date_kind`) of a confirmed past date, or None (RS302; lifecycle.retired_lookup)."""
     modules = {r.path: r.module for r in report.results}
     best: dict = {}
     for finding in report.findings:
@@ -116,9 +118,18 @@ def _finding_checks(finding, policy: Policy, modules: dict, retired):
     if policy.require_fallback and is_unprotected_site(finding):
         yield "RS201", {}
     if policy.no_retired_models and retired is not None and finding.kind in ROUTED_KINDS:
-        date = retired(finding)
-        if date is not None:
-            yield "RS302", {"since": f" since {date}" if date else "", "model": getattr(finding, "model", None) or finding.detail}
+        facts = retired(finding)
+        if facts is not None:
+            yield "RS302", {"fate": _fate(facts), "model": getattr(finding, "model", None) or finding.detail}
+
+
+def _fate(facts: dict) -> str:
+    """What happened to the model, in retirement_words' one vocabulary: only confirmed dates reach
+    here (retired_lookup), and an earliest date that has passed "may already" be off."""
+    when = facts.get("retire_date")
+    if not when:
+        return "was switched off"
+    return words.fate("retired", str(when), str(facts.get("date_kind") or "exact"), True)
 
 
 def _telling(finding) -> int:

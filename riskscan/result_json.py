@@ -19,6 +19,7 @@ def encode(result: FileResult) -> Optional[bytes]:
         "path": result.path, "module": result.module, "lines": result.lines,
         "imports": [list(i) for i in result.imports],
         "skipped": asdict(result.skipped) if result.skipped else None,
+        "partial": [asdict(cell) for cell in result.partial],
         "findings": [_finding_dict(f) for f in result.findings],
         "structure": _structure_dict(result.structure) if result.structure else None,
         "exports": {name: list(row) for name, row in result.exports.items()},
@@ -33,8 +34,8 @@ def decode(blob: bytes) -> FileResult:
     return FileResult(
         path=_text(data["path"]), module=_text(data["module"]), lines=_number(data["lines"]),
         imports=[_import(i) for i in _items(data["imports"])],
-        skipped=Skipped(_text(skipped["path"]), _text(skipped["reason"]), _maybe(_number)(skipped["line"]),
-                        _maybe(_number)(skipped["column"])) if skipped is not None else None,
+        skipped=_skipped(skipped) if skipped is not None else None,
+        partial=[_skipped(cell) for cell in _items(data["partial"])],
         findings=[_finding_from(f) for f in _items(data["findings"])],
         structure=_structure_from(data["structure"]) if data["structure"] is not None else None,
         exports={_text(name): _export(row) for name, row in _mapping(data["exports"]).items()},
@@ -44,6 +45,12 @@ def decode(blob: bytes) -> FileResult:
 def _export(row) -> tuple:
     path, vendor, kind, feature = _items(row)
     return _text(path), _text(vendor), _text(kind), _maybe(_text)(feature)
+
+
+def _skipped(value) -> Skipped:
+    value = _mapping(value)
+    return Skipped(_text(value["path"]), _text(value["reason"]), _maybe(_number)(value["line"]),
+                   _maybe(_number)(value["column"]), _maybe(_number)(value["cell"]))
 
 
 def _exactly(kind: type, what: str):

@@ -68,3 +68,47 @@ def label(state: str, date_kind: str = "exact", confirmed: bool = True) -> str:
 def gate_ending(key: str) -> str:
     """The end of the grade-gate sentence "N places in the code use models their supplier ..." (score.py)."""
     return {"retired": "has switched off, or may already have", "retiring_90d": "switches off within three months"}[key]
+
+
+def past_due(rows: list, shown: int = 4) -> str:
+    """One sentence on production models past their retirement date, for every report's header
+    (HTML banner, terminal, Markdown), counted as the grade's reason counts them: places, split
+    by whether a confirmed date backs them. `rows` are calendar rows (lifecycle.retirement_calendar
+    or the HTML report's): `model`, `status`, `date_kind`, `confirmed`, `days_left`, `where`.
+    Empty when none is past its date."""
+    past = [r for r in rows if (r.get("days_left") or 0) <= 0]
+    if not past:
+        return ""
+    places = sum(len(set(r.get("where") or ())) or 1 for r in past)
+    gated = sum(len(set(r.get("where") or ())) or 1 for r in past if r.get("confirmed", True) and _status(r) == "retired")
+    head = (f"Production code names {_count(len(past), 'model')} past {'its' if len(past) == 1 else 'their'} retirement date, "
+            f"in {_count(places, 'place')}")
+    if gated:
+        head += f"; {_count(gated, 'place')} with a confirmed date {'holds' if gated == 1 else 'hold'} the grade at D or worse"
+    items = [_past_item(r) for r in past[:shown]]
+    more = f"; and {len(past) - shown} more" if len(past) > shown else ""
+    return f"{head}: {'; '.join(items)}{more}."
+
+
+def _past_item(row: dict) -> str:
+    where = len(set(row.get("where") or ())) or 1
+    confirmed = row.get("confirmed", True)
+    if _status(row) == "at_risk":
+        what = "may have stopped working (the version behind it is past its date)"
+    elif certain(str(row.get("date_kind") or "exact"), confirmed):
+        what = "switched off"
+    else:
+        what = "may already be switched off"
+    sure = ("unconfirmed date, so it does not lower the grade" if not confirmed
+            else "confirmed earliest date" if row.get("date_kind") == "earliest" else "confirmed date")
+    return f"{row.get('model')} ({_count(where, 'place')}) {what}, {sure}"
+
+
+def _status(row: dict) -> str:
+    """lifecycle's state on the as-of day: `status` in the JSON calendar, `state` in the HTML report's rows."""
+    return str(row.get("status") or row.get("state") or "")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+

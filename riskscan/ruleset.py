@@ -67,7 +67,9 @@ VENDOR_SCHEMA = Table({
     "services": Tables({
         "service": Str(required=True, choices=SERVICES),
         "qualnames": _NAMES,  # classes and modules of the service (a prefix: everything below them)
-        "calls": _NAMES,  # call paths on this vendor's clients, as in [[calls]]
+        # call paths on this vendor's clients, as in [[calls]]; `list_*` names every operation
+        # that starts so, except those [[calls]] lists (they stay requests)
+        "calls": List(Str(pattern=_DOTTED + r"|[A-Za-z_][A-Za-z0-9_]*\*", allow_empty=False)),
     }),
     "adapter_roots": _NAMES,
     "adapters": Tables({
@@ -167,6 +169,7 @@ class Catalogue:
     type_modules: dict = field(default_factory=dict)  # module of SDK data classes -> vendor
     service_roots: dict = field(default_factory=dict)  # qualname prefix -> service
     service_calls: dict = field(default_factory=dict)  # vendor -> [(call path tuple, service)]
+    service_call_globs: dict = field(default_factory=dict)  # vendor -> [(operation name prefix, service)]
     adapter_roots: dict = field(default_factory=dict)
     router_roots: dict = field(default_factory=dict)
     entries: dict = field(default_factory=dict)
@@ -190,6 +193,7 @@ class Catalogue:
     shared_env_vars: set = field(default_factory=set)  # env vars that count only beside other evidence
     any_secret: Optional[re.Pattern] = None  # every key format in one pattern, to test a string once
     _credentials: dict = field(default_factory=dict)  # credential_for's answers, by name
+    _call_heads: dict = field(default_factory=dict)  # call_heads' answers, by vendor
     _frameworks: dict = field(default_factory=dict)  # adapter_framework's answers, by adapter root
     learned: dict = field(default_factory=dict)  # qualname -> rule source, for the entries and routers learned from code
     symbol_counts: dict = field(default_factory=dict)  # (rule source, "hand-written" | "learned") -> symbols it contributes
@@ -336,6 +340,29 @@ class Catalogue:
             return vendor  # a host of other makers' models: any model id after its prefix is credible
         maker = self.vendor_for_model(rest)
         return vendor if maker is not None and "/" not in rest else None
+
+    def service_for_call(self, vendor: str, tail: tuple) -> Optional[str]:
+        """The non-inference service a call on a client of `vendor` reaches, by the path after the
+        client (`get_model_customization_job`): a listed path first; then an operation-name
+        pattern (`list_*`), which never covers an operation the vendor's [[calls]] name, as
+        `create_model_invocation_job` (batch inference) is among the control plane's `create_*`."""
+        for prefix, service in self.service_calls.get(vendor, ()):
+            if tail[:len(prefix)] == prefix:
+                return service
+        globs = self.service_call_globs.get(vendor, ())
+        named = {path[0] for path, _ in self.vendor_call_features.get(vendor, ()) if len(path) == 1} if globs else ()
+        for start, service in globs:
+            if tail[0].startswith(start) and tail[0] not in named:
+                return service
+        return None
+
+    def call_heads(self, vendor: str) -> frozenset:
+        """First names of the call paths [[calls]] lists for `vendor` (`chat`, `generate_content`):
+        the request surface a subclass of its client inherits."""
+        heads = self._call_heads.get(vendor)
+        if heads is None:
+            heads = self._call_heads[vendor] = frozenset(path[0] for path, _ in self.vendor_call_features.get(vendor, ()))
+        return heads
 
     def feature_for(self, root: str, path: tuple, vendor: Optional[str] = None) -> Optional[str]:
         """Feature class of a call path below an SDK root (or on a client of `vendor`); longest prefix wins."""
@@ -504,7 +531,10 @@ def _index_vendor(cat: Catalogue, path: Path, text: str, data: dict) -> list:
         for j, name in enumerate(service.get("qualnames", ())):
             _claim(cat.service_roots, name, service["service"], path, text, f"services[{i}].qualnames[{j}]", problems)
         for call in service.get("calls", ()):
-            cat.service_calls.setdefault(vendor, []).append((tuple(call.replace("()", "").split(".")), service["service"]))
+            if call.endswith("*"):
+                cat.service_call_globs.setdefault(vendor, []).append((call[:-1], service["service"]))
+            else:
+                cat.service_calls.setdefault(vendor, []).append((tuple(call.replace("()", "").split(".")), service["service"]))
     for i, root in enumerate(data.get("adapter_roots", ())):
         _claim(cat.adapter_roots, root, vendor, path, text, f"adapter_roots[{i}]", problems)
     for i, client in enumerate(data.get("clients", ())):

@@ -13,7 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Mapping, Optional
 
-from .retirement_words import gate_ending
+from .grade_caps import CAPS, GRADE_ORDER, SINGLE_VENDOR_FLOOR, cap_reason, floor_reason, grade_for
+from .places import spot
 
 UNRESOLVED = "unresolved"  # operator unknown (env-only config): shown, kept out of the HHI
 # A switch target: a router model read from configuration can name any provider its router
@@ -28,9 +29,6 @@ CONFIG_SWITCH_CREDIT = 0.5  # a switch by configuration needs a config change an
 REACH_STATES = ("resolved", "partial", "unresolved")
 HHI_MODERATE_FROM, HHI_HIGH_ABOVE = 1000, 1800
 LOCK_IN_SCALE = 100
-GRADES = ((20.0, "A"), (35.0, "B"), (50.0, "C"), (65.0, "D"))
-GRADE_ORDER = "ABCDF"
-SINGLE_VENDOR_FLOOR = 80.0
 LOW_CONFIDENCE_SHARE = 0.3
 PLAN_B = 0.5  # fallback credit from which a site keeps working when its operator is down
 MAX_REASONS = 5
@@ -78,6 +76,7 @@ class Site:
     dual_index: bool = False  # embeddings written to two indexes: the only way they earn fallback credit
     switchable_to: tuple = ()  # providers a configuration switch can select instead (switches.py)
     inferred: bool = False  # no request traced: a stand-in for evidence of use (a client built, a model named)
+    cell: Optional[int] = None  # a notebook's code cell, whose lines `line` counts (places.py)
 
     def __post_init__(self):
         # Coerced so callers may pass lists and sets and the Site stays hashable.
@@ -248,14 +247,6 @@ def concentration_band(value: float) -> str:
     if value < 1000:
         return "low"
     return "moderate" if value <= 1800 else "high"
-
-
-def grade_for(risk: float) -> str:
-    """Letter for a 0-100 risk: A <= 20, B <= 35, C <= 50, D <= 65, F above."""
-    for bound, letter in GRADES:
-        if risk <= bound:
-            return letter
-    return "F"
 
 
 def risk_components(hhi_value: float, blast_max: Optional[float], coverage: float, lock_in: float) -> dict:
@@ -541,7 +532,7 @@ def _gate(risk: float, basis: _Basis, gates: Mapping) -> tuple:
         risk = SINGLE_VENDOR_FLOOR
         applied.append("single_vendor_no_fallback")
     grade = grade_for(risk)
-    for key, cap in (("retired", "D"), ("retiring_90d", "C")):
+    for key, cap in CAPS.items():
         if gates.get(key):
             grade = GRADE_ORDER[max(GRADE_ORDER.index(grade), GRADE_ORDER.index(cap))]
             applied.append(key)
@@ -598,9 +589,10 @@ def _reasons(scores: Scores, basis: _Basis, gates: Mapping) -> tuple:
 
 
 def _evidence(sites) -> tuple:
-    """(path, line) of the sites with the most reach first, capped so a reason stays readable."""
-    ranked = sorted(sites, key=lambda s: (-s.reach_weight, s.path, s.line))
-    seen = dict.fromkeys((s.path, s.line) for s in ranked)
+    """Spots (places.spot: (path, line), or (path, line, cell) in a notebook) of the sites with the
+    most reach first, capped so a reason stays readable."""
+    ranked = sorted(sites, key=lambda s: (-s.reach_weight, s.path, s.cell or 0, s.line))
+    seen = dict.fromkeys(spot(s) for s in ranked)
     return tuple(list(seen)[:MAX_EVIDENCE])
 
 
@@ -761,14 +753,14 @@ def _gate_reasons(scores: Scores, basis: _Basis, gates: Mapping) -> list:
     reasons = []
     if "single_vendor_no_fallback" in scores.gates_applied:
         vendor = next(s.vendor for s in basis.primary if s.vendor != UNRESOLVED)
-        text = f"All AI use depends on {basis.name(vendor)}, and nothing takes over if it fails."
+        text, figures = floor_reason(basis.name(vendor), sum(scores.components.values()))  # grade_caps: said one way
         lift = SINGLE_VENDOR_FLOOR - sum(scores.components.values())
-        reasons.append(Reason(text, _evidence(basis.primary), lift, "gate"))
-    for key in ("retired", "retiring_90d"):
-        entries, ending = list(gates.get(key) or ()), gate_ending(key)  # one certainty vocabulary (retirement_words)
+        reasons.append(Reason(text, _evidence(basis.primary), lift, "gate", figures))
+    for key in CAPS:
+        entries = list(gates.get(key) or ())
         if entries:
-            reasons.append(Reason(_model_sentence(len(entries), ending), _gate_evidence(entries), 0.0, "gate",
-                                  ((f"scores.gate_sites.{key}", len(entries)),)))
+            text, figures = cap_reason(key, len(entries), scores.risk, scores.grade)  # retirement_words' certainty, the cap's effect
+            reasons.append(Reason(text, _gate_evidence(entries), 0.0, "gate", figures))
     if scores.unresolved_share > LOW_CONFIDENCE_SHARE:
         text = f"{100 * scores.unresolved_share:.0f}% of AI call sites could not be tied to a supplier, " \
                "so this grade is uncertain."
@@ -885,12 +877,7 @@ def _any_of(total: int) -> str:
     return "the 1 production AI call site" if total == 1 else f"any of the {total} production AI call sites"
 
 
-def _model_sentence(n: int, ending: str) -> str:
-    if n == 1:
-        return f"1 place in the code uses a model its supplier {ending}."
-    return f"{n} places in the code use models their supplier {ending}."
-
-
 def _gate_evidence(entries) -> tuple:
-    seen = dict.fromkeys((path, line) for path, line, *_ in entries)
+    """Spots of lifecycle.lifecycle_gates entries: (path, line, model[, cell])."""
+    seen = dict.fromkeys((path, line, *rest[1:]) for path, line, *rest in entries)
     return tuple(list(seen)[:MAX_EVIDENCE])

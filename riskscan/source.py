@@ -6,10 +6,11 @@ import json
 import re
 import stat
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
+from .budget import nesting_problem, size_problem
 from .options import DEFAULT_MAX_BYTES
 
 NOTEBOOK_FACTOR = 10  # a notebook may be this much larger on disk than the size limit (outputs)
@@ -17,6 +18,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's line ends (str.split("\n") m
 # Line magics, shell escapes, help, and a shell or magic result assigned to names.
 _IPYTHON = re.compile(r"^\s*(?:[%!?]|[\w.]+\s*\?\??\s*$|[\w.,\s*]+=\s*[!%])")
 _CELL_MAGIC = re.compile(r"%%\s*(\w*)")
+_POSITION = re.compile(r"\berror at \d+:\d+:\s*")
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "mprun", "snakeviz", "heat",
                                 "line_profiler", "lprun", "python", "python3", "ipython", "pypy", "autoreload"})
 # IPython's automagic: a magic without `%` (`pip install -U openai`, `cd data`). Only blanked when
@@ -35,6 +37,8 @@ class Unit:
 
     source: bytes
     cells: tuple = ()
+    dropped: tuple = ()  # notebook cells left out because they do not parse: (cell, line in cell, column, message)
+    tree: object = field(default=None, compare=False, repr=False)  # the stdlib parse of `source`, when one was made
 
     def locate(self, line: int) -> tuple:
         """(cell, line in cell) of a line of the joined source; (None, line) for a plain module."""
@@ -138,15 +142,89 @@ def notebook_units(data: bytes) -> Union[list, Unreadable]:
         return Unreadable("not a readable Jupyter notebook: nested too deeply")
     except (ValueError, UnicodeDecodeError, KeyError, TypeError) as exc:
         return Unreadable(f"not a readable Jupyter notebook: {str(exc)[:200]}")
-    lines, starts = [], []
+    pieces = []  # (cell number, its lines with IPython syntax blanked)
     for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
         text = "".join(part for part in source if isinstance(part, str)) if isinstance(source, list) else str(source)
+        pieces.append((number, python_lines(_LINE_BREAK.split(text))))
+    source, starts = _joined(pieces)
+    if size_problem(source) is not None:
+        return [Unit(source, cells=starts)]  # the analysis skips it for its size before any parser sees it
+    tree = parse_tree(source)  # kept for the analysis, which would parse the same bytes again
+    if tree is not None:
+        return [Unit(source, cells=starts, tree=tree)]
+    pieces, dropped = _parseable_cells(pieces)
+    source, starts = _joined(pieces)
+    return [Unit(source, cells=starts, dropped=dropped)]
+
+
+def _joined(pieces: list) -> tuple:
+    """(the cells as one module's bytes, ((first line, cell number), ...))."""
+    lines, starts = [], []
+    for number, cell_lines in pieces:
         starts.append((len(lines) + 1, number))
-        lines += python_lines(_LINE_BREAK.split(text))
-    return [Unit("\n".join(lines).encode("utf-8", "surrogatepass"), cells=tuple(starts))]
+        lines += cell_lines
+    return "\n".join(lines).encode("utf-8", "surrogatepass"), tuple(starts)
+
+
+def parse_tree(data: Union[bytes, str]):
+    """The stdlib parse tree (about 10x faster than libcst), or None for code it cannot read.
+
+    None is not a verdict: libcst, which knows newer grammar, decides whether the file is skipped.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, TypeError):
+        return None
+
+
+def _parseable_cells(pieces: list) -> tuple:
+    """The cells with every one that does not parse blanked (same line count), and what was dropped.
+
+    IPython runs each cell on its own, so a broken cell costs that cell alone: the rest of the
+    notebook is scanned and the cell is reported as a partial skip. Only when the whole notebook
+    does not parse are cells tried one by one.
+    """
+    kept, dropped = [], []
+    for number, cell_lines in pieces:
+        problem = _cell_problem("\n".join(cell_lines))
+        if problem is not None:
+            dropped.append((number, *problem))
+            cell_lines = [""] * len(cell_lines)
+        kept.append((number, cell_lines))
+    return kept, tuple(dropped)
+
+
+def _cell_problem(text: str):
+    """(line, column, message) of why one cell is not Python, or None. The stdlib parser decides
+    first; a cell it refuses is given to libcst too, which reads grammar newer than this Python."""
+    if _parses(text):
+        return None
+    import libcst as cst  # only for a cell the stdlib refuses
+
+    data = text.encode("utf-8", "surrogatepass")
+    unsafe = size_problem(data) or nesting_problem(data)  # libcst would crash the process on it
+    if unsafe is not None:
+        return 1, 0, unsafe
+    try:
+        cst.parse_module(data)
+        return None
+    except cst.ParserSyntaxError as exc:
+        return exc.raw_line, exc.raw_column, "syntax error: " + syntax_message(exc.message)
+    except (ValueError, RecursionError, MemoryError, SyntaxError, UnicodeError):
+        return 1, 0, "syntax error: cannot parse"
+
+
+def syntax_message(message: str) -> str:
+    """libcst's message without its own "error at L:C" (a position in the text it was given, not in
+    the file or cell: the report gives the line itself), cut to its first line."""
+    first = message.strip().splitlines()[0] if message.strip() else "invalid syntax"
+    first = _POSITION.sub("", first)
+    return first if len(first) <= 100 else first[:97] + "..."
 
 
 def python_lines(lines: list) -> list:
@@ -156,17 +234,26 @@ def python_lines(lines: list) -> list:
         if _CELL_MAGIC.match(first).group(1) not in PYTHON_CELL_MAGICS:
             return [""] * len(lines)  # %%bash, %%html, %%writefile: the body is not Python
         lines = [""] + lines[1:]
-    blanked = ["" if _IPYTHON.match(line) else line for line in lines]
+    blanked = _blank(lines, _IPYTHON)
     if any(_AUTOMAGIC.match(line) for line in blanked) and not _parses("\n".join(blanked)):
-        blanked = ["" if _AUTOMAGIC.match(line) else line for line in blanked]
+        blanked = _blank(blanked, _AUTOMAGIC)
     return blanked
 
 
+def _blank(lines: list, pattern) -> list:
+    """Lines matching `pattern` blanked, with the lines a trailing backslash continues them onto
+    (`%pip install \\` over three lines is one magic). An indented one becomes `pass` at its
+    indentation, as IPython turns it into a statement there: `if x:` + `    !cmd` stays a block."""
+    out, continued = [], False
+    for line in lines:
+        if continued or pattern.match(line):
+            indent = line[:len(line) - len(line.lstrip())]
+            out.append(f"{indent}pass" if indent and not continued else "")
+            continued = line.rstrip().endswith("\\")
+        else:
+            out.append(line)
+    return out
+
+
 def _parses(text: str) -> bool:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
-        return True
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
+    return parse_tree(text) is not None

@@ -288,3 +288,38 @@ def test_an_import_is_one_finding_per_imported_name_and_never_a_call_site(tmp_pa
                     (3, "openai", "import", "llama_index.llms.openai.utils.O1_MODELS", False),
                     (3, "openai", "import", "llama_index.llms.openai.utils.to_openai_message_dicts", False),
                     (4, "anthropic", "import", "shop.providers.claude.ClaudeModel", False)]
+
+
+def test_an_adapter_built_and_asked_in_the_same_code_is_one_call_site(tmp_path):
+    report = run(tmp_path, {
+        "agent.py": """
+    from langchain_openai import ChatOpenAI
+    from langchain.agents import AgentExecutor
+
+    MODULE_LLM = ChatOpenAI(model="gpt-4o")
+
+
+    def summarise(text: str):
+        llm = ChatOpenAI(model="gpt-4o")
+        return llm.with_structured_output(dict).invoke(text)
+
+
+    def ask(q: str):
+        return MODULE_LLM.invoke(q)
+
+
+    def agent():
+        return AgentExecutor(llm=ChatOpenAI(model="gpt-4o"))
+
+
+    class Writer:
+        def __init__(self):
+            self.llm = ChatOpenAI(model="gpt-4o")
+
+        def write(self, q: str):
+            return self.llm.invoke(q)
+    """})
+    rows = sorted((f.line, f.kind) for f in report.findings if f.is_call_site)
+    # asked where built (9-10), asked in another function of a module-level object (4, 14), built
+    # in __init__ and asked in a method (23, 26): the asking is the site; handed to an agent (18): the building
+    assert rows == [(10, "call"), (14, "call"), (18, "adapter"), (26, "call")]

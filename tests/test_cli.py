@@ -163,6 +163,6 @@ def test_the_terminal_never_cuts_a_vendor_name_and_counts_in_english(tmp_path, c
     table = out[out.index("\nvendor "):].splitlines()
     name = "Alibaba Cloud Model Studio (DashScope)"  # the catalogue's longest vendor name
     row = next(line for line in table if line.startswith(name))
-    assert row.split(name, 1)[1].split() == ["cloud_platform", "1", "1", "1", "1"]
+    assert row.split(name, 1)[1].split() == ["cloud_platform", "1", "1", "1", "1", "0"]
     assert table[1].index("kind") == len(name) + 1  # every column after the name is sized to it
     assert "\n1 entry point:\n" in out and "1 entry points" not in out

@@ -197,6 +197,16 @@ def test_vendor_calls_record_their_model_literal_and_keywords(tmp_path, catalogu
     assert lock[6] == "vendor_state" and lock[8] is None  # embeddings without an index in sight: no class
 
 
+def test_a_context_cache_is_state_kept_at_the_vendor(tmp_path, catalogue):
+    (tmp_path / "m.py").write_text(
+        "from google import genai\nclient = genai.Client()\n"
+        "client.caches.create(model='gemini-2.5-flash', config={})\nclient.aio.caches.get(name='c')\n"
+        "client.models.generate_content(model='gemini-2.5-flash', contents='x')\n")
+    report = scan(tmp_path, ScanOptions(jobs=1, as_of=date(2026, 11, 23)), catalogue)
+    lock = {f.line: f.lock_in_class for f in report.findings if f.kind == "call"}
+    assert lock[3] == lock[4] == "vendor_state" and lock[5] != "vendor_state"
+
+
 def test_same_tree_same_day_same_bytes(tmp_path):
     outputs = []
     for name in ("a.json", "b.json"):

@@ -82,7 +82,8 @@ def test_the_worked_example_gates_move_with_the_as_of_date(catalogue):
     report, scores = scores_on("2026-12-01", catalogue)
     # gpt-4o-2024-08-06 is 44 days away, but only third parties give its date: no retiring_90d gate
     assert scores.gates_applied == ("retired",) and scores.grade == "D"
-    assert scores.reasons[0].text == "2 places in the code use models their supplier has switched off, or may already have."
+    assert scores.reasons[0].text == ("2 places in production code use models their supplier has switched off, or may "
+                                      "already have (confirmed date), so the grade is D, not the C that a risk of 49 alone gives.")
     report, scores = scores_on("2025-06-01", catalogue)
     assert scores.gates_applied == () and scores.grade == "C"
     assert not [f for f in report.findings if f.kind == "lifecycle" and f.check != "at_risk"]
@@ -111,7 +112,7 @@ def test_retired_lookup_answers_per_finding(catalogue):
     report, _ = scores_on("2026-12-01", catalogue)
     lookup = retired_lookup(report)
     model_strings = {f.line: lookup(f) for f in report.findings if f.path == "app/classify.py" and f.kind == "model_string"}
-    assert model_strings[7] == "2026-11-30" and model_strings[8] is None
+    assert model_strings[7]["retire_date"] == "2026-11-30" and model_strings[8] is None
 
 
 def test_cli_as_of_rejects_a_bad_date(capsys):
@@ -363,3 +364,17 @@ def test_a_bedrock_call_naming_a_retired_model_is_a_lifecycle_finding_at_bedrock
     assert main(["scan", str(root), "--no-cache", "-q", "--as-of", "2026-01-01", "--format", "json"]) == 0
     early = json.loads(capsys.readouterr().out)
     assert not [f for f in early["findings"] if f["kind"] == "lifecycle" and f["check"] == "retired"]
+
+
+def test_check_words_an_earliest_date_as_scan_does(tmp_path, capsys):
+    """RS302 and the scan share retirement_words: a confirmed earliest date that has passed "may already" be off."""
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "app.py").write_text("from google import genai\n\nclient = genai.Client()\n"
+                                 'client.models.generate_content(model="gemini-2.5-flash", contents="hi")\n')
+    assert main(["check", str(root / "app.py"), "--root", str(root), "--no-cache", "--as-of", "2026-12-03"]) == 1
+    out = capsys.readouterr().out
+    assert "RS302" in out and "may already be switched off (earliest date 2026-06-17)" in out
+    assert "retired since" not in out and "is retired" not in out
+    assert main(["scan", str(root), "--no-cache", "--as-of", "2026-12-03"]) == 0
+    assert "may already be switched off (earliest date 2026-06-17)" in capsys.readouterr().out

@@ -131,11 +131,20 @@ def test_importing_the_projects_own_provider_module_is_not_direct_use(tmp_path):
 def test_retired_models_come_from_the_lifecycle_lookup():
     routed = Finding("anthropic", "model_string", "app/x.py", 3, 10, detail="anthropic/claude-2.1")
     current = replace(routed, line=4, detail="anthropic/claude-sonnet-4-5")
-    retired = {"anthropic/claude-2.1": "2025-07-21"}
+    retired = {"anthropic/claude-2.1": {"retire_date": "2025-07-21", "date_kind": "exact"}}
     found = evaluate(_report([routed, current]), Policy(), retired=lambda f: retired.get(f.detail))
     assert [(v.code, v.line, v.message) for v in found] == [
-        ("RS302", 3, "model 'anthropic/claude-2.1' (anthropic) is retired since 2025-07-21")]
-    assert evaluate(_report([routed]), Policy(no_retired_models=False), retired=lambda f: "") == []
+        ("RS302", 3, "model 'anthropic/claude-2.1' (anthropic) was switched off on 2025-07-21")]
+    assert evaluate(_report([routed]), Policy(no_retired_models=False), retired=lambda f: {}) == []
+
+
+def test_an_earliest_date_is_never_worded_as_retired():
+    """`check` words a date as `scan` does (retirement_words): an earliest date only "may" be past."""
+    routed = Finding("google", "model_string", "app/x.py", 3, 10, detail="gemini-2.5-flash")
+    facts = {"retire_date": "2026-06-17", "date_kind": "earliest"}
+    (violation,) = evaluate(_report([routed]), Policy(), retired=lambda f: facts)
+    assert violation.message == "model 'gemini-2.5-flash' (google) may already be switched off (earliest date 2026-06-17)"
+    assert "retired since" not in violation.message
 
 
 @pytest.mark.parametrize("path, module, glob, inside", [
@@ -210,6 +219,6 @@ def test_the_gate_reads_retired_models_from_the_scans_lifecycle_findings():
     lookup = retired_lookup(_report([routed, marker]))
     if lookup is None:
         pytest.skip("riskscan.lifecycle is not installed")
-    assert lookup(routed) == "2025-07-21" and lookup(replace(routed, line=4)) is None
+    assert lookup(routed)["retire_date"] == "2025-07-21" and lookup(replace(routed, line=4)) is None
     (violation,) = evaluate(_report([routed]), Policy(), retired=lookup)
-    assert violation.code == "RS302" and violation.message.endswith("is retired since 2025-07-21")
+    assert violation.code == "RS302" and violation.message.endswith("was switched off on 2025-07-21")

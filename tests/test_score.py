@@ -121,7 +121,8 @@ def test_one_vendor_without_fallback_grades_f_whatever_the_lock_in():
     assert sum(scores.components.values()) < 80
     assert scores.risk == 80 and scores.grade == "F"
     assert scores.gates_applied == ("single_vendor_no_fallback",)
-    assert scores.reasons[0].text == "All AI use depends on OpenAI, and nothing takes over if it fails."
+    assert scores.reasons[0].text == ("All AI use depends on OpenAI, and nothing takes over if it fails, so the risk counts "
+                                      f"as at least 80 (grade F; its terms add up to {sum(scores.components.values()):.0f}).")
     assert scores.reasons[0].kind == "gate"
 
 
@@ -163,7 +164,8 @@ def test_retired_model_caps_grade_at_d():
     scores = compute_scores(diversified(), E, gates={"retired": [("openai.py", 1, "gpt-3.5-turbo-0301")]})
     assert scores.risk == pytest.approx(9.5)  # the risk is unchanged; only the letter is capped
     assert scores.grade == "D" and scores.gates_applied == ("retired",)
-    assert scores.reasons[0].text == "1 place in the code uses a model its supplier has switched off, or may already have."
+    assert scores.reasons[0].text == ("1 place in production code uses a model its supplier has switched off, or may already "
+                                      "have (confirmed date), so the grade is D, not the A that a risk of 10 alone gives.")
     assert scores.reasons[0].evidence == (("openai.py", 1),)
 
 

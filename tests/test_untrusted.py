@@ -337,7 +337,10 @@ def test_ipython_lines_skip_only_themselves_and_a_broken_cell_is_named(tmp_path,
         (1, 3, "import"), (2, 2, "call"), (3, 4, "import")}
     write(repo / "nb.ipynb", notebook(["import openai\n"], ["pip = 3\n"], ["def broken(:\n"], ["import anthropic\n"]))
     report = scan(repo, ScanOptions(jobs=1), catalogue)
-    assert [s.reason.split(":")[0] for s in report.skipped] == ["syntax error in cell 3"]
+    assert report.skipped == []  # only the broken cell is left out (tests/test_notebook_cells.py)
+    assert [(s.cell, s.reason.split(":")[0]) for s in report.partly_skipped] == [(3, "syntax error")]
+    assert {(cell, kind, vendor) for cell, _, kind, vendor in findings(report, "nb.ipynb")} >= {
+        (1, "import", "openai"), (4, "import", "anthropic")}
 
 
 def test_scanning_a_file_that_is_not_python_says_so(tmp_path, capsys):

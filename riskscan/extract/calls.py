@@ -7,8 +7,9 @@ from typing import Optional
 
 import libcst as cst
 
+from ..model import NOT_A_REQUEST
 from .models import ENV_READS, MODEL_NAME, NOT_ROUTING, MODEL_ID
-from .syntax import first_arg, is_data_access, is_prose_call, string_value
+from .syntax import first_arg, is_data_access, is_prose_call, is_sdk_internal, string_value
 from .flow import CLASS
 from .values import Value
 
@@ -36,6 +37,7 @@ _CLIENT_ARGS = {"client", "async_client", "openai_client", "sync_client"}
 _ENV_ACCESS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb", "os.putenv", "decouple.config", "environ.Env.str"}
 _IMPORTERS = {"importlib.import_module", "importlib.__import__"}
 _CASTS = {"typing.cast", "typing_extensions.cast"}
+_DEFERRED = {"functools.partial"}  # binds a request to send later: the call site is where it is bound
 _MODEL_KEYWORDS = ("model", "model_name", "model_id", "modelId", "engine")  # where a vendor call takes its model
 _RETRY_KEYWORDS = ("max_retries", "num_retries", "retries", "max_attempts")
 
@@ -89,6 +91,12 @@ class CallsMixin:
             self.call_values[id(node)] = ((self.annotation_value(declared) if declared is not None else None)
                                           or (self.value_of(value) if value is not None else None) or Value())
             return self.call_values[id(node)].vendor is not None
+        if clean in _DEFERRED and node.args and node.args[0].keyword is None:
+            target = self.value_of(node.args[0].value)  # `partial(client.messages.create, model=...)`: the request, sent later
+            if target is not None and target.vendor and not target.result and "()" in target.path:
+                self._instance_call(node, target.path, target)
+                self.call_values[id(node)] = Value(path=f"{clean}()")  # calling the partial is not a second site
+                return True
         if clean in _IMPORTERS:
             text = self.arg_text(node, 0, "name")
             if text:
@@ -126,7 +134,8 @@ class CallsMixin:
             return True
         entry, vendor = self._entry_for(path, node)
         if entry is not None:
-            vendor = self._endpoint_vendor(node, entry.endpoint_args) or self._wrapped_vendor(node) or vendor
+            vendor = (self._endpoint_vendor(node, entry.endpoint_args) or self._wrapped_vendor(node)
+                      or self.default_endpoint(node, vendor, entry.endpoint_args) or vendor)
             kind = "adapter" if entry.kind == "adapter" else "call"
             index = self.add(node, vendor, kind, path, feature=entry.feature or ("client" if kind == "call" else None), framework=entry.framework,
                              service=self._service(path, vendor), **self._call_facts(node), **_retry_flag(_has_retries(node)))
@@ -185,7 +194,10 @@ class CallsMixin:
         vendor, kind, root = hit
         clean = path.replace("()", "")
         self._derive(func, vendor)
-        sdk_type = kind == "call" and (self.cat.root_vendor(clean, self.cat.type_modules) or _DATA_CLASS.match(clean.rsplit(".", 1)[-1]))
+        if kind == "call" and is_sdk_internal(clean):  # a private helper, a string method: nothing is sent
+            self.call_values[id(node)] = Value(path=f"{path}()", binding=func.binding)
+            return
+        sdk_type = kind == "call" and (self.cat.root_vendor(clean, self.cat.type_modules) or _data_class(clean[len(root) + 1:]))
         if sdk_type or kind == "adapter":
             # the rules' adapter classes were found above (`_entry_for`); anything else an adapter
             # package offers, its messages, enums and exceptions (`type`), helpers and constants, sends nothing
@@ -205,12 +217,8 @@ class CallsMixin:
         hit = self.cat.root_vendor(path, self.cat.service_roots)
         if hit is not None:
             return hit[1]
-        table = self.cat.service_calls.get(vendor)
-        if table and "()" in path:
-            tail = tuple(path.rsplit("()", 1)[-1].lstrip(".").split("."))
-            for prefix, service in table:
-                if tail[:len(prefix)] == prefix:
-                    return service
+        if "()" in path:
+            return self.cat.service_for_call(vendor, tuple(path.rsplit("()", 1)[-1].lstrip(".").split(".")))
         return None
 
     def _own_fallbacks(self, path: str) -> tuple:
@@ -244,8 +252,10 @@ class CallsMixin:
             entry = self.cat.entries.get(f"{path}#{vendor}")
             if entry is not None and entry.discriminator:
                 position, keyword, values = entry.discriminator
-                text = self.arg_text(node, position, keyword)
-                if text in values:
+                argument = first_arg(node, position, keyword)
+                value = self.value_of(argument) if argument is not None else None
+                # a literal, or a parameter typed `Literal["bedrock-runtime", "bedrock"]`: every choice is this service's
+                if value is not None and (value.text in values or value.choices and set(value.choices) <= set(values)):
                     return entry, vendor
         return None, None
 
@@ -266,14 +276,20 @@ class CallsMixin:
         named after the provider (`base_url=self.config.lmstudio_base_url`)."""
         for keyword in keywords:
             text = self.arg_text(node, None, keyword)
-            vendor = self.url_vendor(text) if text else self._named_endpoint(first_arg(node, None, keyword))
+            argument = first_arg(node, None, keyword)
+            vendor = ((self.url_vendor(text) if text else None) or self._named_endpoint(argument)
+                      or self.endpoint_variable_vendor(argument))
             if vendor:
                 return vendor
         return None
 
     def _named_endpoint(self, node) -> Optional[str]:
         name = cst.helpers.get_full_name_for_node(node) if node is not None else None
-        match = _ENDPOINT_SETTING.match(name.rsplit(".", 1)[-1].lower()) if name else None
+        return self.provider_of_setting(name.rsplit(".", 1)[-1]) if name else None
+
+    def provider_of_setting(self, name: str) -> Optional[str]:
+        """The provider an endpoint setting is named after: `lmstudio_base_url`, `OLLAMA_ENDPOINT`."""
+        match = _ENDPOINT_SETTING.match(name.lower())
         if match is None:
             return None
         provider = match.group(1)
@@ -296,6 +312,12 @@ class CallsMixin:
                 self.bindings[func.binding].derived.add(vendor)
             else:  # a hint from a first walk names an import this walk has not reached yet
                 self.late_derived.append((func.binding, vendor))
+
+
+def _data_class(rest: str) -> bool:
+    """A request or response class of an SDK, or one of its methods (`GenerationResponse.from_api_response`
+    builds the answer object locally from one already received)."""
+    return any(_DATA_CLASS.match(part) for part in rest.split("."))
 
 
 def _adapter_request(path: str, func: Value) -> bool:
@@ -326,3 +348,27 @@ def _has_retries(node: cst.Call) -> bool:
 
 def _retry_flag(retry: bool) -> dict:
     return {"retry": True} if retry else {}
+
+
+def one_site_per_model_object(findings: list) -> None:
+    """An adapter built and asked in the same code sends one request, not two: where the model
+    object it gives is asked (`llm = ChatOpenAI(...)` then `llm.invoke(q)`) the asking is the call
+    site and the building only makes a client. "The same code" is the same top-level function or
+    class (built in `__init__`, asked in a method), or anywhere in the module for an object built at
+    module level. An adapter handed on unasked (to a chain or an agent) stays the site: its requests
+    are made where the code cannot see them."""
+    asked = {}  # adapter class -> owners of the code that asks a model object it built
+    for finding in findings:
+        if finding.kind == "call" and "()" in finding.detail and finding.feature not in NOT_A_REQUEST:
+            asked.setdefault(finding.detail.partition("()")[0], set()).add(_owner(finding.function))
+    for i, finding in enumerate(findings):
+        if finding.kind != "adapter" or finding.feature in NOT_A_REQUEST or finding.detail not in asked:
+            continue
+        owners = asked[finding.detail]
+        if _owner(finding.function) in owners or _owner(finding.function) == "":
+            findings[i] = replace(finding, feature="client")
+
+
+def _owner(function) -> str:
+    """The top-level function or class a dotted function name belongs to ("" at module level)."""
+    return (function or "").partition(".")[0]

@@ -18,7 +18,7 @@ import libcst as cst
 from ..model import Finding
 from ..redact import redact
 from ..ruleset import Catalogue
-from .calls import CallsMixin
+from .calls import CallsMixin, one_site_per_model_object
 from .credentials import CredentialsMixin
 from .fallbacks import FallbacksMixin
 from .flow import CLASS, FlowMixin, Tables
@@ -76,6 +76,8 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         self._init_flow(hints)
         self._init_imported(imported)  # values other modules of the project export (cross_module.py)
         self.model_collections: dict = {}  # name of a collection of model names -> its finding indices
+        self.default_endpoints: dict = {}  # SDK vendor -> provider its endpoint variable was set to (credentials.py)
+        self.variable_names: dict = {}  # name -> the environment variable it was read from (credentials.py)
 
     def _pos(self, node: cst.CSTNode) -> tuple:
         return self.positions.of(node, self.numbers.get(id(node)))
@@ -218,6 +220,8 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         value = self.value_of(node.value)
         for target in node.targets:
             self._assign(target.target, value, node.value)
+            self.endpoint_written(target.target, value)
+            self.variable_assigned(target.target, node.value)
 
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
         value = self.value_of(node.value) if node.value is not None else None
@@ -243,8 +247,8 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
                 self.record_self_attr(target.attr.value, value, value_node)
             self._named_model(target.attr.value, value_node)
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._assign(element.value, None, None)
+            for position, element in enumerate(target.elements):
+                self._assign(element.value, self.unpacked_value(value_node, position) if value_node is not None else None, None)
 
     def _setting_read(self, target, value_node) -> Optional[Value]:
         """`model = settings.llm_model`, `self.model = config.get("model")`: a model name read from
@@ -293,6 +297,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         offer models (models.py)."""
         self._resolve_bindings()
         self._try_fallbacks()
+        one_site_per_model_object(self.findings)
         dropped = self.capability_collections(tree if tree is not None else self._stdlib_tree)
         return [f for i, f in enumerate(self.findings) if i not in dropped] if dropped else self.findings
 

@@ -35,6 +35,8 @@ class Tables:
     returns: dict = field(default_factory=dict)  # "f" / "Class.method" -> [entry]
     attrs: dict = field(default_factory=dict)  # class -> {attr: [entry]}
     bases: dict = field(default_factory=dict)  # class -> (base class names)
+    sdk_bases: dict = field(default_factory=dict)  # class -> instance Value of the SDK client class it extends
+    methods: dict = field(default_factory=dict)  # class -> names of the methods it defines
     names: set = field(default_factory=set)  # every name the tables hold, to answer most look-ups at once
 
     def note(self, table: dict, key: str, entry, name: str) -> None:
@@ -62,6 +64,12 @@ class FlowMixin:
         bases = tuple(cst.helpers.get_full_name_for_node(arg.value) or "" for arg in node.bases if arg.keyword is None)
         self.flow.bases[key] = bases
         self.flow.attrs.setdefault(key, {})
+        for arg in node.bases:  # `class Gemini(GenerativeModel)`: its instances are that SDK's clients
+            inherited = self._instance_of(self.value_of(arg.value)) if arg.keyword is None else None
+            if inherited is not None:
+                self.flow.sdk_bases[key] = inherited
+                self.flow.names.add(key)
+                break
 
     def _leave_class(self) -> None:
         self.classes.pop()
@@ -72,16 +80,22 @@ class FlowMixin:
         key = ".".join(self.names)
         prop = owner is not None and any(_decorator_name(d) in _PROPERTY_DECORATORS for d in node.decorators)
         self.functions.append((key, owner, prop))
+        if owner is not None:
+            self.flow.methods.setdefault(owner, set()).add(node.name.value)
         self.global_names.append(set())
         declared = self.annotation_value(node.returns.annotation) if node.returns is not None else None
         if declared is not None:
             self.flow.note(self.flow.returns, key, declared, node.name.value)
+        for position, element in enumerate(_tuple_elements(node.returns.annotation) if node.returns is not None else ()):
+            typed = self.annotation_value(element) if element is not None else None  # `-> tuple[OpenAI, str]`
+            if typed is not None:
+                self.flow.note(self.flow.returns, f"{key}[{position}]", typed, f"{node.name.value}[{position}]")
         if prop:
             self.flow.note(self.flow.attrs[owner], node.name.value, ("returns", None, key), node.name.value)
         params = list(node.params.params) + list(node.params.kwonly_params) + list(node.params.posonly_params)
         for param in params[1:] if owner is not None else params:
             if param.annotation is not None:
-                typed = self.annotation_value(param.annotation.annotation)
+                typed = self.annotation_value(param.annotation.annotation) or _literal_strings(param.annotation.annotation)
                 if typed is not None:
                     self.bind(param.name.value, typed)
 
@@ -91,10 +105,17 @@ class FlowMixin:
 
     def leave_Return(self, node: cst.Return) -> None:
         if self.functions and node.value is not None:
+            key = self.functions[-1][0]
             entry = self._entry(node.value)
             if entry is not None:
-                key = self.functions[-1][0]
                 self.flow.note(self.flow.returns, key, entry, key.rpartition(".")[2])
+            if isinstance(node.value, cst.Tuple):  # `return client, model`: each position, for `a, b = f()`
+                for position, element in enumerate(node.value.elements):
+                    if isinstance(element, cst.StarredElement):
+                        break  # the positions after `*rest` are not known
+                    entry = self._entry(element.value)
+                    if entry is not None:
+                        self.flow.note(self.flow.returns, f"{key}[{position}]", entry, f"{key.rpartition('.')[2]}[{position}]")
 
     def visit_Global(self, node: cst.Global) -> None:
         if self.global_names:
@@ -141,21 +162,53 @@ class FlowMixin:
         return None
 
     # --- lookups ------------------------------------------------------------------------------
-    def returned_value(self, func) -> Optional[Value]:
-        """What calling `func` gives when it is a function or method of this module that returns a client."""
+    def returned_value(self, func, position: str = "") -> Optional[Value]:
+        """What calling `func` gives when it is a function or method of this module that returns a
+        client; with `position` ("[0]"), that item of the tuple it returns."""
         if isinstance(func, cst.Name):
             name = func.value
             for scope in reversed(self.scopes[1:]):
                 if name in scope:
                     return None  # a local name or a parameter: not the module's function
-            return self._resolve(("returns", None, name), 0)
+            return self._resolve(("returns", None, name + position), 0)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             owner = func.value.value
             if owner in ("self", "cls") and self.classes:
-                return self._resolve(("returns", self.classes[-1], func.attr.value), 0)
+                return self._resolve(("returns", self.classes[-1], func.attr.value + position), 0)
             if owner in self.flow.bases or (self.hints is not None and owner in self.hints.bases):
-                return self._resolve(("returns", owner, func.attr.value), 0)  # a static or class method
+                return self._resolve(("returns", owner, func.attr.value + position), 0)  # a static or class method
         return None
+
+    def unpacked_value(self, node, position: int) -> Optional[Value]:
+        """One target of `client, model = get_client()` (a factory of this module returning a
+        tuple) or of `client, model = OpenAI(), "gpt-4o"`."""
+        if isinstance(node, cst.Await):
+            node = node.expression
+        if isinstance(node, (cst.Tuple, cst.List)):
+            elements = node.elements[:position + 1]
+            if len(elements) <= position or any(isinstance(e, cst.StarredElement) for e in elements):
+                return None
+            return self.value_of(elements[position].value)
+        if isinstance(node, cst.Call):
+            return self.returned_value(node.func, f"[{position}]")
+        return None
+
+    def inherited(self, owner: str, name: str) -> Optional[Value]:
+        """`self.generate_content` in a subclass of an SDK client class, `m.generate_content` of
+        `m = Gemini()`: the SDK's own request surface, when the class does not define the name."""
+        if not self.flow.sdk_bases and (self.hints is None or not self.hints.sdk_bases):
+            return None
+        base = None
+        for key in self._chain(owner):
+            for tables in (self.flow, self.hints):
+                if tables is None:
+                    continue
+                if name in tables.methods.get(key, ()) or name in tables.attrs.get(key, {}):
+                    return None  # the class's own method or attribute
+                base = base or tables.sdk_bases.get(key)
+        if base is None or name not in self.cat.call_heads(base.vendor):
+            return None
+        return replace(base, path=f"{base.path}.{name}")
 
     def module_class_call(self, path: str) -> Value:
         """`Bot(...)`, `bot.get_client()`, `Bot.create()`: an instance of a class of this module, or
@@ -183,11 +236,14 @@ class FlowMixin:
 
     def instance_attr(self, path: str, name: str) -> Optional[Value]:
         """`bot.client` where `bot = Bot()`: what the class's methods store on `self.client`."""
-        return self._resolve(("attr", path[len(CLASS):-2], name), 0, record=False)
+        owner = path[len(CLASS):-2]
+        return self._resolve(("attr", owner, name), 0, record=False) or self.inherited(owner, name)
 
     def self_attr(self, name: str) -> Optional[Value]:
         """What `self.<name>` holds in the enclosing class, its bases in the module, or a property."""
-        return self._resolve(("attr", self.classes[-1], name), 0) if self.classes else None
+        if not self.classes:
+            return None
+        return self._resolve(("attr", self.classes[-1], name), 0) or self.inherited(self.classes[-1], name)
 
     def _resolve(self, pointer: tuple, depth: int, record: bool = True) -> Optional[Value]:
         kind, owner, name = pointer
@@ -284,6 +340,7 @@ class FlowMixin:
             returns={k: [_portable(e) for e in v] for k, v in self.flow.returns.items()},
             attrs={c: {a: [_portable(e) for e in v] for a, v in attrs.items()} for c, attrs in self.flow.attrs.items()},
             bases=dict(self.flow.bases), names=set(self.flow.names),
+            sdk_bases={c: _portable(v) for c, v in self.flow.sdk_bases.items()}, methods=dict(self.flow.methods),
         )
 
 
@@ -292,6 +349,21 @@ def _entries(tables: Tables, kind: str, key: Optional[str], name: str) -> Option
         return tables.returns.get(f"{key}.{name}" if key else name)
     attrs = tables.attrs.get(key)
     return attrs.get(name) if attrs else None
+
+
+def _literal_strings(annotation) -> Optional[Value]:
+    """The strings a parameter typed `Literal["bedrock-runtime", "bedrock"]` takes."""
+    if not isinstance(annotation, cst.Subscript) or (cst.helpers.get_full_name_for_node(annotation.value) or "").rsplit(".", 1)[-1] != "Literal":
+        return None
+    strings = tuple(string_value(e.slice.value) if isinstance(e.slice, cst.Index) else None for e in annotation.slice)
+    return Value(choices=strings) if strings and None not in strings else None
+
+
+def _tuple_elements(annotation) -> list:
+    """The item types of `tuple[OpenAI, str]` / `Tuple[...]`; empty for any other annotation."""
+    if not isinstance(annotation, cst.Subscript) or (cst.helpers.get_full_name_for_node(annotation.value) or "").rsplit(".", 1)[-1] not in ("tuple", "Tuple"):
+        return []
+    return [e.slice.value if isinstance(e.slice, cst.Index) else None for e in annotation.slice]
 
 
 def _portable(entry):

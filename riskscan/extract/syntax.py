@@ -77,6 +77,22 @@ def is_data_access(path: str) -> bool:
     return method in _DATA_METHODS and "()" in head[head.find("()") + 2:] if "()" in head else False
 
 
+# Methods of a built-in string: called on an SDK's setting (`dashscope.base_http_api_url.endswith`).
+_STRING_METHODS = {
+    "endswith", "startswith", "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "lower", "upper",
+    "casefold", "replace", "removeprefix", "removesuffix", "format", "join", "encode", "partition", "rpartition",
+}
+
+
+def is_sdk_internal(path: str) -> bool:
+    """A name of an SDK that sends no request when called: a private helper
+    (`api_request_factory._get_protocol_params`, `BaseAioApi._validate_params`) or a string
+    method on one of its settings (`dashscope.base_http_api_url.endswith`)."""
+    parts = path.replace("()", "").split(".")
+    private = parts[-1].startswith("_") and not parts[-1].startswith("__")  # not a private module: `ollama._types.Image` is a type
+    return private or len(parts) > 2 and parts[-1] in _STRING_METHODS and parts[-2][:1].islower()
+
+
 def is_type_stub(module: str) -> bool:
     """Stub-only packages (mypy-boto3-bedrock-runtime) are never imported at run time for real use."""
     top = module.split(".")[0]

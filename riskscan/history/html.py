@@ -30,6 +30,6 @@ def _row(point: dict) -> dict:
     facts = point["facts"]
     cover = plan_b([facts])
     return {"period": point["date"][:10], "commit": point["commit"][:12], "subject": point["subject"],
-            "grade": facts["grade"], "risk": facts["risk"], "hhi": facts["hhi"], "call_sites": facts["call_sites"],
+            "grade": facts["grade"], "grade_label": facts.get("grade_label") or facts["grade"], "risk": facts["risk"], "hhi": facts["hhi"], "call_sites": facts["call_sites"],
             "runtime_share": cover["runtime_share"], "config_share": cover["config_share"],
             "suppliers": sorted(row["name"] for row in facts["suppliers"].values() if row["call_sites"])}

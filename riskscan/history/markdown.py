@@ -49,7 +49,7 @@ def _points(doc: dict) -> list:
         risk = "n/a" if f["risk"] is None else f"{f['risk']:.0f}"
         hhi = "n/a" if f["hhi"] is None else f"{f['hhi']:,.0f}"
         cover = plan_b([f])
-        out.append(f"| `{p['commit'][:12]}` | {p['date'][:10]} | {f['grade'] or 'n/a'} | {risk} | {hhi} | {md(used)} "
+        out.append(f"| `{p['commit'][:12]}` | {p['date'][:10]} | {md(f.get('grade_label') or f['grade'] or 'n/a')} | {risk} | {hhi} | {md(used)} "
                    f"| {f['call_sites']} | {pct(cover['runtime_share'])} | {pct(cover['config_share'])} |")
     if len(doc["points"]) > MAX_ROWS:
         out.append(f"\nThe {len(doc['points']) - MAX_ROWS} older commits are in the JSON history.")

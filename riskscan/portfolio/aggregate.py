@@ -13,8 +13,9 @@ from datetime import date
 from typing import Optional
 
 from .. import __version__
+from .. import retirement_words as words
 from ..score import concentration_band, hhi
-from .facts import PLAN_B_KINDS, present
+from .facts import PLAN_B_KINDS, present, reach_known
 from .inputs import PORTFOLIO_KIND
 
 SCHEMA_VERSION = "1.0"
@@ -98,6 +99,7 @@ def _supplier(vendor: str, members: list, share_sites: float, share_reach: float
         "repositories": [m.name for m, _ in using],
         "call_sites": sum(row["call_sites"] for _, row in using), "share_call_sites": round(share_sites, 4),
         "reach": round(sum(row["reach"] for _, row in using), 2), "share_entry_points": round(share_reach, 4),
+        "reach_known": _known([row for _, row in using if row["call_sites"]]),
         "plan_b": {kind: sum(row[kind] for _, row in using) for kind in PLAN_B_KINDS},
         "if_fails": _if_fails(using),
         "lock_in": _weighted_lock_in([row for _, row in using]),
@@ -105,6 +107,13 @@ def _supplier(vendor: str, members: list, share_sites: float, share_reach: float
                                 key=SB_ORDER.index, default=None),
         "alternatives": sorted({a for _, row in using for a in row["alternatives"]}),
     }
+
+
+def _known(rows: list) -> str:
+    """"all" when every call site of the supplier was traced to the entry points, "none" when none
+    was (its entry-point reach is not known, not zero), "partial" otherwise (a lower bound)."""
+    states = {reach_known(row) for row in rows}
+    return "all" if states <= {"all"} else "none" if states == {"none"} else "partial"
 
 
 def _if_fails(using: list) -> dict:
@@ -116,8 +125,10 @@ def _if_fails(using: list) -> dict:
         "entry_points_stop": sum(len(row["stops"]) for _, row in stop),
         "repositories_down_after_switch": [m.name for m, _ in down],
         "entry_points_down_after_switch": sum(len(row["stays_down"]) for _, row in down),
-        # call sites no entry point was found to reach: what stops there is not known
-        "repositories_not_resolved": [m.name for m, row in using if row["call_sites"] and not m.facts["reached"]],
+        # call sites no entry point was found to reach: what stops there is not known, or only in part
+        "repositories_not_resolved": [m.name for m, row in using if row["call_sites"] and
+                                      (not m.facts["reached"] or reach_known(row) == "none")],
+        "repositories_partly_resolved": [m.name for m, row in using if m.facts["reached"] and reach_known(row) == "partial"],
     }
 
 
@@ -145,7 +156,7 @@ def _repository(member) -> dict:
     if member.facts is None:
         return {**row, "error": member.error}
     f = member.facts
-    return {**row, "grade": f["grade"], "risk": f["risk"], "hhi": f["hhi"], "lock_in": f["lock_in"],
+    return {**row, "grade": f["grade"], "grade_label": _label(f), "risk": f["risk"], "hhi": f["hhi"], "lock_in": f["lock_in"],
             "call_sites": f["call_sites"], "entry_points": f["entry_points"],
             "suppliers": sorted(v for v, s in f["suppliers"].items() if s["call_sites"]),
             "project_kind": f.get("project_kind"), "tool_version": f["tool_version"], "history_points": len(member.history)}
@@ -154,8 +165,13 @@ def _repository(member) -> dict:
 def _worst(members: list, top: int) -> list:
     graded = [m for m in members if m.facts.get("risk") is not None]
     graded.sort(key=lambda m: (-m.facts["risk"], m.name))
-    return [{"name": m.name, "grade": m.facts["grade"], "risk": m.facts["risk"], "owner": m.owner,
-             "criticality": m.criticality} for m in graded[:top]]
+    return [{"name": m.name, "grade": m.facts["grade"], "grade_label": _label(m.facts), "risk": m.facts["risk"],
+             "owner": m.owner, "criticality": m.criticality} for m in graded[:top]]
+
+
+def _label(facts: dict):
+    """The grade as its report shows it: "F?" when reach could not be traced (facts of older reports: the letter)."""
+    return facts.get("grade_label") or facts.get("grade")
 
 
 def _changes(members: list, top: int) -> list:
@@ -174,6 +190,7 @@ def _change(name: str, before: dict, after: dict, since: str) -> dict:
     old, new = present(before), present(after)
     delta = None if before.get("risk") is None or after.get("risk") is None else round(after["risk"] - before["risk"], 1)
     return {"name": name, "since": since, "grade_before": before.get("grade"), "grade_after": after.get("grade"),
+            "grade_label_before": _label(before), "grade_label_after": _label(after),
             "risk_before": before.get("risk"), "risk_after": after.get("risk"), "risk_change": delta,
             "call_sites_before": before.get("call_sites"), "call_sites_after": after.get("call_sites"),
             "suppliers_added": sorted(new - old), "suppliers_removed": sorted(old - new)}
@@ -186,10 +203,19 @@ def _retirements(members: list, as_of: date) -> list:
         for r in m.facts["retirements"]:
             key = (r["retire_date"] or "", r["model"] or "", r["vendor"] or "")
             row = rows.setdefault(key, {"model": r["model"], "vendor": r["vendor"], "retire_date": r["retire_date"],
-                                        "date_kind": r["date_kind"], "status": r["status"],
+                                        "date_kind": r["date_kind"], "status": r["status"], "confirmed": True,
                                         "days_left": _days(r["retire_date"], as_of), "repositories": []})
+            row["confirmed"] = row["confirmed"] and r.get("confirmed", True) is not False  # one report's doubt is doubt
             row["repositories"].append({"name": m.name, "where": list(r["where"] or ())})
-    return [rows[key] for key in sorted(rows)]
+    return [_certainty(rows[key]) for key in sorted(rows)]
+
+
+def _certainty(row: dict) -> dict:
+    """The row's certainty in retirement_words' terms, as every riskscan report says it: `certain`,
+    `label` ("switched off", "may be off") and `fate` ("may already be switched off (earliest date ...)")."""
+    kind, confirmed, status, when = row["date_kind"] or "exact", row["confirmed"], row["status"] or "", str(row["retire_date"])
+    return dict(row, certain=words.certain(kind, confirmed) and status != "at_risk", label=words.label(status, kind, confirmed),
+                fate=words.fate(status, when, kind, confirmed, row["days_left"]))
 
 
 def _days(when, as_of: date) -> Optional[int]:

@@ -6,16 +6,21 @@ contract read the same way. Fields a newer report adds (`fallback_kind`, `switch
 `entry_points[].switchable_vendors`, `summary.project_kind`, `scores.reach`) are read with
 `.get()`; without them a call site has no config-time plan B and nothing is switchable.
 
+What a report does not know stays unknown here: a supplier's call sites that no entry point was
+traced to (`scores.unreached`) make what stops without it "not known" (none traced) or a lower
+bound (some traced), never a zero; the grade keeps its uncertainty mark (`grade_label`, "F?").
+
 Facts are plain JSON-ready dicts: a history file stores them per commit (`compact`), and a
 portfolio reads them back from it.
 """
 from __future__ import annotations
 
 from ..model import Finding
+from ..places import place
 
 EVIDENCE = 3  # call-site locations kept per supplier (the register's evidence column)
 PLAN_B_KINDS = ("runtime", "config", "none")
-COUNTS = ("name", "prod_findings", "call_sites", *PLAN_B_KINDS, "reach")  # what a compact supplier row keeps
+COUNTS = ("name", "prod_findings", "call_sites", *PLAN_B_KINDS, "reach", "unreached")  # what a compact supplier row keeps
 
 
 def repo_facts(report: dict) -> dict:
@@ -25,7 +30,8 @@ def repo_facts(report: dict) -> dict:
     sites = [f for f in report.get("findings") or () if is_call_site(f)]
     reached = any(e.get("vendors") for e in entries)
     weight = sum(_criticality(e) for e in entries)
-    suppliers = {row["id"]: _supplier(row, sites, entries, report, weight if reached else 0.0)
+    unreached = _unreached(scores, sites, reached)
+    suppliers = {row["id"]: _supplier(row, sites, entries, report, weight if reached else 0.0, unreached)
                  for row in report.get("vendors") or ()}
     summary = report.get("summary") or {}
     return {
@@ -34,7 +40,8 @@ def repo_facts(report: dict) -> dict:
         "rules_version": (report.get("tool") or {}).get("rules_version", ""),
         "schema_version": report.get("schema_version", ""),
         "as_of": (report.get("lifecycle") or {}).get("as_of"),
-        "grade": scores.get("grade"), "risk": scores.get("risk"), "hhi": scores.get("concentration_hhi"),
+        "grade": scores.get("grade"), "grade_label": scores.get("grade_label") or scores.get("grade"),
+        "risk": scores.get("risk"), "hhi": scores.get("concentration_hhi"),
         "lock_in": scores.get("lock_in"), "low_confidence": bool(scores.get("low_confidence")),
         "project_kind": summary.get("project_kind"), "reach": scores.get("reach"),
         "files_scanned": summary.get("files_scanned", 0), "lines_scanned": summary.get("lines_scanned", 0),
@@ -74,7 +81,17 @@ def _plan_b_counts(sites: list) -> dict:
     return counts
 
 
-def _supplier(row: dict, sites: list, entries: list, report: dict, weight: float) -> dict:
+def _unreached(scores: dict, sites: list, reached: bool) -> set:
+    """Ids of the call sites no entry point was traced to: `scores.unreached` (places), or, from a
+    report without it, every site when no entry point reaches AI code."""
+    places = scores.get("unreached")
+    if places is None:
+        return set() if reached else {id(f) for f in sites}
+    wanted = set(places)
+    return {id(f) for f in sites if place(f.get("path"), f.get("line"), f.get("cell")) in wanted}
+
+
+def _supplier(row: dict, sites: list, entries: list, report: dict, weight: float, unreached: set) -> dict:
     """One supplier of one repository: its call sites and plan B, what reaches it, what stops without it."""
     vendor = row["id"]
     own = [f for f in sites if f.get("vendor") == vendor]
@@ -82,6 +99,7 @@ def _supplier(row: dict, sites: list, entries: list, report: dict, weight: float
     return {
         "name": row.get("name", vendor), "company": row.get("company", ""), "kind": row.get("kind", ""),
         "prod_findings": row.get("prod_findings", 0), "call_sites": len(own), **_plan_b_counts(own),
+        "unreached": sum(id(f) in unreached for f in own),  # its call sites no entry point was traced to
         # R_v of DOMAIN.md 5(1): the criticality of the entry points that reach a primary site of v
         "reach": round((row.get("exposure") or 0.0) * weight, 2),
         "stops": [_label(e) for e in stops],
@@ -92,7 +110,7 @@ def _supplier(row: dict, sites: list, entries: list, report: dict, weight: float
                                 if t != vendor}),
         "models": sorted({str(f["model"]) for f in report.get("findings") or ()
                           if f.get("vendor") == vendor and f.get("model") and f.get("scope", "prod") == "prod"}),
-        "evidence": [f"{f.get('path')}:{f.get('line')}" for f in own[:EVIDENCE]],
+        "evidence": [place(f.get("path"), f.get("line"), f.get("cell")) for f in own[:EVIDENCE]],
     }
 
 
@@ -106,7 +124,14 @@ def _label(entry: dict) -> str:
 
 
 def _retirement(row: dict) -> dict:
-    return {key: row.get(key) for key in ("model", "vendor", "retire_date", "date_kind", "status", "where")}
+    kept = {key: row.get(key) for key in ("model", "vendor", "retire_date", "date_kind", "status", "where")}
+    return dict(kept, confirmed=row.get("confirmed", True) is not False)
+
+
+def reach_known(supplier: dict) -> str:
+    """"all" of a supplier's call sites traced to the entry points, "partial", or "none" (what stops is not known)."""
+    sites, unreached = supplier.get("call_sites", 0), supplier.get("unreached", 0)
+    return "all" if not unreached else "none" if unreached >= sites else "partial"
 
 
 def present(facts: dict) -> set:

@@ -41,7 +41,7 @@ def context(org: dict, members: list) -> dict:
             "trend_cover": lines(org["trend"], "runtime_share", 1.0),
         },
         "hhi_text": lambda value: f"{value:,.0f}",
-        "days": lambda r: "already off" if (r["days_left"] or 0) < 0 else r["days_left"],
+        "days": words.days_text, "status": words.calendar_status,
         "as_of": as_of.isoformat(),
     }
 

@@ -33,8 +33,8 @@ def _summary(org: dict) -> list:
 def _suppliers(org: dict) -> list:
     if not org["suppliers"]:
         return []
-    rows = [(md(s["name"]), len(s["repositories"]), s["call_sites"], pct(s["share_call_sites"]), f"{s['reach']:g}",
-             pct(s["share_entry_points"]), s["plan_b"]["runtime"], s["plan_b"]["config"],
+    rows = [(md(s["name"]), len(s["repositories"]), s["call_sites"], pct(s["share_call_sites"]), words.entry_reach(s),
+             words.entry_share(s), s["plan_b"]["runtime"], s["plan_b"]["config"],
              "n/a" if s["lock_in"] is None else f"{s['lock_in']:.0f}", s["substitutability"] or "n/a") for s in org["suppliers"]]
     return ["### Suppliers", "", md(words.WEIGHTING), ""] + _table(
         ("supplier", "repositories", "call sites", "share", "entry points", "share", "plan B run time", "plan B config",
@@ -42,7 +42,8 @@ def _suppliers(org: dict) -> list:
 
 
 def _outages(org: dict) -> list:
-    rows = [s for s in org["suppliers"] if s["if_fails"]["entry_points_stop"] or s["if_fails"]["repositories_not_resolved"]]
+    rows = [s for s in org["suppliers"] if s["if_fails"]["entry_points_stop"] or s["if_fails"]["repositories_not_resolved"]
+            or s["if_fails"].get("repositories_partly_resolved")]
     if not rows:
         return []
     return ["### If a supplier fails", ""] + [f"- {md(words.if_fails(s, org))}{_stopping(s)}" for s in rows] + [""]
@@ -56,16 +57,17 @@ def _stopping(supplier: dict) -> str:
 def _retirements(org: dict) -> list:
     if not org["retirements"]:
         return []
-    rows = [(f"`{md(r['model'])}`", md(r["vendor"]), r["retire_date"], "already off" if (r["days_left"] or 0) < 0 else r["days_left"],
-             md(r["status"]), ", ".join(md(x["name"]) for x in r["repositories"])) for r in org["retirements"]]
-    return ["### Model retirement calendar", ""] + _table(("model", "supplier", "switched off on", "days left", "status",
+    rows = [(f"`{md(r['model'])}`", md(r["vendor"]), r["retire_date"] + (" (earliest)" if r["date_kind"] == "earliest" else ""),
+             words.days_text(r), md(words.calendar_status(r)), ", ".join(md(x["name"]) for x in r["repositories"]))
+            for r in org["retirements"]]
+    return ["### Model retirement calendar", ""] + _table(("model", "supplier", "retirement date", "days left", "status",
                                                            "repositories"), rows)
 
 
 def _worst(org: dict) -> list:
     if not org["worst"]:
         return []
-    rows = [(md(w["name"]), w["grade"], f"{w['risk']:.0f}", md(w["owner"]) or "—", words.criticality(w["criticality"]))
+    rows = [(md(w["name"]), md(w.get("grade_label") or w["grade"]), f"{w['risk']:.0f}", md(w["owner"]) or "—", words.criticality(w["criticality"]))
             for w in org["worst"]]
     return ["### Worst grades", ""] + _table(("repository", "grade", "risk", "owner", "criticality"), rows)
 
@@ -73,7 +75,8 @@ def _worst(org: dict) -> list:
 def _changes(org: dict) -> list:
     if not org["changes"]:
         return []
-    rows = [(md(c["name"]), f"{c['grade_before'] or 'n/a'} → {c['grade_after'] or 'n/a'}", _signed(c["risk_change"]),
+    rows = [(md(c["name"]), f"{md(c.get('grade_label_before') or c['grade_before'] or 'n/a')} → "
+             f"{md(c.get('grade_label_after') or c['grade_after'] or 'n/a')}", _signed(c["risk_change"]),
              ", ".join(c["suppliers_added"]) or "—", ", ".join(c["suppliers_removed"]) or "—", md(c["since"]))
             for c in org["changes"]]
     return ["### Biggest changes", ""] + _table(("repository", "grade", "risk change", "suppliers added",
@@ -95,7 +98,7 @@ def _trend(org: dict) -> list:
 
 def _repositories(org: dict) -> list:
     rows = [(md(r["name"]), md(r["owner"]) or "—", words.criticality(r["criticality"]),
-             r.get("grade") or "failed", r.get("call_sites", "—"), ", ".join(r.get("suppliers", ())) or "—")
+             md(r.get("grade_label") or r.get("grade") or "failed"), r.get("call_sites", "—"), ", ".join(r.get("suppliers", ())) or "—")
             for r in org["repositories"]]
     out = ["<details><summary>Repositories</summary>", ""] + _table(
         ("repository", "owner", "criticality", "grade", "call sites", "suppliers"), rows)

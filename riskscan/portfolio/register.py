@@ -11,6 +11,8 @@ import csv
 import io
 
 from ..escape import printable
+from ..places import split
+from .facts import reach_known
 
 COLUMNS = (
     "repository", "owner", "criticality", "supplier_id", "supplier", "company", "supplier_kind",
@@ -38,7 +40,7 @@ def _row(member, vendor: str, supplier: dict) -> dict:
     return {
         "repository": member.name, "owner": member.owner, "criticality": member.criticality or "not assessed",
         "supplier_id": vendor, "supplier": supplier["name"], "company": supplier["company"], "supplier_kind": supplier["kind"],
-        "functions_supported": "; ".join(supplier["functions"]), "function_count": len(supplier["functions"]),
+        "functions_supported": "; ".join(supplier["functions"]), "function_count": _function_count(member.facts, supplier),
         "call_sites": supplier["call_sites"], "plan_b_runtime": supplier["runtime"], "plan_b_config": supplier["config"],
         "plan_b_none": supplier["none"], "substitutability": supplier.get("substitutability") or "",
         "alternative_providers_identified": "yes" if supplier["alternatives"] else "no",
@@ -49,19 +51,35 @@ def _row(member, vendor: str, supplier: dict) -> dict:
     }
 
 
+def _unknown(facts: dict, supplier: dict) -> bool:
+    """No entry point was traced to any of the supplier's call sites: what depends on it is not known (never 0)."""
+    return bool(supplier["call_sites"]) and (not facts["reached"] or reach_known(supplier) == "none")
+
+
+def _function_count(facts: dict, supplier: dict):
+    if _unknown(facts, supplier):
+        return "not known"
+    count = len(supplier["functions"])
+    return f"at least {count}" if reach_known(supplier) == "partial" else count
+
+
 def _impact(facts: dict, supplier: dict) -> str:
-    if supplier["call_sites"] and not facts["reached"]:
+    if _unknown(facts, supplier):
         return "not resolved: no entry point was found to reach its call sites"
     stops, down = len(supplier["stops"]), len(supplier["stays_down"])
     text = f"{stops} of {facts['entry_points']} functions stop"
+    if reach_known(supplier) == "partial":
+        missing = supplier.get("unreached", 0)
+        text = (f"at least {text}; {missing} of its {supplier['call_sites']} call sites "
+                f"{'was' if missing == 1 else 'were'} not traced to an entry point")
     return text + (f"; {down} stay down after switching by configuration" if down != stops else "")
 
 
 def _link(member, where: str) -> str:
     """A browsable link when the manifest gives a template, else the report and the place in it."""
-    path, _, line = where.rpartition(":")
+    path, line, _ = split(where)  # a notebook's "path[cell 3]:line" links to the notebook
     if member.link:
-        return member.link.format(path=path, line=line)
+        return member.link.format(path=path, line="" if line is None else line)
     return f"{member.source}#{where}" if member.source else where
 
 

@@ -26,18 +26,50 @@ def headlines(org: dict) -> list:
 
 
 def if_fails(supplier: dict, org: dict) -> str:
-    """"If X fails: N of M repositories and K entry points stop"."""
+    """"If X fails: N of M repositories and K entry points stop", with what is not known said as such."""
     fails, total = supplier["if_fails"], org["summary"]
     entries, unknown = fails["entry_points_stop"], len(fails["repositories_not_resolved"])
+    partly = len(fails.get("repositories_partly_resolved") or ())
     if not entries:
         text = f"If {supplier['name']} failed, no entry point is known to stop"
-        return text + (f"; it is used in {_repositories(unknown)} where what stops is not known." if unknown
-                       else ": a plan B takes over.")
-    text = (f"If {supplier['name']} failed, {entries} of our {total['entry_points']} entry points would stop, "
-            f"in {len(fails['repositories_stop'])} of {total['repositories']} repositories")
+        if unknown or partly:
+            return text + f"; it is used in {_repositories(unknown + partly)} where what stops is not {'fully ' if not unknown else ''}known."
+        return text + ": a plan B takes over."
+    text = (f"If {supplier['name']} failed, {'at least ' if partly else ''}{entries} of our {total['entry_points']} entry points "
+            f"would stop, in {len(fails['repositories_stop'])} of {total['repositories']} repositories")
     if fails["entry_points_down_after_switch"] != entries:
         text += f" ({fails['entry_points_down_after_switch']} after switching supplier by configuration)"
+    if partly:
+        text += f"; in {_repositories(partly)} some of its call sites were not traced to an entry point"
     return text + (f"; in {unknown} more it is not known what stops." if unknown else ".")
+
+
+def entry_reach(supplier: dict) -> str:
+    """A supplier's entry-point reach as a table cell: "not known" when none of its call sites was
+    traced to an entry point, "N or more" when some were not, never a zero that means "unknown"."""
+    known = supplier.get("reach_known", "all")
+    if known == "none":
+        return "not known"
+    return f"{supplier['reach']:g} or more" if known == "partial" else f"{supplier['reach']:g}"
+
+
+def entry_share(supplier: dict) -> str:
+    known = supplier.get("reach_known", "all")
+    return "not known" if known == "none" else pct(supplier["share_entry_points"]) + (" or more" if known == "partial" else "")
+
+
+def calendar_status(row: dict) -> str:
+    """A portfolio calendar row's status in retirement_words' terms, marked when the date is unconfirmed."""
+    label = row.get("label") or str(row.get("status") or "").replace("_", " ")
+    return label if row.get("confirmed", True) else f"{label} (unconfirmed date)"
+
+
+def days_text(row: dict) -> str:
+    """Days left, or how long ago the date passed ("past" is not "off": an earliest or unconfirmed date only may be)."""
+    days = row.get("days_left")
+    if days is None:
+        return "n/a"
+    return f"passed {-days} days ago" if days < 0 else str(days)
 
 
 def _repositories(count: int) -> str:

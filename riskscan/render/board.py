@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import date
 
 from .. import retirement_words as words
-from ..decisions import as_date
+from ..decisions import as_date, share_unit
 from ..model import SITE_KINDS
 from ..score import provider_name
+from ..places import place, spot, where
 
 ENTRY_KINDS = {
     "http": "web route", "cli": "command", "task": "background task", "lambda": "serverless function",
@@ -110,7 +111,7 @@ def headlines(data: dict, scores) -> list:
     ranked = [v for v in ranked_vendors(data) if v.get("share")]
     if not ranked or not data.get("scores") or scores is None:
         if data.get("scores") and data["scores"].get("project_kind") == "library":
-            return [_library_sentence(data["scores"], data), _plan_b_sentence(data["scores"]),
+            return [_library_sentence(data["scores"], data), plan_b_sentence(data["scores"]),
                     "No call site is hard-wired to one provider."]
         if data.get("scores") and data["scores"].get("grade") == "?":  # files that may hold AI code were not read
             unread = data["scores"].get("unread_file_count", 0)
@@ -122,18 +123,12 @@ def headlines(data: dict, scores) -> list:
                 "No user-facing function depends on an AI supplier.",
                 "There is no AI supplier to plan a switch away from."]
     if scores.project_kind == "library":
-        return [_library_sentence(data["scores"], data), _dependence_sentence(ranked, scores), _plan_b_sentence(data["scores"])]
-    return [_dependence_sentence(ranked, scores), _outage_sentence(data, scores), _plan_b_sentence(data["scores"])]
-
-
-def _unit(scores) -> str:
-    if scores.project_kind == "library":
-        return "hard-wired AI use, counted by the production modules behind it"
-    return "AI-dependent functions" if scores.reach_unit == "entry_points" else "AI-using production modules (module level)"
+        return [_library_sentence(data["scores"], data), _dependence_sentence(ranked, scores), plan_b_sentence(data["scores"])]
+    return [_dependence_sentence(ranked, scores), _outage_sentence(data, scores), plan_b_sentence(data["scores"])]
 
 
 def _dependence_sentence(ranked: list, scores) -> str:
-    top, unit = ranked[0], _unit(scores)
+    top, unit = ranked[0], share_unit(scores)
     if len(ranked) == 1:
         return f"All of our {unit} rely on {top['name']} alone."
     leaders = [v["name"] for v in ranked if abs(v["share"] - top["share"]) < 0.005]
@@ -177,32 +172,47 @@ def _outage_sentence(data: dict, scores) -> str:
     return text + "."
 
 
-def _plan_b_sentence(scores: dict) -> str:
+def plan_b_sentence(scores: dict) -> str:
     coverage = scores["fallback_coverage"]
+    if coverage is None:  # files that may call AI suppliers were not read (score.py's unknown grade)
+        return "Whether our AI calls have a plan B is unknown: files that mention AI suppliers could not be analysed."
     switchable = scores.get("call_sites_switchable", 0)
     if switchable:
         bare, total = scores["call_sites_without_plan_b"], scores["call_sites"]
         runtime = total - bare - switchable
         return (f"Plan B coverage is {pct(coverage)} (a switch by configuration counts half): of {total} production AI "
-                f"call sites, {runtime} have a runtime plan B with another supplier, {switchable} can only be switched "
-                f"by configuration, and {bare} have none.")
+                f"call sites, {runtime} {_have(runtime)} a runtime plan B with another supplier, {switchable} can only be "
+                f"switched by configuration, and {bare} {_have(bare)} none.")
     if coverage >= 1:
-        return "Every AI call has a working plan B with another supplier."
+        return "Every AI call has a runtime plan B with another supplier."
     if coverage <= 0:
         return "None of our AI calls has a plan B with another supplier."
-    return f"Only {pct(coverage)} of our AI calls have a working plan B with another supplier."
+    return f"Only {pct(coverage)} of our AI calls have a runtime plan B with another supplier."
+
+
+SHOWN_PLACES = 3  # functions and places a decision row names before "and N more" (the JSON keeps all)
+
+
+def _have(count: int) -> str:
+    return "has" if count == 1 else "have"
 
 
 def decisions(report) -> list:
-    """The report's decisions (decisions.py), as rows with where they apply."""
+    """The report's decisions (decisions.py), as rows with where they apply: the first few functions
+    and places, and how many more there are."""
     rows = []
     for d in report.decisions:
         row = d.as_dict()
-        functions = ", ".join(d.functions)
-        row["where"] = "; ".join(filter(None, [functions, ", ".join(d.locations)]))
+        row["where"] = "; ".join(filter(None, [_first(d.functions), _first(d.locations)]))
         row["due"] = d.due or "review"
         rows.append(row)
     return rows
+
+
+def _first(items, limit: int = SHOWN_PLACES) -> str:
+    """"a, b, c and 4 more"."""
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 # --- the supplier register and its tables ------------------------------------------------------
@@ -240,7 +250,7 @@ def register(data: dict, scores, retirements: list) -> list:
             "substitutability": vendor.get("substitutability"),
             "substitutability_text": SUBSTITUTABILITY.get(vendor.get("substitutability"), "not assessed"),
             "alternatives": [name_of(data, v) for v in getattr(live.get(vendor["id"]), "alternatives", ())],
-            "retirement": nearest, "evidence": [f"{f['path']}:{f['line']}" for f in sites],
+            "retirement": nearest, "evidence": [place(f["path"], f["line"], f.get("cell")) for f in sites],
             "in_production": bool(vendor.get("call_sites") or vendor.get("share") or functions),
             "seen_as": sorted({KIND_WORDS.get(f["kind"], f["kind"]) for f in data["findings"] if f["vendor"] == vendor["id"]}),
         })
@@ -310,16 +320,20 @@ def _group_label(group: list) -> dict:
 
 def module_exposure(report) -> list:
     """Without traced reach (or for a library): per supplier, the production modules that run or
-    import its call sites with no runtime plan B, labelled as a module-level figure."""
+    import its call sites with no runtime plan B, labelled as a module-level figure. Modules are
+    named by their files: dotted names depend on where each import root was found
+    (`app.api` beside `backend.scripts.seed`), a path reads the same for every module."""
     scores = scores_of(report)
     if scores is None or scores.reach_unit != "modules":
         return []
+    files = {r.module: r.path for r in getattr(report, "results", ()) if r.module}
     rows = []
     for vendor in scores.vendors.values():
         if vendor.modules_stopped:
-            rows.append({"vendor": name_of_rule(report, vendor.vendor), "count": len(vendor.modules_stopped),
+            named = sorted(files.get(m, m) for m in vendor.modules_stopped)
+            rows.append({"vendor": name_of_rule(report, vendor.vendor), "count": len(named),
                          "of": scores.module_count, "share": vendor.blast_radius_modules,
-                         "modules": list(vendor.modules_stopped[:8]), "more": max(0, len(vendor.modules_stopped) - 8)})
+                         "modules": named[:8], "more": max(0, len(named) - 8)})
     rows.sort(key=lambda r: (-r["count"], r["vendor"]))
     return rows
 
@@ -367,7 +381,7 @@ def lock_in_top(report, scores) -> list:
     rows = []
     for site in getattr(scores, "lock_in_top", ())[:5]:
         default = LOCK_IN_CLASSES[_lock_in_class(site.lock_in)][2]
-        rows.append({"where": f"{site.path}:{site.line}", "vendor": name_of_rule(report, site.vendor),
+        rows.append({"where": where(spot(site)), "vendor": name_of_rule(report, site.vendor),
                      "service": SERVICES.get(site.feature, site.feature), "weight": site.lock_in,
                      "consequence": CONSEQUENCES.get(site.feature, default), "functions": len(site.reach)})
     return rows
@@ -407,7 +421,7 @@ def _retirement(record, as_of: date):
     when = as_date(get("retire_date"))
     if when is None:
         return None
-    where = f"{get('path')}:{get('line')}" if get("path") else ""
+    where = place(get("path"), get("line"), get("cell")) if get("path") else ""
     state, kind, confirmed = str(get("status") or ""), str(get("date_kind") or "exact"), get("confirmed", True) is not False
     days = (when - as_of).days
     return {"model": str(get("model") or ""), "vendor": str(get("vendor") or get("operator") or ""),

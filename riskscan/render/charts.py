@@ -124,10 +124,13 @@ def _spread(labels: list, size: int, left: float, right: float, gap: float = 6) 
 
 
 def risk_bar(components: dict, terms: tuple) -> dict:
-    """The four weighted terms of the 0-100 risk score, side by side on one bar."""
+    """The weighted terms of the 0-100 risk score, side by side on one bar. A term the score left out
+    (outage impact without traced reach) is not drawn: a "0.0" would read as no impact."""
     scale, x, parts = CHART_WIDTH / 100.0, 0.0, []
     for key, label in terms:
-        value = components.get(key, 0.0)
+        if key not in components:
+            continue
+        value = components[key]
         parts.append({"label": label, "value": value, "x": round(x, 1), "w": round(value * scale, 1), "cls": key})
         x += value * scale
     return {"width": CHART_WIDTH, "parts": parts}

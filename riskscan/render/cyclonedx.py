@@ -10,6 +10,7 @@ import uuid
 
 from .. import __version__
 from ..escape import dump_json
+from ..places import place
 from .json_report import report_dict
 
 APP = "application"
@@ -40,7 +41,8 @@ def _metadata(data: dict) -> dict:
     props = [("grade", scores.get("grade")), ("risk", scores.get("risk")),
              ("concentration_hhi", scores.get("concentration_hhi")), ("blast_radius_max", scores.get("blast_radius_max")),
              ("fallback_coverage", scores.get("fallback_coverage")), ("lock_in", scores.get("lock_in")),
-             ("rules_version", data["tool"]["rules_version"]), ("files_skipped", data["summary"]["files_skipped"])]
+             ("rules_version", data["tool"]["rules_version"]), ("files_skipped", data["summary"]["files_skipped"]),
+             ("cells_skipped", data["summary"]["cells_skipped"])]
     return {
         "tools": {"components": [{"type": "application", "name": "riskscan", "version": __version__}]},
         "component": {"type": "application", "bom-ref": APP, "name": data["root"]},
@@ -162,7 +164,7 @@ def _service(vendor: dict, data: dict, rule) -> dict:
         service["externalReferences"] = refs
     keys = ("share", "exposure", "blast_radius", "fallback_coverage", "lock_in", "substitutability", "call_sites",
             "call_sites_without_plan_b")
-    evidence = [("evidence", f"{f['path']}:{f['line']}") for f in own if f["scope"] == "prod"][:50]
+    evidence = [("evidence", place(f["path"], f["line"], f.get("cell"))) for f in own if f["scope"] == "prod"][:50]
     service["properties"] = _properties([("id", vendor["id"])] + [(k, vendor.get(k)) for k in keys] + evidence)
     service["tags"] = ["ai-provider", vendor["kind"]]
     return service

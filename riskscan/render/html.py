@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-from .. import __version__
+from .. import __version__, grade_caps
 from .. import retirement_words as words
 from ..escape import printable
-from . import board, charts, plural
+from ..places import place
+from . import board, charts, plural, skips
 from .changes import compare
 from .controls import controls
 from .json_report import report_dict
@@ -59,12 +60,16 @@ def context(report, baseline: dict | None = None, as_of: date | None = None) -> 
         "module_exposure": board.module_exposure(report),
         "register": _register_view(register, data), "matrix": board.matrix(data),
         "gaps": board.gaps(report), "lock_in_top": board.lock_in_top(report, scores),
-        "retirements": retirements, "calendar": _calendar_view(retirements), "controls": controls(data, retirements),
+        "retirements": retirements, "calendar": _calendar_view(retirements),
+        "controls": controls(data, retirements, sum(r["in_production"] for r in register)),
         "changes": compare(baseline, data) if baseline else None,
         "chart": _charts(report, data, previous.get("concentration_hhi"), retirements),
         "plan_b": _plan_b_view(register), "confidence": _confidence(data, scores), "findings": _evidence_rows(data),
         "pct": board.pct, "plural": plural, "short": board.short_path, "host": board.source_host, "lock_in_classes": [label for _, label, _ in board.LOCK_IN_CLASSES],
-        "unconfirmed_meaning": words.UNCONFIRMED_MEANING, "print_pages": PRINT_PAGES,
+        "unconfirmed_meaning": words.UNCONFIRMED_MEANING, "print_pages": PRINT_PAGES, "skip_place": skips.where,
+        "at": lambda f: place(f["path"], f["line"], f.get("cell")), "grade_badge": grade_caps.badge(data["scores"]),
+        "plan_b_text": board.plan_b_sentence(data["scores"]) if data["scores"] else "",
+        "share_unit": board.share_unit(scores) if scores is not None else "",
     }
 
 
@@ -90,7 +95,7 @@ def _calendar_view(retirements: list) -> dict:
     keep = max(CALENDAR_ROWS // 2, CALENDAR_ROWS - len(ahead))
     chosen = past[:keep] + ahead[:CALENDAR_ROWS - len(past[:keep])]
     return {"rows": sorted(chosen, key=lambda r: r["retire_date"]), "more": len(retirements) - len(chosen),
-            "past": past, "switched_off": sum(r["certain"] for r in past),
+            "past": past, "switched_off": sum(r["certain"] for r in past), "past_due": words.past_due(retirements),
             "unconfirmed": sum(not r["confirmed"] for r in retirements)}
 
 
@@ -122,7 +127,8 @@ def _confidence(data: dict, scores) -> dict:
     entries = board.prod_entries(data)
     s = data["scores"] or {}
     return {
-        "skipped": len(data["skipped"]), "entry_points": len(entries),
+        "skipped": len(data["skipped"]), "left_out": skips.summary(data["skipped"], data["partly_skipped"]),
+        "entry_points": len(entries),
         "approximate": sum(bool(e.get("approximate")) for e in entries),
         "unresolved": getattr(scores, "unresolved_share", 0.0),
         "low": bool(s.get("low_confidence")), "reasons": list(s.get("low_confidence_reasons") or ()),

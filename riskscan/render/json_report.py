@@ -9,6 +9,9 @@ from .. import __version__
 from ..dependencies import report_sections
 from ..escape import dump_json
 from ..model import KINDS
+from ..places import spot, where
+from .. import grade_caps
+from ..grade_caps import CAPS, SINGLE_VENDOR_FLOOR
 from ..score import CONFIG_SWITCH_CREDIT, HHI_HIGH_ABOVE, HHI_MODERATE_FROM, LOCK_IN_SCALE
 from . import SCHEMA_VERSION, finding_message
 from ..explain import explain
@@ -22,6 +25,7 @@ def report_dict(report) -> dict:
         "summary": {
             "files_scanned": report.files_scanned,
             "files_skipped": len(report.skipped),
+            "cells_skipped": len(report.partly_skipped),
             "lines_scanned": report.lines_scanned,
             "findings": len(report.findings),
             "vendors": len(report.vendors),
@@ -34,12 +38,22 @@ def report_dict(report) -> dict:
         "switches": switch_rows(report),
         "decisions": [d.as_dict() for d in report.decisions],
         "findings": [finding_dict(f, report.vendors, _switchable(report, i)) for i, f in enumerate(report.findings)],
-        "skipped": [{"path": s.path, "reason": s.reason, "line": s.line, "column": s.column} for s in report.skipped],
+        "skipped": [skipped_dict(s) for s in report.skipped],
+        "partly_skipped": [skipped_dict(s) for s in report.partly_skipped],
     }
     data.update(report_sections(report))  # "lifecycle" and "dependencies"
     if report.exposure is not None:
         data["explain"] = explain(report)
+    _cite(data)
     return data
+
+
+def skipped_dict(item) -> dict:
+    """A skipped file, or a notebook cell left out (`cell` is there only then; `line` counts within it)."""
+    row = {"path": item.path, "reason": item.reason, "line": item.line, "column": item.column}
+    if item.cell is not None:
+        row["cell"] = item.cell
+    return row
 
 
 def _switchable(report, index: int) -> tuple:
@@ -77,8 +91,9 @@ def scores_dict(report):
     if exposure is None:
         return None
     s = exposure.scores
-    return {
+    data = {
         "grade": s.grade, "grade_label": s.grade_label or s.grade, "risk": round(s.risk, 1),
+        "risk_terms": round(sum(s.components.values()), 1),
         "low_confidence": s.low_confidence, "low_confidence_reasons": list(s.low_confidence_reasons),
         "reach": s.reach, "reach_unit": s.reach_unit, "project_kind": s.project_kind,
         "concentration_hhi": round(s.concentration_hhi, 1), "concentration_band": s.concentration_band,
@@ -91,26 +106,52 @@ def scores_dict(report):
         "module_count": s.module_count,
         "call_sites": s.call_sites, "call_sites_without_plan_b": s.call_sites_without_plan_b,
         "call_sites_switchable": s.call_sites_switchable, "call_sites_reached": s.call_sites_reached,
-        "call_sites_unreached": len(s.unreached), "unreached": [f"{x.path}:{x.line}" for x in s.unreached],
+        "call_sites_unreached": len(s.unreached), "unreached": [where(spot(x)) for x in s.unreached],
         "inferred_sites": s.inferred_sites, "unread_file_count": len(s.unread_files), "unread_files": list(s.unread_files),
         "providers_offered": len(s.providers_offered), "providers_offered_ids": list(s.providers_offered),
         "unresolved_share": round(s.unresolved_share, 4), "gate_sites": dict(s.gate_sites),
         "components": {k: round(v, 2) for k, v in s.components.items()},
         "weights": {k: round(v, 4) for k, v in s.weights.items()}, "gates": list(s.gates_applied),
         "method": {"hhi_moderate_from": HHI_MODERATE_FROM, "hhi_high_above": HHI_HIGH_ABOVE,
-                   "lock_in_scale": LOCK_IN_SCALE, "config_switch_credit": CONFIG_SWITCH_CREDIT},
+                   "lock_in_scale": LOCK_IN_SCALE, "config_switch_credit": CONFIG_SWITCH_CREDIT,
+                   "single_vendor_floor": SINGLE_VENDOR_FLOOR, "grade_caps": dict(CAPS)},
         "reasons": [reason_dict(r) for r in s.reasons],
     }
+    data["grade_notes"] = grade_caps.notes(data)  # why the grade is worse than its terms give (every format shows these)
+    return data
 
 
 def reason_dict(reason) -> dict:
-    """Text, evidence, and the JSON field behind every number the text states."""
-    return {"text": reason.text, "kind": reason.kind, "evidence": [f"{p}:{l}" for p, l in reason.evidence],
+    """Text, evidence, and the JSON field behind every number the text states (rounded as that field is: `_cite`)."""
+    return {"text": reason.text, "kind": reason.kind, "evidence": [where(item) for item in reason.evidence],
             "figures": [{"field": name, "value": _figure(value)} for name, value in reason.figures]}
 
 
 def _figure(value):
     return round(value, 4) if isinstance(value, float) else value
+
+
+def _cite(data: dict) -> None:
+    """Give every reason figure the value of the field it names, as the report prints that field
+    (HHI 4,908.2, not 4908.1726), so a reader who looks the field up finds the same number."""
+    for reason in (data.get("scores") or {}).get("reasons", ()):
+        for figure in reason["figures"]:
+            value = field_value(data, figure["field"])
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                figure["value"] = value
+
+
+def field_value(data: dict, path: str):
+    """`scores.call_sites`, `vendors[openai].blast_radius`: a field of the JSON report, or None."""
+    value = data
+    for part in path.split("."):
+        name, _, key = part.partition("[")
+        value = value.get(name) if isinstance(value, dict) else None
+        if key and isinstance(value, list):
+            value = next((row for row in value if isinstance(row, dict) and row.get("id") == key.rstrip("]")), None)
+        if value is None:
+            return None
+    return value
 
 
 def vendor_rows(report) -> list:

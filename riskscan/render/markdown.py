@@ -4,8 +4,10 @@ from __future__ import annotations
 import html
 import re
 
+from .. import retirement_words as words
+from ..places import place
 from ..redact import redact_document
-from . import board
+from . import board, skips
 from .changes import compare
 from .json_report import finding_dict, report_dict
 from .text import top_findings
@@ -47,7 +49,10 @@ def _summary(data: dict, scores) -> list:
     out = [f"{head} — grade **{md(s['grade_label'])}** ({s['risk']:.0f}/100){low}", ""]
     kind = data["summary"].get("project_kind") or "application"
     out += [f"_{md(kind.capitalize())}; reach {md(s['reach'])}_" + "".join(f"; {md(why)}" for why in s["low_confidence_reasons"]), ""]
+    out += [f"- {md(note)}" for note in s.get("grade_notes") or ()]  # why the grade is worse than its terms
     out += [f"- {md(sentence)}" for sentence in board.headlines(data, scores)]
+    past = words.past_due((data.get("lifecycle") or {}).get("calendar") or [])
+    out += [f"- {md(past)}"] if past else []
     if s["blast_radius_max"] is None:
         outage = f"{board.pct(s['blast_radius_modules_max'])} of modules (module level)"
     else:
@@ -131,13 +136,15 @@ def _findings(report, data: dict) -> list:
 
 
 def _skipped(data: dict) -> list:
-    if not data["skipped"]:
-        return []
-    out = [f"<details><summary>Skipped files ({len(data['skipped'])})</summary>", ""]
-    out += [f"- {md(s['path'])}: {md(s['reason'])}" for s in data["skipped"][:MAX_FINDINGS]]
-    return out + ["", "</details>", ""]
+    out = []
+    for key, title in (("skipped", "Skipped files"), ("partly_skipped", "Notebook cells left out (the rest of each notebook was scanned)")):
+        rows = data.get(key) or []
+        if rows:
+            out += [f"<details><summary>{title} ({len(rows)})</summary>", ""]
+            out += [f"- {md(skips.where(s))}: {md(s['reason'])}" for s in rows[:MAX_FINDINGS]]
+            out += ["", "</details>", ""]
+    return out
 
 
 def _where(finding: dict) -> str:
-    cell = f" cell {finding['cell']}" if finding.get("cell") else ""
-    return f"{md(finding['path'])}:{finding['line']}{cell}"
+    return md(place(finding["path"], finding["line"], finding.get("cell")))

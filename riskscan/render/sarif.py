@@ -10,6 +10,7 @@ from ..escape import dump_json
 from ..redact import redact_document
 from ..diff import identity
 from .json_report import report_dict
+from . import skips
 from .markdown import md
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -68,7 +69,8 @@ def render_sarif(report) -> str:
             "notifications": [{"id": SKIPPED_ID, "shortDescription": {"text": "A file could not be analysed."}}],
         }},
         "invocations": [{"executionSuccessful": True,
-                         "toolConfigurationNotifications": [_skipped(s) for s in data["skipped"]]}],
+                         "toolConfigurationNotifications": [_skipped(s) for s in data["skipped"]]
+                         + [_skipped(s, "warning", "was left out of the scan of its notebook") for s in data["partly_skipped"]]}],
         "originalUriBaseIds": {SRCROOT: {"description": {"text": f"The scanned folder ({data['root']})."}}},
         "columnKind": "unicodeCodePoints",
         "results": [_result(f, index, print_) for f, print_ in zip(data["findings"], _fingerprints(data["findings"]))],
@@ -170,7 +172,10 @@ def _result(finding: dict, index: dict, print_: str) -> dict:
     }
 
 
-def _skipped(item: dict) -> dict:
-    return {"descriptor": {"id": SKIPPED_ID}, "level": "warning",
-            "message": {"text": f"{item['path']} was not analysed: {item['reason']}"},
-            "locations": [_location(item["path"], item.get("line"))]}
+def _skipped(item: dict, level: str = "warning", what: str = "was not analysed") -> dict:
+    """A skipped file, or a notebook cell left out: a cell's line counts within the cell, so it names the
+    cell (skips.where) and points at no line of the file, as a notebook finding does."""
+    line = None if item.get("cell") is not None else item.get("line")
+    return {"descriptor": {"id": SKIPPED_ID}, "level": level,
+            "message": {"text": f"{skips.where(item)} {what}: {item['reason']}"},
+            "locations": [_location(item["path"], line)]}

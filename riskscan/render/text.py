@@ -6,8 +6,11 @@ from collections import Counter
 import click
 
 from .. import __version__
+from .. import retirement_words as words
 from ..escape import printable
-from . import finding_message, plural
+from ..lifecycle import retirement_calendar
+from ..places import where
+from . import finding_message, plural, skips
 from .json_report import vendor_rows
 
 _SEVERITY_COLOUR = {"high": "red", "medium": "yellow", "low": "cyan", "info": None}
@@ -35,8 +38,13 @@ def _score_lines(report) -> list:
                  f"({s.concentration_band})   {_blast_text(s)}   fallback coverage {coverage}   lock-in {s.lock_in:.0f}/100"]
     lines.append(printable(f"  {_kind_line(report)}; reach {s.reach}" + _reach_note(s)))
     for reason in s.reasons:
-        evidence = ", ".join(f"{p}:{l}" for p, l in reason.evidence[:3])
+        evidence = ", ".join(where(item) for item in reason.evidence[:3])
+        if len(reason.evidence) > 3:  # "6 places" with three shown: say that more exist (--format json lists them)
+            evidence += ", ..."
         lines.append(printable(f"  - {reason.text}" + (f" [{evidence}]" if evidence else "")))
+    past = words.past_due(retirement_calendar(report))  # the same count and words as the HTML banner
+    if past:
+        lines.append(printable(f"  {past}"))
     entries = [e for e in exposure.entry_points if e.scope == "prod"]
     if entries:
         lines.append("")
@@ -47,7 +55,13 @@ def _score_lines(report) -> list:
             approx = " ~" if e.approximate else ""
             more = f"; {_unresolved(e)} may reach more" if e.reach == "partial" else ""
             lines.append(printable(f"  {e.kind:<8} {e.name:<28} {e.path}:{e.line}  -> {reached}{switch}{approx}{more}"))
+        if any(e.approximate for e in entries):
+            lines.append(APPROXIMATE)
     return lines
+
+
+APPROXIMATE = ("  (~: reach partly inferred: some of these calls are counted because the entry point uses the module "
+               "they are in, not traced call by call)")
 
 
 def _nothing(entry) -> str:
@@ -103,25 +117,30 @@ def top_findings(findings) -> list:
     return sorted(findings, key=lambda f: (_SEVERITY_RANK.get(f.severity, 4), f.scope != "prod", f.sort_key()))
 
 
-def _skipped_lines(report, limit: int = 10) -> list:
-    """How many files were skipped and why: the reasons counted, then the first few files."""
-    reasons = Counter(printable(item.reason.split(":")[0]) for item in report.skipped)
+def _skipped_lines(items: list, title: str, limit: int = 10) -> list:
+    """How many files (or notebook cells) were left out and why: the reasons counted, then the first few."""
+    if not items:
+        return []
+    reasons = Counter(printable(item.reason.split(":")[0]) for item in items)
     why = "; ".join(f"{count} {reason}" for reason, count in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
-    lines = ["", click.style(f"Skipped {plural(len(report.skipped), 'file')}:", bold=True) + f" {why}"]
-    for item in report.skipped[:limit]:
-        where = f":{item.line}" if item.line else ""
-        lines.append(printable(f"  {item.path}{where}: {item.reason}"))
-    if len(report.skipped) > limit:
-        lines.append(f"  ... {len(report.skipped) - limit} more (all of them are in --format json)")
+    lines = ["", click.style(f"{title}:", bold=True) + f" {why}"]
+    for item in items[:limit]:
+        lines.append(printable(f"  {skips.where(item)}: {item.reason}"))
+    if len(items) > limit:
+        lines.append(f"  ... {len(items) - limit} more (all of them are in --format json)")
     return lines
 
 
-VENDOR_COLUMNS = (("kind", "kind", "<"), ("prod_files", "files", ">"), ("findings", "findings", ">"),
-                  ("call_sites", "call sites", ">"), ("call_sites_without_plan_b", "no plan B", ">"))
+VENDOR_COLUMNS = (("kind", "kind", "<"), ("prod_files", "files", ">"), ("prod_findings", "findings", ">"),
+                  ("call_sites", "call sites", ">"), ("call_sites_without_plan_b", "no plan B", ">"),
+                  ("elsewhere", "tests/examples", ">"))
+VENDOR_NOTE = ("(files, findings, call sites: production code, as the scores count it; tests/examples: findings in test "
+               "and example code, reported apart; no plan B: neither a runtime fallback nor a switch by configuration)")
 
 
 def vendor_table(rows: list) -> list:
     """The vendor table, each column as wide as its widest cell: a vendor's name is never cut."""
+    rows = [dict(row, elsewhere=row["findings"] - row["prod_findings"]) for row in rows]
     cells = [[printable(row["name"])] + [str(row[key]) for key, _, _ in VENDOR_COLUMNS] for row in rows]
     header = ["vendor"] + [title for _, title, _ in VENDOR_COLUMNS]
     widths = [max(len(line[i]) for line in cells + [header]) for i in range(len(header))]
@@ -136,8 +155,9 @@ def vendor_table(rows: list) -> list:
 def render_text(report, limit: int = TOP_FINDINGS) -> str:
     out = []
     skipped = f"; {len(report.skipped)} skipped" if report.skipped else ""
+    skipped += f"; {plural(len(report.partly_skipped), 'notebook cell')} left out" if report.partly_skipped else ""
     out.append(click.style(f"riskscan {__version__}", bold=True)
-               + printable(f": {report.files_scanned} files, {report.lines_scanned:,} lines scanned in {report.root}{skipped}"))
+               + printable(f": {plural(report.files_scanned, 'file')}, {report.lines_scanned:,} lines scanned in {report.root}{skipped}"))
     if not report.files_scanned and not report.skipped:
         out.append(f"No Python files (*.py, *.ipynb) found in {printable(report.root)}: there was no code to analyse.")
     out += _score_lines(report)
@@ -148,7 +168,7 @@ def render_text(report, limit: int = TOP_FINDINGS) -> str:
     else:
         out.append("")
         out += vendor_table(rows)
-        out.append("(call sites: production call sites in normal running; no plan B: neither a runtime fallback nor a switch by configuration)")
+        out.append(VENDOR_NOTE)
         out.append("")
         findings = top_findings(report.findings)
         shown = findings if not limit else findings[:limit]
@@ -161,6 +181,7 @@ def render_text(report, limit: int = TOP_FINDINGS) -> str:
             out.append(f"{location(finding)}: {tag} {printable(finding_message(finding, report.vendors))}{scope}")
         if limit and len(findings) > limit:
             out.append(f"... {len(findings) - limit} more (all of them are in --format json, markdown or html)")
-    if report.skipped:
-        out += _skipped_lines(report)
+    out += _skipped_lines(report.skipped, f"Skipped {plural(len(report.skipped), 'file')}")
+    cells = report.partly_skipped
+    out += _skipped_lines(cells, f"Left out {plural(len(cells), 'notebook cell')} (the rest of each notebook was scanned)")
     return "\n".join(out) + "\n"
