@@ -141,3 +141,15 @@ def test_an_unknown_grade_beside_manifest_findings_renders_in_every_format(tmp_p
         assert "No AI vendor use was found." not in out
     assert main(["scan", str(tmp_path), "--no-cache", "-q", "--as-of", "2026-12-03"]) == 0
     assert "fallback coverage unknown" in capsys.readouterr().out
+
+
+def test_with_reach_unresolved_no_entry_point_is_said_to_use_no_ai(tmp_path, capsys):
+    write_tree(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/api.py": "from fastapi import FastAPI\napp = FastAPI()\n@app.get('/health')\ndef health():\n    return 'ok'\n",
+        "svc/jobs.py": "from openai import OpenAI\ndef run():\n    return OpenAI().chat.completions.create(model='gpt-4.1', messages=[])\n",
+    })
+    assert main(["scan", str(tmp_path), "--no-cache", "-q", "--as-of", "2026-12-03"]) == 0
+    text = capsys.readouterr().out
+    assert "reach unresolved" in text and "health" in text
+    assert "-> no AI vendor" not in text and "-> no AI call traced" in text

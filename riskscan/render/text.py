@@ -50,7 +50,7 @@ def _score_lines(report) -> list:
         lines.append("")
         lines.append(click.style(f"{plural(len(entries), 'entry point')}:", bold=True))
         for e in entries:
-            reached = ", ".join(v + _role(e, v) for v in e.vendors) or _nothing(e)
+            reached = ", ".join(v + _role(e, v) for v in e.vendors) or _nothing(e, s.reach)
             switch = " (provider chosen by configuration)" if e.switchable_vendors else ""
             approx = " ~" if e.approximate else ""
             more = f"; {_unresolved(e)} may reach more" if e.reach == "partial" else ""
@@ -64,11 +64,12 @@ APPROXIMATE = ("  (~: reach partly inferred: some of these calls are counted bec
                "they are in, not traced call by call)")
 
 
-def _nothing(entry) -> str:
-    """"no AI vendor" only when every call that could lead to AI code was followed."""
+def _nothing(entry, reach: str) -> str:
+    """"no AI vendor" only when every call that could lead to AI code was followed, and reach as a
+    whole was traced (unresolved reach: no entry point reaches the AI code it is known to have)."""
     if entry.reach == "untraced":
         return f"no AI call traced ({_unresolved(entry)} could not be resolved)"
-    return "no AI vendor"
+    return "no AI vendor" if reach != "unresolved" else "no AI call traced"
 
 
 def _unresolved(entry) -> str:
