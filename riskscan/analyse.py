@@ -19,16 +19,19 @@ _PYTHON2 = re.compile(rb"^\s*(print\s+[\"'\w]|exec\s+[\"']|except\s+\w+\s*,\s*\w
 
 
 def analyse_file(source: SourceFile, catalogue: Catalogue, first_party: frozenset, max_bytes: int,
-                 prefilter: bool = True, module: str = "", is_package: bool = False, data: Optional[bytes] = None) -> FileResult:
+                 prefilter: bool = True, module: str = "", is_package: bool = False, data: Optional[bytes] = None,
+                 imported: Optional[dict] = None) -> FileResult:
     """Never raises for bad input: unreadable or unparseable files come back as skipped.
-    `data` is the file's bytes when the caller has read them already.
+    `data` is the file's bytes when the caller has read them already; `imported` the values other
+    modules of the project export to this file (cross_module.py), which it is then searched for.
 
     Every result leaves through redact_result: no key reaches a worker pipe, the cache or a report.
     """
-    return redact_result(_analyse_file(source, catalogue, first_party, max_bytes, prefilter, module, is_package, data), catalogue)
+    return redact_result(_analyse_file(source, catalogue, first_party, max_bytes, prefilter, module, is_package, data,
+                                       imported), catalogue)
 
 
-def _analyse_file(source, catalogue, first_party, max_bytes, prefilter, module, is_package, data) -> FileResult:
+def _analyse_file(source, catalogue, first_party, max_bytes, prefilter, module, is_package, data, imported=None) -> FileResult:
     with stage("read"):
         if source.problem:
             units = Unreadable(source.problem)
@@ -40,7 +43,7 @@ def _analyse_file(source, catalogue, first_party, max_bytes, prefilter, module, 
     for unit in units:
         result.partial += [_redacted(Skipped(source.relpath, why, line, column, cell), catalogue)
                            for cell, line, column, why in unit.dropped]  # cells left out, the rest scanned
-        problem = _analyse_unit(unit, source, catalogue, first_party, prefilter, result, is_package)
+        problem = _analyse_unit(unit, source, catalogue, first_party, prefilter and not imported, result, is_package, imported)
         if problem is not None:
             return FileResult(source.relpath, skipped=_redacted(problem, catalogue), module=module)
     result.findings.sort(key=lambda f: f.sort_key())
@@ -53,7 +56,7 @@ def _redacted(skipped: Skipped, catalogue) -> Skipped:
     return skipped if reason == skipped.reason else replace(skipped, reason=reason)
 
 
-def _analyse_unit(unit: Unit, source: SourceFile, catalogue, first_party, prefilter, result, is_package):
+def _analyse_unit(unit: Unit, source: SourceFile, catalogue, first_party, prefilter, result, is_package, imported=None):
     result.lines += unit.source.count(b"\n") + 1
     with stage("size budget"):
         too_large = size_problem(unit.source)  # a parser would exhaust memory, not raise MemoryError
@@ -87,7 +90,7 @@ def _analyse_unit(unit: Unit, source: SourceFile, catalogue, first_party, prefil
         problem = _structure(lowered, result, is_package, source) if lowered is not None else None
         if problem is not None:
             return problem
-    return _extract(module, numbered, unit, source, catalogue, first_party, result, is_package)
+    return _extract(module, numbered, unit, source, catalogue, first_party, result, is_package, imported)
 
 
 def _structure(tree, result, is_package, source) -> Optional[Skipped]:
@@ -142,13 +145,14 @@ def _no_check(self) -> None:
     return None
 
 
-def _extract(module, numbered, unit: Unit, source: SourceFile, catalogue, first_party, result, is_package):
+def _extract(module, numbered, unit: Unit, source: SourceFile, catalogue, first_party, result, is_package, imported=None):
     from .extract import extract_module
 
     try:
         package = (result.module if is_package else result.module.rpartition(".")[0]) if "." in result.module or is_package else None
         with stage("extraction"):
-            findings, imports = extract_module(module, numbered, catalogue, first_party, package, unit.source)
+            findings, imports = extract_module(module, numbered, catalogue, first_party, package, unit.source,
+                                               imported, result.exports if not unit.cells else None)
     except RecursionError:
         return Skipped(source.relpath, "too deeply nested to analyse")
     if result.structure is None:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
@@ -18,6 +19,7 @@ from .errors import UsageError
 from .exposure import assess, count_call_sites
 from .attribution import attribute
 from .graph import build_graph
+from .cross_module import imported_hints
 from .decisions import decide
 from .project import project_kind
 from .switches import find_switches
@@ -45,6 +47,7 @@ class Layout:
     modules: dict
     names: dict  # folder -> first-party names that shadow a vendor package
     digests: Optional[dict] = None
+    imported: Optional[dict] = None  # relpath -> values other modules export to it (cross_module.py): a second walk
 
 
 def layout(root, options: ScanOptions, catalogue: Catalogue) -> Layout:
@@ -82,7 +85,7 @@ def _scan(root, options: ScanOptions, catalogue: Optional[Catalogue]) -> Report:
     catalogue = catalogue or load_catalogue(options.rule_dirs)
     plan = options.layout or layout(root, options, catalogue)
     files = list(plan.files)
-    results = _run(plan, catalogue, options)
+    results = _follow_imported_values(_run(plan, catalogue, options), plan, catalogue, options)
     results.sort(key=lambda r: r.path)
     scopes = {f.relpath: f.scope for f in files}
     findings = attribute(results, catalogue, root, scopes)
@@ -113,8 +116,53 @@ def _assess(report: Report, root: Path, catalogue: Catalogue, options: ScanOptio
     report.project = project_kind(report, root, switches)
     crit = entry_weights(report.graph.entry_points, options.entry_points, options.criticality)
     report.exposure = assess(report, report.graph, catalogue, crit=crit, gates=report.dependencies.gates,
-                             switches=switches, project=report.project, scopes=scopes)
+                             switches=switches, project=report.project, scopes=scopes,
+                             unread=_unread(report, root, catalogue, scopes))
     report.decisions = decide(report)
+
+
+def _follow_imported_values(results: list, plan: Layout, catalogue: Catalogue, options: ScanOptions) -> list:
+    """The files that import a client another module of the project built, walked again with it
+    (cross_module.py): their calls on it are call sites. Cached like any analysis, under its own key."""
+    hints = imported_hints(results)
+    if not hints:
+        return results
+    again = replace(plan, files=tuple(f for f in plan.files if f.relpath in hints), imported=hints)
+    redone = {r.path: r for r in _run(again, catalogue, options)}
+    return [redone.get(r.path, r) for r in results]
+
+
+def _unread(report: Report, root: Path, catalogue: Catalogue, scopes: dict) -> tuple:
+    """(path, reason) of the production files the scan skipped that mention an AI supplier (or
+    could not be read at all): AI use may hide there, so "no use" cannot stand."""
+    found = []
+    for skipped in report.skipped:
+        if (scopes.get(skipped.path) or scope_for(skipped.path)) != "prod":
+            continue
+        head = _head(root / skipped.path if root.is_dir() else root)
+        if head is None or catalogue.trigger.search(head):
+            found.append((skipped.path, skipped.reason))
+    return tuple(found)
+
+
+_UNREAD_WINDOW = 4 << 20  # bytes of a skipped file searched for a supplier's name
+
+
+def _head(path: Path) -> Optional[bytes]:
+    """The first bytes of a regular file; b"" for anything else (a FIFO or a device is no source,
+    and opened without O_NONBLOCK it would block the scan); None when a file cannot be read."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return b""
+        return os.read(handle, _UNREAD_WINDOW)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
 
 
 def analyse(files: list, catalogue: Catalogue, first_party: frozenset, options: ScanOptions, modules: dict) -> list:
@@ -134,7 +182,8 @@ def _run(plan: Layout, catalogue: Catalogue, options: ScanOptions) -> list:
     try:
         with stage("cache look-up"):
             for source in files:
-                task = (source, plan.names[source.path.parent], plan.modules[source.relpath], source.relpath.endswith("__init__.py"))
+                task = (source, plan.names[source.path.parent], plan.modules[source.relpath], source.relpath.endswith("__init__.py"),
+                        (plan.imported or {}).get(source.relpath))
                 key = data = None
                 if cache or options.memo is not None:
                     key, data = _key_and_bytes(source, task, options, plan.digests, cache, now)
@@ -211,8 +260,12 @@ def _key_and_bytes(source, task, options: ScanOptions, digests=None, cache: Opti
 def _context(source, task, options: ScanOptions) -> str:
     """Everything but the bytes that a file's result depends on."""
     _, names, module, is_package = task[:4]
-    return "|".join([source.relpath, source.scope, module, str(is_package), str(options.max_bytes),
-                     str(options.prefilter), ",".join(sorted(names))])
+    imported = task[4] if len(task) > 4 else None
+    context = [source.relpath, source.scope, module, str(is_package), str(options.max_bytes), str(options.prefilter),
+               ",".join(sorted(names))]
+    if imported:  # a second walk with the values other modules export to this file (cross_module.py)
+        context.append(repr(sorted(imported.items())))
+    return "|".join(context)
 
 
 def _read_for_analysis(source, task, key: Optional[str], data: Optional[bytes], options: ScanOptions, digests) -> tuple:
@@ -233,8 +286,8 @@ def _analyse_all(tasks: list, catalogue: Catalogue, options: ScanOptions):
     # A project's config may set jobs, and the project may be hostile: never thousands of processes.
     jobs = min(options.jobs or cores, max(4, 2 * cores))
     if jobs <= 1 or len(tasks) < options.parallel_from:
-        for source, names, module, is_package, data in tasks:
-            yield analyse_file(source, catalogue, names, options.max_bytes, options.prefilter, module, is_package, data)
+        for source, names, module, is_package, imported, data in tasks:
+            yield analyse_file(source, catalogue, names, options.max_bytes, options.prefilter, module, is_package, data, imported)
         return
     chunk = max(1, min(64, len(tasks) // (jobs * 8) or 1))
     init = (catalogue, options.max_bytes, options.prefilter)
@@ -273,8 +326,9 @@ def _init_worker(catalogue, max_bytes, prefilter):
 
 
 def _work(task) -> FileResult:
-    source, names, module, is_package, data = task
-    return analyse_file(source, _WORKER["catalogue"], names, _WORKER["max_bytes"], _WORKER["prefilter"], module, is_package, data)
+    source, names, module, is_package, imported, data = task
+    return analyse_file(source, _WORKER["catalogue"], names, _WORKER["max_bytes"], _WORKER["prefilter"], module, is_package, data,
+                        imported)
 
 
 def _progress(options: ScanOptions, done: int, total: int) -> None:

@@ -300,7 +300,14 @@ def module_names(files: list) -> dict:
             stem_parts = list(path.parent.parts) + ([] if path.stem == "__init__" else [path.stem])
             parts = stem_parts[1:] if stem_parts and stem_parts[0] == "src" else stem_parts
         names[source.relpath] = ".".join(parts) or path.stem
-    return names
+    return _notebooks_apart(names)
+
+
+def _notebooks_apart(names: dict) -> dict:
+    """A notebook is never imported: beside `demo.py`, `demo.ipynb` keeps a name of its own
+    (`nb.demo.ipynb`), so neither hides the other's entry point and call sites."""
+    taken = {name for path, name in names.items() if path.endswith(".py")}
+    return {path: f"{name}.ipynb" if path.endswith(".ipynb") and name in taken else name for path, name in names.items()}
 
 
 def absolute_module(module: str, level: int, package: Optional[str]) -> Optional[str]:

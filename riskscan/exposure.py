@@ -5,15 +5,16 @@ which findings are primary call sites, who reaches them, what fallback credit th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from .discover import scope_for
-from .graph import RepoGraph
+from .graph import EVIDENCE_KINDS, RepoGraph, is_evidence_of_use
+from .model import NOT_A_REQUEST
 from .places import spot, where
 from .switches import Switches
 from .score import EntryPoint as ScoreEntry
-from .score import PORTABLE, Site, compute_scores, lock_in_weight
+from .score import PORTABLE, UNRESOLVED, Site, compute_scores, lock_in_weight
 
 # Hosting platforms serve other makers' models: their family is unknown without the model id.
 _FAMILY_OF_VENDOR = {"azure_openai": "openai"}
@@ -37,13 +38,16 @@ class EntryExposure:
     approximate: bool
     evidence: tuple  # "path:line" of the call sites it reaches
     fallback_vendors: tuple = ()  # providers it calls only as a plan B
+    reach: str = "traced"  # traced | partial | untraced (graph.Reach.status): how far its calls were followed
+    unresolved: tuple = ()  # (path, line, function, method) of calls that could not be resolved and may lead to AI code
 
     def as_dict(self) -> dict:
         return {"path": self.path, "name": self.name, "kind": self.kind, "line": self.line, "detail": self.detail,
                 "scope": self.scope, "vendors": list(self.vendors), "unprotected_vendors": list(self.unprotected_vendors),
                 "switchable_vendors": list(self.switchable_vendors), "approximate": self.approximate,
                 "evidence": list(self.evidence), "criticality": self.criticality,
-                "fallback_vendors": list(self.fallback_vendors)}
+                "fallback_vendors": list(self.fallback_vendors), "reach": self.reach,
+                "unresolved_calls": [unresolved_call(u) for u in self.unresolved]}
 
 
 @dataclass
@@ -65,12 +69,15 @@ class Exposure:
 
 
 def assess(report, repo: RepoGraph, catalogue, include_scopes=("prod",), crit=None, gates=None,
-           switches=None, project=None, scopes=None) -> Exposure:
+           switches=None, project=None, scopes=None, unread=()) -> Exposure:
     """Scores over production code by default; tests and examples are reported apart.
 
     `crit` maps entry point ids to their configured criticality (default 1 each); `gates` are the
     model-retirement gates of lifecycle.lifecycle_gates; `switches` the configuration switches
-    (switches.find_switches); `project` the project kind; `scopes` relpath -> scope.
+    (switches.find_switches); `project` the project kind; `scopes` relpath -> scope; `unread`
+    the (path, reason) of production files that mention AI suppliers but could not be analysed.
+    Where no request to a provider was traced but the code builds clients, names models or
+    imports SDKs, the scores infer from that evidence (marked, low confidence), never "no use".
     """
     crit = crit or {}
     switches = switches or Switches()
@@ -87,12 +94,45 @@ def assess(report, repo: RepoGraph, catalogue, include_scopes=("prod",), crit=No
         modules = {m for m in repo.site_modules.get(index, ()) if module_scope(m) in include_scopes}
         sites[index] = _site(finding, frozenset(reached_by.get(index, ())), frozenset(modules) or frozenset({finding.path}),
                              catalogue, switches.of(index))
+    inferred = {} if any(not s.is_fallback_target for s in sites.values()) else \
+        _inferred_sites(report, repo, catalogue, include_scopes, module_scope)
     names = {vendor: rule.name for vendor, rule in catalogue.vendors.items()}
     kind = getattr(project, "kind", "application")
-    scores = compute_scores(list(sites.values()), [ScoreEntry(e.id, crit.get(e.id, 1.0)) for e in entries],
-                            _closely_connected(catalogue), gates=gates, names=names, project_kind=kind)
+    scores = compute_scores(list(sites.values()) + list(inferred.values()), [_score_entry(e, repo, crit) for e in entries],
+                            _closely_connected(catalogue), gates=gates, names=names, project_kind=kind, unread=unread)
     rows = [_entry_exposure(e, repo, report, sites, crit.get(e.id, 1.0)) for e in repo.entry_points]
     return Exposure(scores, rows, sites, switches, kind)
+
+
+def _inferred_sites(report, repo: RepoGraph, catalogue, include_scopes, module_scope) -> dict:
+    """One stand-in Site per (file, provider) for evidence of use that sends no request itself,
+    the strongest evidence of the file (a client built, then a model named, a host, an import)."""
+    best: dict = {}
+    for index, finding in enumerate(report.findings):
+        if finding.scope in include_scopes and is_evidence_of_use(finding) and finding.vendor != UNRESOLVED:
+            key = (finding.path, finding.vendor)
+            rank = EVIDENCE_KINDS.index(finding.kind)
+            if key not in best or rank < best[key][0]:
+                best[key] = (rank, index)
+    inferred = {}
+    for _, index in best.values():
+        finding = report.findings[index]
+        modules = {m for m in repo.site_modules.get(index, ()) if module_scope(m) in include_scopes}
+        site = _site(finding, frozenset(), frozenset(modules) or frozenset({finding.path}), catalogue)
+        request = finding.feature if finding.feature and finding.feature not in NOT_A_REQUEST else "chat"  # the default kind
+        inferred[index] = replace(site, inferred=True, feature=request)
+    return inferred
+
+
+def _score_entry(entry, repo: RepoGraph, crit: dict) -> ScoreEntry:
+    reach = repo.reach[entry.id]
+    return ScoreEntry(entry.id, crit.get(entry.id, 1.0), reach.status, reach.unresolved)
+
+
+def unresolved_call(call: tuple) -> str:
+    """`pkg/app.py:16 b(): .handle()`: where an unresolved call that may lead to AI code is made."""
+    path, line, function, method = call
+    return f"{path}:{line} {function}(): .{method}()"
 
 
 def _module_scopes(repo: RepoGraph, scopes) -> Callable:
@@ -182,7 +222,7 @@ def _entry_exposure(entry, repo: RepoGraph, report, sites: dict, criticality: fl
         unprotected_vendors=tuple(sorted(unprotected)), switchable_vendors=tuple(sorted(switchable)),
         approximate=bool(reach.approximate),
         evidence=tuple(sorted(where(spot(report.findings[i])) for i in reach.sites)),
-        fallback_vendors=tuple(sorted(vendors - primary)),
+        fallback_vendors=tuple(sorted(vendors - primary)), reach=reach.status, unresolved=reach.unresolved,
     )
 
 

@@ -28,6 +28,9 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 _MAX_REEXPORT_DEPTH = 8
+_MAX_UNRESOLVED = 5  # unresolved calls kept per entry point as evidence
+# Evidence that a provider is used, strongest first: a client or adapter built, a model named, a host, an SDK imported.
+EVIDENCE_KINDS = ("call", "adapter", "model_string", "endpoint", "import")
 
 
 @dataclass(frozen=True)
@@ -43,12 +46,25 @@ class EntryPoint:
     scope: str = "prod"
 
 
+REACH_STATES = ("traced", "partial", "untraced")
+
+
 @dataclass
 class Reach:
-    """What one entry point reaches: site indices, and which of them only by over-approximation."""
+    """What one entry point reaches: site indices, which of them only by over-approximation, and
+    the calls on its path that could not be resolved but may lead to AI code."""
 
     sites: set = field(default_factory=set)
     approximate: set = field(default_factory=set)
+    unresolved: tuple = ()  # ("path", line, "function", "method"): a call on an object of no known type
+
+    @property
+    def status(self) -> str:
+        """traced: every call that could lead to AI code resolved; partial: it reaches AI code and
+        may reach more; untraced: it reaches none, but a call that could not be resolved may."""
+        if self.unresolved:
+            return "partial" if self.sites else "untraced"
+        return "traced"
 
 
 @dataclass
@@ -89,8 +105,11 @@ def build_graph(report, results: list, root: Path, declared=(), scopes=None) -> 
     imports = _import_edges(modules)
     sites, touches, aliases = _vendor_sites(report, modules)
     entry_points = _entry_points(modules, resolver, root, declared, scopes)
-    reach = {e.id: _with_aliases(_reach(calls, e, sites, modules), aliases) for e in entry_points}
     site_modules = _site_modules(imports, sites)
+    evidence = _evidence_nodes(report, modules, sites)
+    leads = _Leads(_leading_names(calls, sites, site_modules), _request_tails(report, sites), any_call=not sites and bool(evidence))
+    site_modules.update(_site_modules(imports, evidence))
+    reach = {e.id: _with_aliases(_reach(calls, e, sites, modules, leads), aliases) for e in entry_points}
     for index, used_in in aliases.items():
         site_modules[index] = frozenset().union(*(site_modules.get(i, frozenset()) for i in used_in))
     return RepoGraph(entry_points, reach, site_modules, {n: r.path for n, r in modules.items()},
@@ -136,31 +155,70 @@ def _assemble(modules: dict, imports: dict, calls: "_Calls", touches: dict, entr
 def _import_edges(modules: dict) -> dict:
     """Module -> {imported first-party module: {kind, line, type_only}} (a later import of the same module wins).
 
-    A module's edges depend on its own imports and on the names of the project's modules only:
-    they are kept with its result (products.py) while those names stay the same. Read-only."""
+    A module's edges depend on its own imports, the names of the project's modules and which
+    folders are packages only: they are kept with its result (products.py) while those stay the
+    same. Read-only."""
     known = set(modules)
-    names_key = key_of(sorted(known))
+    folders = script_folders(modules)
+    names_key = key_of(sorted(known) + [f"{module} in {folder}" for module, folder in sorted(folders.items())])
     edges: dict = {}
     for name, result in modules.items():
-        found = product(result, "import edges", names_key, lambda: _module_import_edges(name, result, known))
+        found = product(result, "import edges", names_key, lambda: _module_import_edges(name, result, known, folders))
         if found:
             edges[name] = found
     return edges
 
 
-def _module_import_edges(name: str, result, known: set) -> dict:
+def _module_import_edges(name: str, result, known: set, folders: dict) -> dict:
     edges: dict = {}
-    is_package = result.path.endswith("__init__.py")
-    package = name if is_package else name.rpartition(".")[0]
-    for module, level, names, line, type_only in result.imports:
-        base = absolute_module(module, level, package)
-        if base is None:
-            continue
+    for base, _, names, line, type_only in imported_bases(name, result, known, folders):
         targets = [t for t in (f"{base}.{n}" for n in names if n != "*") if t in known] or [_longest_known(base, known)]
         for target in filter(None, targets):
             if target != name:
                 edges[target] = {"kind": "imports", "line": line, "type_only": type_only}
     return edges
+
+
+def imported_bases(name: str, result, known: set, folders: dict) -> Iterable[tuple]:
+    """Each import of module `name` as (absolute module, the name the file calls it by, names,
+    line, type_only). A script's plain `import util` of a sibling in a folder that is no package
+    is the folder's `util` (Python puts the script's folder on sys.path; see _Calls._local)."""
+    package = name if result.path.endswith("__init__.py") else name.rpartition(".")[0]
+    roots = {module.split(".", 1)[0] for module in known} if name in folders else set()
+    for module, level, names, line, type_only in result.imports:
+        base = absolute_module(module, level, package)
+        if base is None:
+            continue
+        sibling = sibling_module(folders.get(name) if not level else None, base, known, roots)
+        if sibling:
+            yield sibling, base, names, line, type_only
+        else:
+            yield base, base, names, line, type_only
+
+
+def sibling_module(folder: Optional[str], dotted: str, known: set, roots: set) -> Optional[str]:
+    """`folder.dotted` when a file of a folder that is no package names its sibling plainly; None
+    when `dotted` names a module or namespace of the project from its root (`voice.baidu.x` from
+    `voice/factory.py` beside a `voice/voice.py`: imported from the root, not a sibling). `roots`
+    holds the first names of the `known` modules."""
+    if folder is None:
+        return None
+    head = dotted.split(".", 1)[0]
+    if head in known or head in roots:
+        return None
+    return f"{folder}.{dotted}" if f"{folder}.{head}" in known else None
+
+
+def script_folders(modules: dict) -> dict:
+    """Module -> its folder's dotted name, for modules in a folder that is no package (scripts,
+    notebooks' helpers): their plain imports find their siblings first."""
+    folders = {}
+    for name, result in modules.items():
+        folder = name.rpartition(".")[0]
+        package = modules.get(folder)
+        if folder and not result.path.endswith("__init__.py") and not (package and package.path.endswith("__init__.py")):
+            folders[name] = folder
+    return folders
 
 
 def _longest_known(dotted: str, known: set) -> Optional[str]:
@@ -205,12 +263,22 @@ class _Resolver:
             return ("function", module, rest)
         head, _, tail = rest.partition(".")
         if head in functions and functions[head].is_class:
-            return ("module", module)  # a method on an instance we cannot type: the class's module
+            inherited = self._inherited(functions[head].bases, tail, depth) if tail and "." not in tail else None
+            return inherited or ("module", module)  # a method on an instance we cannot type: the class's module
         imported = structure.names.get(head)
         if imported and imported != target:
             return self._resolve(f"{imported}.{tail}" if tail else imported, depth + 1)
         # a name the module makes at run time (a registry, a factory): somewhere in that module
         return ("module", module)
+
+
+    def _inherited(self, bases: tuple, method: str, depth: int):
+        """A method a class does not define, from the first of its bases (in order) that has it."""
+        for base in bases:
+            node = self._resolve(f"{base}.{method}", depth + 1)
+            if node is not None and node[0] == "function":
+                return node
+        return None
 
 
 class _Calls:
@@ -221,6 +289,11 @@ class _Calls:
         self.modules = modules
         self.resolver = resolver
         self.memo: dict = {}
+        self.unknown: dict = {}  # function node -> calls no edge stands for (dotted, or the names after an unknown object)
+        self.nested: dict = {}  # module -> {function qualname: its nested functions}
+        self.folders = script_folders(modules)
+        self.siblings: dict = {}  # module -> {a name's head: the sibling module it names, or None}
+        self.roots = {module.split(".", 1)[0] for module in modules}
 
     def of(self, node: tuple) -> dict:
         """{target node: {kind, target}} for ("function", module, qualname)."""
@@ -229,6 +302,11 @@ class _Calls:
             edges = self.memo[node] = self._resolve(node)
         return edges
 
+    def unknown_of(self, node: tuple) -> set:
+        """Calls of `node` on objects whose type neither the walk nor the graph could tell."""
+        self.of(node)
+        return self.unknown.get(node, set())
+
     def _resolve(self, node: tuple) -> dict:
         _, name, qualname = node
         structure = self.modules[name].structure
@@ -236,23 +314,59 @@ class _Calls:
         if structure is None or qualname not in structure.functions:
             return edges
         functions = structure.functions
-        if functions[qualname].is_class:
+        info = functions[qualname]
+        unknown = set(info.unknown)
+        if info.is_class:
             for method in ("__init__", "__call__", "__post_init__"):
                 if f"{qualname}.{method}" in functions:
                     edges[("function", name, f"{qualname}.{method}")] = {"kind": "calls"}
+        else:  # a closure (an SSE generator, a callback) runs when its function does, or is handed out by it
+            for inner in self._nested(name, structure).get(qualname, ()):
+                edges[("function", name, inner)] = {"kind": "nests"}
         for target in _switch_targets(structure, qualname):
             resolved = self.resolver.resolve(target)
             if resolved is not None and resolved[0] == "function" and resolved != node:
                 edges.setdefault(resolved, {"kind": "calls_switch", "target": target})
-        for target in sorted(functions[qualname].calls):  # sorted: when two targets resolve alike, the same one is named
-            resolved = self.resolver.resolve(target)
+        for target in sorted(info.refs):
+            resolved = self.resolver.resolve(self._local(name, target))
+            if resolved is not None and resolved[0] == "function" and resolved != node:
+                edges.setdefault(resolved, {"kind": "references", "target": target})
+        for target in sorted(info.calls):  # sorted: when two targets resolve alike, the same one is named
+            if f"{qualname}.{target[len(name) + 1:]}" in functions and target.startswith(name + "."):
+                continue  # a closure called by name (the walk names it module-level): the "nests" edge stands for it
+            resolved = self.resolver.resolve(self._local(name, target))
             if resolved is None or resolved == node:
                 continue
-            if resolved[0] == "module" and resolved[1] == name:
-                continue  # an unknown object of this module: no evidence of which function runs
+            if resolved[0] == "module":
+                unknown.add(target)
+                if resolved[1] == name:
+                    continue  # an unknown object of this module: no evidence of which function runs
             attributes = {"kind": "calls" if resolved[0] == "function" else "calls_unresolved", "target": target}
             edges.setdefault(resolved, {}).update(attributes)
+        if unknown:
+            self.unknown[node] = unknown
         return edges
+
+    def _nested(self, module: str, structure) -> dict:
+        """Function qualname -> the functions defined directly inside it (not a class's methods)."""
+        found = self.nested.get(module)
+        if found is None:
+            found = self.nested[module] = {}
+            functions = structure.functions
+            for qualname in functions:
+                outer, dot, _ = qualname.rpartition(".")
+                if dot and outer in functions and not functions[outer].is_class:
+                    found.setdefault(outer, []).append(qualname)
+        return found
+
+    def _local(self, module: str, target: str) -> str:
+        """A script's `import helper` finds `helper.py` beside it (Python puts the script's folder on
+        sys.path): in a folder that is no package, a name no module of the project has is the sibling's."""
+        head = target.split(".", 1)[0]
+        if head not in self.siblings.setdefault(module, {}):
+            self.siblings[module][head] = sibling_module(self.folders.get(module), head, self.resolver.known, self.roots)
+        sibling = self.siblings[module][head]
+        return f"{sibling}{target[len(head):]}" if sibling else target
 
 
 def _switch_targets(structure, qualname: str) -> list:
@@ -297,6 +411,20 @@ def _vendor_sites(report, modules: dict) -> tuple:
         sites[index] = node
         touches.setdefault(node, {}).setdefault(finding.vendor, []).append(f"{finding.path}:{finding.line}")
     return sites, touches, aliases
+
+
+def _evidence_nodes(report, modules: dict, sites: dict) -> dict:
+    """Finding index -> module node for evidence of use that is no call site (a client built, a
+    model named, an SDK imported): where no request could be traced, the scores infer from it."""
+    by_path = {r.path: name for name, r in modules.items()}
+    return {index: ("module", by_path[f.path]) for index, f in enumerate(report.findings)
+            if index not in sites and f.path in by_path and is_evidence_of_use(f)}
+
+
+def is_evidence_of_use(finding) -> bool:
+    """A production finding that shows a provider is used without sending a request itself."""
+    return (finding.kind in EVIDENCE_KINDS and not finding.is_call_site and not finding.type_only
+            and finding.service is None and finding.scope == "prod")
 
 
 # ------------------------------------------------------------------ entry points
@@ -374,15 +502,18 @@ def _resolved_entry(node, name: str, kind: str, detail: str, modules: dict) -> l
 
 
 # ------------------------------------------------------------------ reach
-def _reach(calls: _Calls, entry: EntryPoint, sites: dict, modules: dict) -> Reach:
-    """Breadth-first over call edges from the entry's function; an unresolved call widens to its module."""
+def _reach(calls: _Calls, entry: EntryPoint, sites: dict, modules: dict, leads: Optional["_Leads"] = None) -> Reach:
+    """Breadth-first over call edges from the entry's function; an unresolved call widens to its
+    module, and one on an object of no known type that may lead to AI code (`leads`) is kept as a
+    reason the reach may be incomplete."""
     start = ("function", entry.module, entry.function)
     if not _exists(start, modules):
         return Reach()
-    seen, widened = {start}, set()
+    seen, widened, unresolved = {start}, set(), []
     queue = deque([start])
     while queue:
-        for target, data in calls.of(queue.popleft()).items():
+        node = queue.popleft()
+        for target, data in calls.of(node).items():
             if target[0] == "module" and data.get("kind") == "calls_unresolved" and target[1] not in widened:
                 widened.add(target[1])
                 targets = [("function", target[1], qualname) for qualname in _functions(modules[target[1]])]
@@ -394,6 +525,8 @@ def _reach(calls: _Calls, entry: EntryPoint, sites: dict, modules: dict) -> Reac
                 if function not in seen:
                     seen.add(function)
                     queue.append(function)
+        if leads is not None:
+            unresolved += [(node, name) for name in map(leads.match, sorted(calls.unknown_of(node))) if name]
     reach = Reach()
     reached_modules = {node[1] for node in seen}
     for index, node in sites.items():
@@ -405,7 +538,72 @@ def _reach(calls: _Calls, entry: EntryPoint, sites: dict, modules: dict) -> Reac
             # module-level code of a module the entry point uses: it runs, but we cannot say for which call
             reach.sites.add(index)
             reach.approximate.add(index)
+    reach.unresolved = tuple(_where(node, name, modules) for node, name in unresolved[:_MAX_UNRESOLVED])
     return reach
+
+
+def _where(node: tuple, name: str, modules: dict) -> tuple:
+    result = modules[node[1]]
+    info = result.structure.functions.get(node[2]) if result.structure else None
+    return (result.path, info.line if info else 1, node[2], name)
+
+
+@dataclass(frozen=True)
+class _Leads:
+    """What makes an unresolved call one that may lead to AI code: its method is named like a
+    function that leads there (`names`), it is shaped like a request the code makes elsewhere
+    (`tails`: `chat.completions.create`), or, where no request was traced at all but the code shows
+    AI use, any call."""
+
+    names: frozenset
+    tails: frozenset
+    any_call: bool = False
+
+    def match(self, call: str) -> str:
+        """The name to show for a call that may lead to AI code, "" for one that cannot."""
+        parts = call.split(".")
+        for start in range(len(parts)):
+            tail = ".".join(parts[start:])
+            if tail in self.tails:
+                return tail
+        last = parts[-1]
+        return last if self.any_call or last in self.names else ""
+
+
+def _request_tails(report, sites: dict) -> frozenset:
+    """The method chains of the requests the code makes on clients (`messages.create`)."""
+    tails = set()
+    for index in sites:
+        detail = report.findings[index].detail
+        if "()." in detail:
+            tails.add(detail.rsplit("().", 1)[1])
+    return frozenset(tails)
+
+
+def _leading_names(calls: _Calls, sites: dict, site_modules: dict) -> frozenset:
+    """Names of the functions and methods from which resolved calls lead to an AI call site.
+
+    A call the graph cannot resolve (`h.handle()` on a parameter) may run any of them: when its
+    method name is one of these, the entry point's reach is incomplete, never "no AI". Only modules
+    that import the AI code (transitively) can call into it, so only their functions are resolved.
+    """
+    targets = {node for node in sites.values() if node[0] == "function"}
+    if not targets:
+        return frozenset()
+    callers: dict = {}
+    for module in sorted(frozenset().union(*site_modules.values()) & set(calls.modules)):
+        for qualname in _functions(calls.modules[module]):
+            node = ("function", module, qualname)
+            for target in calls.of(node):
+                if target[0] == "function":
+                    callers.setdefault(target, []).append(node)
+    leading, queue = set(targets), deque(targets)
+    while queue:
+        for caller in callers.get(queue.popleft(), ()):
+            if caller not in leading:
+                leading.add(caller)
+                queue.append(caller)
+    return frozenset(node[2].rsplit(".", 1)[-1] for node in leading if node[2] not in (MODULE_BODY, "__main__"))
 
 
 def _with_aliases(reach: Reach, aliases: dict) -> Reach:

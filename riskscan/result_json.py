@@ -22,6 +22,7 @@ def encode(result: FileResult) -> Optional[bytes]:
         "partial": [asdict(cell) for cell in result.partial],
         "findings": [_finding_dict(f) for f in result.findings],
         "structure": _structure_dict(result.structure) if result.structure else None,
+        "exports": {name: list(row) for name, row in result.exports.items()},
     }, separators=(",", ":"))
     return None if unstorable(text, result.path) else zipped(text)
 
@@ -37,7 +38,13 @@ def decode(blob: bytes) -> FileResult:
         partial=[_skipped(cell) for cell in _items(data["partial"])],
         findings=[_finding_from(f) for f in _items(data["findings"])],
         structure=_structure_from(data["structure"]) if data["structure"] is not None else None,
+        exports={_text(name): _export(row) for name, row in _mapping(data["exports"]).items()},
     )
+
+
+def _export(row) -> tuple:
+    path, vendor, kind, feature = _items(row)
+    return _text(path), _text(vendor), _text(kind), _maybe(_text)(feature)
 
 
 def _skipped(value) -> Skipped:
@@ -103,7 +110,8 @@ def _finding_from(data) -> Finding:
 
 def _structure_dict(structure: ModuleStructure) -> dict:
     return {
-        "functions": {q: [f.line, sorted(f.calls), f.is_class] for q, f in structure.functions.items()},
+        "functions": {q: [f.line, sorted(f.calls), f.is_class, list(f.bases), sorted(f.refs), sorted(f.unknown)]
+                      for q, f in structure.functions.items()},
         "names": structure.names,
         "entries": [asdict(e) for e in structure.entries],
         "imports": [list(i) for i in structure.imports],
@@ -115,8 +123,9 @@ def _structure_dict(structure: ModuleStructure) -> dict:
 def _structure_from(data) -> ModuleStructure:
     functions = {}
     for qualname, row in _mapping(data["functions"]).items():
-        line, calls, is_class = _items(row)
-        functions[qualname] = FunctionInfo(qualname, _number(line), set(_texts(calls)), _flag(is_class))
+        line, calls, is_class, bases, refs, unknown = _items(row)
+        functions[qualname] = FunctionInfo(qualname, _number(line), set(_texts(calls)), _flag(is_class), _texts(bases),
+                                           set(_texts(refs)), set(_texts(unknown)))
     return ModuleStructure(
         functions=functions,
         names={name: _maybe(_text)(target) for name, target in _mapping(data["names"]).items()},

@@ -75,6 +75,7 @@ class Site:
     modules: frozenset = frozenset()
     dual_index: bool = False  # embeddings written to two indexes: the only way they earn fallback credit
     switchable_to: tuple = ()  # providers a configuration switch can select instead (switches.py)
+    inferred: bool = False  # no request traced: a stand-in for evidence of use (a client built, a model named)
     cell: Optional[int] = None  # a notebook's code cell, whose lines `line` counts (places.py)
 
     def __post_init__(self):
@@ -94,8 +95,16 @@ class Site:
         return max(len(self.reach), 1)
 
     @property
+    def can_earn_credit(self) -> bool:
+        """Embeddings earn no plan-B credit, runtime or configured (another supplier's vectors do
+        not match the stored index), unless the index is dual-embedded (DOMAIN.md section 3)."""
+        return self.feature != "embeddings" or self.dual_index
+
+    @property
     def credit(self) -> float:
         """f(c) of fallback coverage: a runtime fallback's credit, or 0.5 for a configuration switch."""
+        if not self.can_earn_credit:
+            return 0.0
         return max(self.fallback_credit, CONFIG_SWITCH_CREDIT if self.switchable_to else 0.0)
 
     @property
@@ -106,13 +115,15 @@ class Site:
     @property
     def protected_after_switch(self) -> bool:
         """Works again once the configuration selects another provider, or at once."""
-        return self.protected_now or bool(self.switchable_to)
+        return self.protected_now or bool(self.switchable_to) and self.can_earn_credit
 
 
 @dataclass(frozen=True)
 class EntryPoint:
     id: str
     crit: float = 1.0
+    reach: str = "traced"  # traced | partial | untraced: whether every call that may lead to AI code was followed
+    unresolved: tuple = ()  # (path, line, function, method) of the calls that could not be followed
 
 
 @dataclass(frozen=True)
@@ -173,6 +184,7 @@ class Scores:
     gates_applied: tuple = ()  # "single_vendor_no_fallback", "retired", "retiring_90d"
     lock_in_top: tuple = ()  # Sites with the largest w x |reach|
     entry_point_count: int = 0  # production entry points (with their criticality, the blast radius denominator)
+    entry_points_untraced: int = 0  # production entry points that reach no AI call site but make calls that could not be followed
     reach: str = "resolved"  # resolved | partial | unresolved (DOMAIN.md 5.1)
     reach_unit: str = "entry_points"  # what shares and weights count: "entry_points", or "modules" without traced reach
     project_kind: str = "application"
@@ -188,6 +200,8 @@ class Scores:
     module_count: int = 0  # production modules that run AI calls or import code that does
     providers_offered: tuple = ()  # vendors selectable by configuration
     gate_sites: dict = field(default_factory=dict)  # "retired"/"retiring_90d" -> places in the code
+    inferred_sites: int = 0  # no call site traced: the places of evidence the figures were inferred from
+    unread_files: tuple = ()  # production files that mention AI suppliers but could not be analysed
     primary: tuple = ()  # the primary Sites the scores were computed from (for --explain-score)
 
     @property
@@ -259,7 +273,7 @@ def effective_credit(site: Site, closely_connected: Optional[Mapping] = None) ->
     index is dual-embedded. With `closely_connected` (vendor -> related operator ids), a credit
     is capped by what its best fallback target can give: same operator 0.25, related 0.5.
     """
-    if site.feature == "embeddings" and not site.dual_index:
+    if not site.can_earn_credit:
         return 0.0
     if closely_connected is None or not site.fallback_to:
         return site.fallback_credit
@@ -296,6 +310,19 @@ class _Basis:
     kind: str  # project kind
     entry_points: int  # production entry points found, whatever the unit
     unreached: tuple  # primary sites no entry point reaches (as given, before any change of unit)
+    untraced: tuple = ()  # EntryPoints that reach nothing, but make calls reach could not follow
+    unread: tuple = ()  # (path, reason) of production files that mention AI suppliers but could not be analysed
+
+    @property
+    def inferred(self) -> bool:
+        """No request was traced: every primary site stands in for evidence of use."""
+        return bool(self.primary) and all(s.inferred for s in self.primary)
+
+    @property
+    def unread_share(self) -> float:
+        """Unread files among the files that show AI use or might."""
+        files = len({s.path for s in self.primary}) + len(self.unread)
+        return len(self.unread) / files if files else 0.0
 
     @property
     def total_crit(self) -> float:
@@ -317,9 +344,11 @@ class _Basis:
 
 def compute_scores(sites: Iterable[Site], entry_points: Iterable, closely_connected: Optional[Mapping] = None,
                    gates: Optional[Mapping] = None, names: Optional[Mapping] = None,
-                   project_kind: str = "application") -> Scores:
-    """All of DOMAIN.md section 5 and 5.1 for one repository; `names` maps vendor ids to display names."""
-    basis = _basis(sites, entry_points, closely_connected, names, project_kind)
+                   project_kind: str = "application", unread: tuple = ()) -> Scores:
+    """All of DOMAIN.md section 5 and 5.1 for one repository; `names` maps vendor ids to display
+    names; `unread` is the (path, reason) of production files that mention AI suppliers but could
+    not be analysed (they count against confidence, and never let "no AI use" stand)."""
+    basis = _basis(sites, entry_points, closely_connected, names, project_kind, tuple(unread))
     if not basis.primary:
         return _empty_scores(basis)
     vendors = _vendor_scores(basis)
@@ -345,12 +374,14 @@ def compute_scores(sites: Iterable[Site], entry_points: Iterable, closely_connec
         blast_radius_modules_max=max((v.blast_radius_modules for v in vendors.values()), default=0.0),
         fallback_coverage_callsites=sum(s.credit for s in basis.primary) / len(basis.primary),
         unresolved_share=unresolved, gates_applied=applied, lock_in_top=_top_lock_in(basis.primary),
-        entry_point_count=basis.entry_points, reach=basis.reach, reach_unit=basis.unit, project_kind=basis.kind,
+        entry_point_count=basis.entry_points, entry_points_untraced=len(basis.untraced),
+        reach=basis.reach, reach_unit=basis.unit, project_kind=basis.kind,
         grade_label=grade + ("?" if _grade_uncertain(basis) else ""), low_confidence_reasons=tuple(confidence),
-        weights=weights_for(basis.blast_known), call_sites=len(basis.primary),
+        weights=weights_for(basis.blast_known), call_sites=sum(not s.inferred for s in basis.primary),
         call_sites_without_plan_b=sum(not s.protected_after_switch for s in basis.primary),
         call_sites_switchable=sum(s.protected_after_switch and not s.protected_now for s in basis.primary),
-        call_sites_reached=len(basis.primary) - len(basis.unreached), unreached=basis.unreached,
+        call_sites_reached=len(basis.primary) - len(basis.unreached), unreached=basis.unreached if not basis.inferred else (),
+        inferred_sites=sum(s.inferred for s in basis.primary), unread_files=tuple(p for p, _ in basis.unread),
         blast_radius_after_switch_max=after_max, module_count=len(basis.modules),
         providers_offered=_offered(basis.primary), gate_sites=_gate_counts(gates), primary=basis.primary,
     )
@@ -358,8 +389,9 @@ def compute_scores(sites: Iterable[Site], entry_points: Iterable, closely_connec
 
 
 def _grade_uncertain(basis: _Basis) -> bool:
-    """The letter rests on a guess: reach unresolved in a project whose users run its entry points."""
-    return basis.reach == "unresolved" and basis.kind != "library"
+    """The letter rests on a guess: reach unresolved in a project whose users run its entry points,
+    or no request traced at all (the figures stand on evidence of use)."""
+    return basis.reach == "unresolved" and basis.kind != "library" or basis.inferred
 
 
 def _offered(primary) -> tuple:
@@ -387,12 +419,15 @@ def _unresolved_share(basis: _Basis, gates: Mapping) -> float:
     return sum(s.vendor == UNRESOLVED for s in basis.primary) / len(basis.primary)
 
 
-def _basis(sites, entry_points, closely_connected, names, kind: str) -> _Basis:
+def _basis(sites, entry_points, closely_connected, names, kind: str, unread: tuple = ()) -> _Basis:
     """Normalise the input once so every component sees the same sites and weights."""
     sites = tuple(replace(s, fallback_credit=effective_credit(s, closely_connected)) for s in sites)
     primary = tuple(s for s in sites if not s.is_fallback_target)
     entry_points = [_entry(e) for e in entry_points]
+    untraced = tuple(e for e in entry_points if e.reach == "untraced")
     reach = reach_status(primary) if primary else "resolved"
+    if reach == "resolved" and untraced:
+        reach = "partial"  # every site is reached, but some entry points may reach them too: figures are a floor
     unreached = tuple(s for s in primary if not s.reach)
     unit = "modules" if primary and (reach == "unresolved" or kind == "library") else "entry_points"
     if unit == "modules":
@@ -406,7 +441,8 @@ def _basis(sites, entry_points, closely_connected, names, kind: str) -> _Basis:
             for e in s.reach:
                 crit.setdefault(e, 1.0)  # reached but not declared: default criticality
     modules = frozenset().union(*(s.modules for s in sites))
-    return _Basis(sites, primary, crit, modules, dict(names or {}), reach, unit, kind, len(entry_points), unreached)
+    return _Basis(sites, primary, crit, modules, dict(names or {}), reach, unit, kind, len(entry_points), unreached, untraced,
+                  unread)
 
 
 def _entry(value) -> EntryPoint:
@@ -510,16 +546,27 @@ def _single_vendor_without_plan_b(basis: _Basis) -> bool:
 
 
 def _empty_scores(basis: _Basis) -> Scores:
-    text = "No AI vendor use was found." if not basis.sites else \
-        "Only fallback AI calls were found, so nothing depends on an AI supplier in normal running."
+    """No primary call site and no evidence of use: "no use" when every file was read; when files
+    that mention AI suppliers could not be, the grade is unknown ("?"), never an A."""
+    if basis.unread:
+        text = ("No AI vendor use was found in the files analysed, but " + _unread_sentence(basis.unread)
+                + ", so whether the code depends on an AI supplier is unknown.")
+        reason = Reason(text, tuple((path, 1) for path, _ in basis.unread[:MAX_EVIDENCE]), 0.0, "confidence",
+                        (("scores.unread_file_count", len(basis.unread)),))
+        grade, confidence, unknown = "?", (_unread_sentence(basis.unread),), None
+    else:
+        text = "No AI vendor use was found." if not basis.sites else \
+            "Only fallback AI calls were found, so nothing depends on an AI supplier in normal running."
+        reason, grade, confidence, unknown = Reason(text, (), 0.0, "none"), "A", (), 0.0
     return Scores(
         concentration_hhi=0.0, concentration_band="low", concentration_hhi_callsites=0.0,
-        concentration_hhi_family=0.0, blast_radius_max=0.0, fallback_coverage=1.0, fallback_gap=0.0,
-        lock_in=0.0, risk=0.0, grade="A", low_confidence=False,
+        concentration_hhi_family=0.0, blast_radius_max=unknown, fallback_coverage=1.0 if unknown is not None else None,
+        fallback_gap=0.0,
+        lock_in=0.0, risk=0.0, grade=grade, low_confidence=bool(confidence),
         components=risk_components(0.0, 0.0, 1.0, 0.0), vendors=_vendor_scores(basis),
-        reasons=(Reason(text, (), 0.0, "none"),), entry_point_count=basis.entry_points,
-        grade_label="A", weights=dict(WEIGHTS), reach="resolved", project_kind=basis.kind,
-        blast_radius_after_switch_max=0.0,
+        reasons=(reason,), entry_point_count=basis.entry_points, low_confidence_reasons=confidence,
+        grade_label=grade, weights=dict(WEIGHTS), reach="resolved" if not basis.unread else "unresolved",
+        project_kind=basis.kind, blast_radius_after_switch_max=0.0, unread_files=tuple(p for p, _ in basis.unread),
     )
 
 
@@ -528,8 +575,10 @@ def _empty_scores(basis: _Basis) -> Scores:
 # those of the JSON report (`scores.*`, `vendors[<id>].*`), so a test and a reader can check each one.
 
 def _reasons(scores: Scores, basis: _Basis, gates: Mapping) -> tuple:
-    """Top reasons: grade gates and confidence first (they qualify the letter), then terms by risk points."""
-    first = _gate_reasons(scores, basis, gates) + _reach_reasons(scores, basis)
+    """Top reasons: grade gates and confidence first (they qualify the letter), then terms by risk points.
+    With no request traced, the sentence saying so leads: every figure after it is inferred."""
+    gate, reach = _gate_reasons(scores, basis, gates), _reach_reasons(scores, basis)
+    first = reach + gate if basis.inferred else gate + reach
     if basis.kind == "library":
         terms = [_library_reason(scores, basis), _concentration_reason(scores, basis)]
     else:
@@ -602,8 +651,8 @@ def _gap_reason(scores: Scores, basis: _Basis) -> Optional[Reason]:
     switchable = [s for s in basis.primary if s.protected_after_switch and not s.protected_now]
     if not bare and not switchable:
         return None
-    total = _count(len(basis.primary), "production AI call site", "production AI call sites")
-    figures = [("scores.call_sites_without_plan_b", len(bare)), ("scores.call_sites", len(basis.primary))]
+    total = _sites_noun(basis, len(basis.primary))
+    figures = [("scores.call_sites_without_plan_b", len(bare)), (_sites_field(basis), len(basis.primary))]
     verb = "has" if len(bare) == 1 else "have"
     text = f"{len(bare)} of {total} {verb} no plan B with another supplier"
     if switchable:
@@ -617,9 +666,9 @@ def _library_reason(scores: Scores, basis: _Basis) -> Optional[Reason]:
     """A library's question: which providers can its users choose, and which calls are hard-wired?"""
     hard = [s for s in basis.primary if not s.switchable_to and not s.protected_now]
     offered = scores.providers_offered
-    figures = [("scores.call_sites_without_plan_b", len(hard)), ("scores.call_sites", len(basis.primary))]
+    figures = [("scores.call_sites_without_plan_b", len(hard)), (_sites_field(basis), len(basis.primary))]
     verb = "is" if len(hard) == 1 else "are"
-    text = f"{len(hard)} of {_count(len(basis.primary), 'production AI call site', 'production AI call sites')} {verb} hard-wired to one provider"
+    text = f"{len(hard)} of {_sites_noun(basis, len(basis.primary))} {verb} hard-wired to one provider"
     if offered:
         text += f"; users can choose among {len(offered)} providers by configuration ({_names(basis, offered)})"
         figures.append(("scores.providers_offered", len(offered)))
@@ -720,35 +769,87 @@ def _gate_reasons(scores: Scores, basis: _Basis, gates: Mapping) -> list:
     return reasons
 
 
+def _sites_noun(basis: _Basis, n: int) -> str:
+    """What the figures count: production AI call sites, or, with none traced, the places of evidence."""
+    if basis.inferred:
+        return _count(n, "place that shows AI use", "places that show AI use")
+    return _count(n, "production AI call site", "production AI call sites")
+
+
+def _sites_field(basis: _Basis) -> str:
+    return "scores.inferred_sites" if basis.inferred else "scores.call_sites"
+
+
+def _evidence_reason(basis: _Basis) -> Reason:
+    """No request traced: say so, and what the figures stand on instead."""
+    n = len(basis.primary)
+    vendors = _names(basis, sorted({s.vendor for s in basis.primary}))
+    text = (f"No request to an AI supplier was traced in the production code, but {_count(n, 'place', 'places')} "
+            f"show{'s' if n == 1 else ''} it uses {vendors} (a client built, a model named or an SDK imported), "
+            "so the figures are inferred from that evidence, module by module.")
+    return Reason(text, _evidence(basis.primary), 0.0, "reach", (("scores.inferred_sites", n),))
+
+
 def _reach_reasons(scores: Scores, basis: _Basis) -> list:
-    """What reach could and could not trace, with the call sites no entry point was found to run."""
+    """What reach could and could not trace, with the call sites no entry point was found to run.
+
+    A reason states what the scan saw (no resolved call path; calls it could not resolve, by method
+    name), never a guess at why (a registry, injection): the evidence names the sites."""
     total = len(basis.primary)
     unreached = basis.unreached
+    if basis.inferred:
+        return [_evidence_reason(basis)]
     if basis.reach == "unresolved" and basis.kind != "library":
         if basis.entry_points:
             text = (f"Reach could not be traced from the entry points: none of the {basis.entry_points} entry points "
-                    f"reaches {_any_of(total)} (a plugin registry, dependency injection or "
-                    "dynamic dispatch the call graph cannot follow), so outage figures are given by module.")
-            figures = (("scores.entry_point_count", basis.entry_points), ("scores.call_sites", total))
+                    f"reaches {_any_of(total)} through calls the scan could follow")
+            figures = [("scores.entry_point_count", basis.entry_points), ("scores.call_sites", total)]
+            if basis.untraced:
+                text += f"; {len(basis.untraced)} of them make calls it could not resolve{_such_as(basis.untraced)}"
+                figures.append(("scores.entry_points_untraced", len(basis.untraced)))
+            text += ", so outage figures are given by module."
         else:
             text = (f"Reach could not be traced from the entry points: no entry point was found for the {total} "
                     "production AI call sites, so outage figures are given by module.")
-            figures = (("scores.call_sites", total),)
-        return [Reason(text, _evidence(unreached), 0.0, "reach", figures)]
-    if basis.reach == "partial":
+            figures = [("scores.call_sites", total)]
+        return [Reason(text, _evidence(unreached), 0.0, "reach", tuple(figures))]
+    reasons = []
+    if basis.reach == "partial" and unreached:
         text = (f"Entry points reach {total - len(unreached)} of {total} production AI call sites; "
                 f"{len(unreached)} run from code no entry point was traced to, so outage figures leave them out.")
         figures = (("scores.call_sites_reached", total - len(unreached)), ("scores.call_sites", total),
                    ("scores.call_sites_unreached", len(unreached)))
-        return [Reason(text, _evidence(unreached), 0.0, "reach", figures)]
-    return []
+        reasons.append(Reason(text, _evidence(unreached), 0.0, "reach", figures))
+    if basis.untraced and basis.blast_known:
+        count = len(basis.untraced)
+        text = (f"{count} of {_count(basis.entry_points, 'entry point', 'entry points')} reach no AI call site through "
+                f"calls the scan could follow, but make calls it could not resolve{_such_as(basis.untraced)}: "
+                "they may stop too, and outage figures count only traced reach.")
+        figures = (("scores.entry_points_untraced", count), ("scores.entry_point_count", basis.entry_points))
+        reasons.append(Reason(text, _call_evidence(basis.untraced), 0.0, "reach", figures))
+    return reasons
+
+
+def _such_as(entries) -> str:
+    """` (such as .handle() and .search())`: the method names of the calls reach could not resolve."""
+    names = sorted({call[3] for e in entries for call in e.unresolved})
+    shown = " and ".join(f".{n}()" for n in names[:2])
+    return f" (such as {shown})" if shown else ""
+
+
+def _call_evidence(entries) -> tuple:
+    seen = dict.fromkeys((call[0], call[1]) for e in entries for call in e.unresolved)
+    return tuple(list(seen)[:MAX_EVIDENCE])
 
 
 def _confidence_reasons(basis: _Basis, unresolved_share: float) -> list:
     """Plain sentences for `low_confidence_reasons`; empty when the grade rests on traced evidence."""
     reasons = []
     total = len(basis.primary)
-    if _grade_uncertain(basis):
+    if basis.inferred:
+        reasons.append(f"no request to an AI supplier was traced in the production code; the figures are inferred from "
+                       f"{_sites_noun(basis, total)} (a client built, a model named or an SDK imported)")
+    elif _grade_uncertain(basis):
         found = (f"none of the {basis.entry_points} entry points reaches {_any_of(total)}"
                  if basis.entry_points else f"no entry point was found for the {total} production AI call sites")
         reasons.append(f"reach could not be traced from the entry points: {found}; blast radius is unknown and "
@@ -756,9 +857,20 @@ def _confidence_reasons(basis: _Basis, unresolved_share: float) -> list:
     elif basis.reach == "partial" and len(basis.unreached) > LOW_CONFIDENCE_SHARE * total:
         reasons.append(f"entry points reach only {total - len(basis.unreached)} of {total} production AI call sites; "
                        "the blast radius leaves the others out")
+    if basis.blast_known and len(basis.untraced) > LOW_CONFIDENCE_SHARE * basis.entry_points:
+        reasons.append(f"{len(basis.untraced)} of {basis.entry_points} entry points make calls reach could not follow; "
+                       "the blast radius counts only what was traced")
     if unresolved_share > LOW_CONFIDENCE_SHARE:
         reasons.append(f"{100 * unresolved_share:.0f}% of AI call sites could not be tied to a supplier")
+    if basis.unread and (not basis.primary or basis.unread_share > LOW_CONFIDENCE_SHARE):
+        reasons.append(_unread_sentence(basis.unread))
     return reasons
+
+
+def _unread_sentence(unread: tuple) -> str:
+    """The files are named in the evidence and the skipped list (their names and reasons hold numbers of their own)."""
+    return (f"{_count(len(unread), 'file', 'files')} that mention{'s' if len(unread) == 1 else ''} AI suppliers "
+            f"could not be analysed: AI use in {'it' if len(unread) == 1 else 'them'} is not counted")
 
 
 def _any_of(total: int) -> str:

@@ -8,7 +8,7 @@ module-level definitions to `module.name`, `self.m()` to the enclosing class.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from . import switch_facts
@@ -20,6 +20,7 @@ _HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "ro
 _TASK_DECORATORS = {"task", "shared_task", "periodic_task", "job", "actor"}
 _CLI_DECORATORS = {"command"}
 _BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case, ast.mod)  # nodes that hold statements
+_COLLECTIONS = (ast.Dict, ast.List, ast.Tuple, ast.Set)
 _SCALAR_FIELDS = {"ctx", "id", "attr", "arg", "kind", "type_comment", "is_async", "conversion", "level"}
 
 
@@ -44,6 +45,9 @@ class FunctionInfo:
     line: int
     calls: set = field(default_factory=set)  # dotted targets, absolute where resolvable
     is_class: bool = False
+    bases: tuple = ()  # a class's base classes, dotted (absolute where resolvable): inherited methods
+    refs: set = field(default_factory=set)  # functions named as values (`{"a": run_a}`): called by whoever picks one
+    unknown: set = field(default_factory=set)  # calls on objects of no known type, by the names after it (`chat.completions.create`)
 
 
 @dataclass
@@ -84,6 +88,7 @@ class _Collector(ast.NodeVisitor):
         self.locals: list = []  # per function: name -> dotted type target of `name = Cls(...)`
         self.attrs: list = []  # per class: attribute -> dotted type target of `self.attr = Cls(...)`
         self.covered: set = set()  # elif nodes already recorded as options of a switch
+        self.flags: dict = {}  # name -> the value last assigned to it: a flag when it reads configuration
 
     def _function(self, qualname: str, line: int, is_class: bool = False) -> FunctionInfo:
         info = self.result.functions.get(qualname)
@@ -126,8 +131,10 @@ class _Collector(ast.NodeVisitor):
         self.type_checking += checking
         self.generic_visit(node)
         self.type_checking -= checking
-        if len(nodes) > 1:  # after the branches, so imports inside them resolve
+        if nodes:  # after the branches, so imports inside them resolve
             self._switch(switch_facts.branch_chain(nodes, self.owner(), self.resolve))
+        elif id(node) not in self.covered:
+            self._switch(switch_facts.flag_branch(node, self.owner(), self.resolve, self.flags))
 
     def visit_FunctionDef(self, node) -> None:
         qualname = ".".join(self.stack + [node.name])
@@ -152,9 +159,12 @@ class _Collector(ast.NodeVisitor):
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         qualname = ".".join(self.stack + [node.name])
-        self._function(qualname, node.lineno, is_class=True)
+        info = self._function(qualname, node.lineno, is_class=True)
+        info.bases = tuple(filter(None, (self.resolve(base) for base in node.bases)))
         for decorator in node.decorator_list:
             self.visit(decorator)
+            fact = switch_facts.registration(decorator, f"{self.module}.{qualname}")
+            self._switch(replace(fact, owner=self.resolve(decorator.func) or fact.owner) if fact else None)
         self.stack.append(node.name)
         self.classes.append(node.name)
         self.attrs.append({})
@@ -187,8 +197,11 @@ class _Collector(ast.NodeVisitor):
         """`x = Cls(...)` and `self.x = Cls(...)`: later `x.m()` calls resolve to `Cls.m`."""
         if isinstance(node.value, ast.Dict):
             self._switch(switch_facts.registry(node.value, node.lineno, self.owner(), self.resolve))
+        # `use_litellm = cfg.get("USE_LITELLM") == "true"`: kept, and judged only if an if/else tests the name
+        self.flags.update((t.id, node.value) for t in node.targets if isinstance(t, ast.Name))
         self.generic_visit(node)
         target = self.resolve(node.value.func) if isinstance(node.value, ast.Call) else None
+        target = None if target and _imports_at_run_time(target) else target  # a module named at run time: unknown
         for name in node.targets:
             if isinstance(name, ast.Name):
                 scope = self.locals[-1] if self.locals else self.result.names
@@ -222,6 +235,8 @@ class _Collector(ast.NodeVisitor):
             kind = type(current)
             if kind is ast.Call:
                 self._call(current)
+            elif kind in _COLLECTIONS and self.current.qualname != MODULE_BODY:
+                self._references(current)
             for name in CHILD_FIELDS[kind]:
                 value = getattr(current, name, None)
                 if type(value) is list:
@@ -232,10 +247,22 @@ class _Collector(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self.generic_visit(node)
 
+    def _references(self, node) -> None:
+        """`{"a": run_a, "b": run_b}[name]()`, `for step in (load, embed)`: a function named as a
+        value in a literal inside a function is called by whoever picks it (the graph keeps only
+        those that resolve to functions)."""
+        for value in node.values if type(node) is ast.Dict else node.elts:
+            if type(value) is ast.Name and type(value.ctx) is ast.Load:
+                target = self.resolve(value)
+                if target:
+                    self.current.refs.add(target)
+
     def _call(self, node: ast.Call) -> None:
         target = self.resolve(node.func)
         if target:
             self.current.calls.add(target)
+        elif type(node.func) is ast.Attribute:
+            self.current.unknown.add(_attribute_tail(node.func))  # a method of an object whose type is not known here
         if target and target.rsplit(".", 1)[-1] in _ROUTE_CALLS:
             self._route_table_entry(node)
         for arg in list(node.args) + [k.value for k in node.keywords]:
@@ -254,10 +281,13 @@ class _Collector(ast.NodeVisitor):
             self.result.url_views.append((view, node.lineno, str(route)))
 
     def resolve(self, node) -> Optional[str]:
-        """Absolute dotted name of a Name/Attribute chain, or None when it starts at an unknown object."""
+        """Absolute dotted name of a Name/Attribute chain, or None when it starts at an unknown object.
+
+        A chain on a call's result names what the call gives: `Handler(x).handle` is
+        `pkg.Handler().handle` (the graph reads `X()` as an instance of X, or what X returns)."""
         dotted = _dotted(node)
         if not dotted:
-            return None
+            return self._on_call_result(node)
         head, _, rest = dotted.partition(".")
         if head == "self" and self.attrs and rest.split(".")[0] in self.attrs[-1]:
             attr, _, tail = rest.partition(".")
@@ -286,8 +316,37 @@ class _Collector(ast.NodeVisitor):
             self.result.entries.append(EntryFact(node.name, "http", node.lineno, qualname, f"{last.upper()} {first_arg}".strip()))
         elif last in _CLI_DECORATORS:
             self.result.entries.append(EntryFact(node.name, "cli", node.lineno, qualname, str(first_arg or node.name)))
+            group = self.result.functions.get(dotted.rpartition(".")[0])
+            if group is not None:  # `@main.command()` on a click group: the group runs its commands
+                group.refs.add(f"{self.module}.{qualname}")
         elif last in _TASK_DECORATORS:
             self.result.entries.append(EntryFact(node.name, "task", node.lineno, qualname))
+
+
+    def _on_call_result(self, node) -> Optional[str]:
+        attrs = []
+        while type(node) is ast.Attribute:
+            attrs.append(node.attr)
+            node = node.value
+        if type(node) is not ast.Call or not attrs:
+            return None
+        base = self.resolve(node.func)
+        return f"{base}().{'.'.join(reversed(attrs))}" if base and not _imports_at_run_time(base) else None
+
+
+def _attribute_tail(node: ast.Attribute) -> str:
+    """`chat.completions.create` of `self.llm[0].chat.completions.create`: the names after the unknown object."""
+    names = []
+    while type(node) is ast.Attribute:
+        names.append(node.attr)
+        node = node.value
+    return ".".join(reversed(names))
+
+
+def _imports_at_run_time(target: str) -> bool:
+    """`importlib.import_module(name)`, `__import__(name)`: a module (of the project, maybe) the
+    walk cannot name; what is called on it is a call of unknown type, not a library's."""
+    return target == "importlib.import_module" or target.rsplit(".", 1)[-1] == "__import__"
 
 
 def _dotted(node) -> str:

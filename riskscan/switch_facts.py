@@ -3,7 +3,10 @@
 The structure walk (structure.py) hands over the few statements that can choose an
 implementation by a name known only at run time: a dict literal of name -> class, factory or
 "dotted.path.Class" string (a registry), an if/elif chain or a match statement comparing one
-value against names. This module records, for each option, its label, its lines and what it
+value against names (its `else` is an option too), an if/else on a flag read from configuration
+(`if os.getenv("USE_LITELLM"):`), and classes registered under a name by a decorator
+(`@register_provider(LLMType.OPENAI)`, options of one registry spread over many files). This
+module records, for each option, its label, its lines and what it
 refers to; whether the options really are different AI providers is decided after extraction,
 over the whole repository (switches.py), because a registry usually names classes of other files.
 """
@@ -15,7 +18,10 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
+_SETTING_KEY = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")  # USE_LITELLM, OPENAI_CHAT_HOST
+_CONFIG_HOLDERS = frozenset({"settings", "config", "cfg", "conf", "configuration", "environ", "env"})
 MIN_OPTIONS = 2
+OTHERWISE = "(otherwise)"  # the label of a chain's final `else`
 
 
 @dataclass(frozen=True)
@@ -28,7 +34,7 @@ class SwitchOption:
 
 @dataclass(frozen=True)
 class SwitchFact:
-    kind: str  # "registry" (a dict of options) or "branch" (if/elif or match on a value)
+    kind: str  # "registry" (a dict of options), "branch" (if/elif, match or a flag) or "decorator" (registered classes)
     line: int
     owner: str  # qualname of the function or class holding it (the class, for a class attribute)
     options: tuple  # SwitchOption
@@ -56,11 +62,70 @@ def chain(node: ast.If) -> list:
 
 
 def branch_chain(nodes: list, owner: str, resolve: Callable) -> Optional[SwitchFact]:
-    """`if mode == "openai": ... elif mode == "ollama": ...` (the nodes of `chain`)."""
-    if len(nodes) < MIN_OPTIONS:
-        return None
+    """`if mode == "openai": ... elif mode == "ollama": ... else: ...` (the nodes of `chain`): the
+    final `else` runs for every other value, so it is an option of its own."""
     options = [_branch(label, n.body, resolve) for n in nodes for label in _compared_labels(n.test)]
-    return SwitchFact("branch", nodes[0].lineno, owner, tuple(options))
+    if nodes and nodes[-1].orelse:
+        options.append(_branch(OTHERWISE, nodes[-1].orelse, resolve))
+    return SwitchFact("branch", nodes[0].lineno, owner, tuple(options)) if len(options) >= MIN_OPTIONS else None
+
+
+def flag_branch(node: ast.If, owner: str, resolve: Callable, flags: dict) -> Optional[SwitchFact]:
+    """`if use_litellm: ... else: ...` where the flag is read from configuration (or is a name
+    whose value, in `flags`, was): a deploy chooses the branch. Any other if/else is no switch."""
+    test, negated = node.test, False
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, negated = test.operand, True
+    if not node.orelse or not isinstance(test, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):
+        return None
+    if not reads_configuration(flags.get(test.id) if isinstance(test, ast.Name) else test):
+        return None
+    label = ast.unparse(test)[:80]
+    branches = [(label, node.body), (f"not {label}", node.orelse)]
+    options = [_branch(text, body, resolve) for text, body in (branches[::-1] if negated else branches)]
+    return SwitchFact("branch", node.lineno, owner, tuple(options))
+
+
+def reads_configuration(node) -> bool:
+    """`os.getenv("X")`, `os.environ["X"]`, `cfg.get("USE_X")`, `settings.use_azure`: a value a
+    deploy sets, not one the program computes."""
+    if node is None:
+        return False
+    for child in ast.walk(node):
+        if isinstance(child, ast.Call) and _dotted_parts(child.func)[-1:] == ["getenv"]:
+            return True
+        if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute) and child.func.attr == "get" and \
+                child.args and isinstance(child.args[0], ast.Constant) and _SETTING_KEY.match(str(child.args[0].value)):
+            return True
+        if isinstance(child, (ast.Attribute, ast.Subscript)):
+            holders = [part.lower() for part in _dotted_parts(child.value)]
+            if _CONFIG_HOLDERS.intersection(holders):
+                return True
+    return False
+
+
+def registration(decorator, target: str) -> Optional[SwitchFact]:
+    """`@register_provider(LLMType.OPENAI)` (or a list of names) on a class: one option of the
+    registry the decorator fills, whose other options are in other files (switches.py joins them
+    by the decorator's name, the fact's owner). Line numbers are left out: the class is the ref."""
+    if not isinstance(decorator, ast.Call) or not decorator.args:
+        return None
+    first = decorator.args[0]
+    labels = [_label(e) for e in first.elts] if isinstance(first, (ast.List, ast.Tuple)) else [_label(first)]
+    if not labels or not all(labels) or any("/" in label or " " in label for label in labels):
+        return None  # a route's path or a sentence is no provider's name
+    name = ".".join(_dotted_parts(decorator.func))
+    options = tuple(SwitchOption(label, 0, 0, (target,)) for label in labels)
+    return SwitchFact("decorator", decorator.lineno, name, options) if name else None
+
+
+def _dotted_parts(node) -> list:
+    """["self", "config", "use_azure"] of `self.config.use_azure`; [] for anything else."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return [node.id] + parts[::-1] if isinstance(node, ast.Name) else []
 
 
 def match_cases(node, owner: str, resolve: Callable) -> Optional[SwitchFact]:

@@ -11,7 +11,7 @@ read from configuration is a switch by itself: the router implements the other p
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .score import ANY_PROVIDER, UNRESOLVED
 
@@ -25,7 +25,7 @@ class Switch:
 
     path: str
     line: int
-    kind: str  # "registry", "branch", or "setting" (a router model read from configuration)
+    kind: str  # "registry", "branch", "decorator" (classes registered under a name) or "setting" (a router model read from configuration)
     owner: str  # function or class holding it
     options: tuple  # (label, vendors tuple), in source order
     vendors: tuple  # distinct providers across the options
@@ -54,14 +54,20 @@ def find_switches(report, repo, scopes=None) -> Switches:
     if repo is None or repo.calls is None:
         return found
     index = _FindingIndex(report.findings)
+    registered: dict = {}  # decorator -> [(module, path, fact)]: one registry's options over many files
     for name, result in sorted(repo.calls.modules.items()):
         if result.structure is None or (scopes or {}).get(result.path, "prod") != "prod":
             continue
         for fact in result.structure.switches:
-            switch = _switch(fact, name, result.path, repo.calls, index, report.findings)
-            if switch is not None:
-                found.points.append(switch)
-    found.points += setting_switches(report.findings)
+            if fact.kind == "decorator":
+                registered.setdefault(fact.owner, []).append((name, result.path, fact))
+                continue
+            found.points.append(_switch(fact, name, result.path, repo.calls, index, report.findings))
+    for facts in registered.values():
+        name, path, first = facts[0]
+        joined = replace(first, options=tuple(option for *_, fact in facts for option in fact.options))
+        found.points.append(_switch(joined, name, path, repo.calls, index, report.findings))
+    found.points = [switch for switch in found.points if switch is not None] + setting_switches(report.findings)
     for switch in found.points:
         _credit(found, switch, report.findings)
     return found
@@ -97,14 +103,15 @@ def setting_switches(findings: list) -> list:
 
 def _switch(fact, module: str, path: str, calls, index: "_FindingIndex", findings: list):
     options, sites = [], set()
+    holder = ("function", module, fact.owner)  # an option calling back into it runs the switch again: no choice
     for option in fact.options:
         governed = index.on_lines(path, option.start, option.end)
-        governed |= _followed(option.refs, calls, index)
+        governed |= _followed(option.refs, calls, index, holder)
         vendors = {findings[i].vendor for i in governed} - {UNRESOLVED}
         options.append((option.label, tuple(sorted(vendors)), frozenset(governed)))
     vendors = sorted({v for _, option_vendors, _ in options for v in option_vendors})
-    if len(vendors) < 2 or sum(bool(v) for _, v, _ in options) < 2:
-        return None
+    if len(vendors) < 2 or len({v for _, v, _ in options if v}) < 2:
+        return None  # a switch picks one provider over another: options that all run the same ones pick none
     sites = sorted({i for *_, governed in options for i in governed if findings[i].is_call_site})
     return Switch(path, fact.line, fact.kind, fact.owner, tuple((label, v) for label, v, _ in options if v),
                   tuple(vendors), tuple(sites))
@@ -120,23 +127,24 @@ def _credit(found: Switches, switch: Switch, findings: list) -> None:
             found.by_site.setdefault(site, switch)
 
 
-def _followed(refs: tuple, calls, index: "_FindingIndex") -> set:
-    """Findings in the functions and classes the option names, and in what they call (a few levels)."""
+def _followed(refs: tuple, calls, index: "_FindingIndex", holder: tuple = ()) -> set:
+    """Findings in the functions and classes the option names, and in what they call (a few
+    levels), never through `holder`, the function that holds the switch."""
     governed = set()
     for ref in refs:
         node = calls.resolver.resolve(ref)
-        if node is None:
+        if node is None or node == holder:
             continue
         if node[0] == "module":
             if ref.replace("()", "") == node[1]:
                 governed |= index.in_module(calls.modules[node[1]].path)
             continue
-        for function in _reachable(node, calls):
+        for function in _reachable(node, calls, holder):
             governed |= index.in_function(calls.modules[function[1]].path, function[2])
     return governed
 
 
-def _reachable(start: tuple, calls) -> set:
+def _reachable(start: tuple, calls, holder: tuple = ()) -> set:
     """A class counts with its methods; then resolved calls, breadth first, a few levels deep."""
     structure = calls.modules[start[1]].structure
     seen = {start} | {("function", start[1], q) for q in structure.functions if q.startswith(start[2] + ".")}
@@ -146,7 +154,7 @@ def _reachable(start: tuple, calls) -> set:
         if depth >= _FOLLOW_DEPTH:
             continue
         for target in calls.of(node):
-            if target[0] == "function" and target not in seen:
+            if target[0] == "function" and target not in seen and target != holder:
                 seen.add(target)
                 queue.append((target, depth + 1))
     return seen

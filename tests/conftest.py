@@ -1,8 +1,9 @@
-"""Shared helpers: the repository layout and a fixture-annotation reader."""
+"""Shared helpers: the repository layout, a fixture-annotation reader and a writer of small trees."""
 from __future__ import annotations
 
 import io
 import re
+import textwrap
 import tokenize
 from pathlib import Path
 
@@ -53,3 +54,12 @@ def catalogue():
     from riskscan.ruleset import load_catalogue
 
     return load_catalogue()
+
+
+def write_tree(root: Path, files: dict) -> Path:
+    """Writes {relative path: source (dedented)} under root: a small repository for one test."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root

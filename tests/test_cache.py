@@ -105,7 +105,7 @@ SHAPES = {
     "a skip without a reason": lambda row: {**row, "skipped": {"path": row["path"]}},
     "a missing key": lambda row: {k: v for k, v in row.items() if k != "lines"},
     "a call list of numbers": lambda row: {**row, "structure": row["structure"] and {
-        **row["structure"], "functions": {q: [line, [1, 2], c] for q, (line, _, c) in row["structure"]["functions"].items()}}},
+        **row["structure"], "functions": {q: [line, [1, 2], c, *rest] for q, (line, _, c, *rest) in row["structure"]["functions"].items()}}},
 }
 
 

@@ -70,3 +70,45 @@ def test_any_registry_shape_gives_well_formed_facts(keys, value):
     for fact in facts(f"R = {{{body}}}\n"):
         assert len(fact.options) >= 2
         assert all(o.refs and o.start <= o.end for o in fact.options)
+
+
+def test_flags_read_from_configuration_and_a_chains_else_are_options():
+    [flag, chain] = facts('''
+        import os
+        use_lite = cfg.get("USE_LITELLM") == "true"
+        if use_lite:
+            completion = litellm_completion()
+        else:
+            completion = openai_completion()
+        def make():
+            if os.getenv("CHAT_HOST") == "azure":
+                return make_azure()
+            else:
+                return make_openai()
+        def plain(x):
+            if x:
+                return a()
+            else:
+                return b()
+    ''')
+    assert [o.label for o in flag.options] == ["use_lite", "not use_lite"]
+    assert [(o.label, o.refs) for o in chain.options] == [("azure", ("pkg.factory.make_azure",)),
+                                                         ("(otherwise)", ("pkg.factory.make_openai",))]
+
+
+def test_classes_a_decorator_registers_under_a_name_are_registry_options():
+    [one, two] = facts('''
+        from pkg.registry import register_provider
+        @register_provider(LLMType.OPENAI)
+        class OpenAILLM: ...
+        @register_provider([LLMType.OLLAMA, LLMType.OLLAMA_CHAT])
+        class OllamaLLM: ...
+        @dataclass(frozen=True)
+        class Plain: ...
+        @route("/chat")
+        class View: ...
+    ''')
+    assert (one.kind, one.owner, two.owner) == ("decorator", "pkg.registry.register_provider", "pkg.registry.register_provider")
+    assert [(o.label, o.refs) for o in one.options + two.options] == [
+        ("LLMType.OPENAI", ("pkg.factory.OpenAILLM",)), ("LLMType.OLLAMA", ("pkg.factory.OllamaLLM",)),
+        ("LLMType.OLLAMA_CHAT", ("pkg.factory.OllamaLLM",))]

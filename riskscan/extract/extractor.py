@@ -22,6 +22,7 @@ from .calls import CallsMixin, one_site_per_model_object
 from .credentials import CredentialsMixin
 from .fallbacks import FallbacksMixin
 from .flow import CLASS, FlowMixin, Tables
+from .imported import ImportedValuesMixin
 from .imports import ImportsMixin
 from .models import MODEL_NAME, ModelsMixin
 from .positions import LibcstPositions, PositionMismatch, StdlibPositions
@@ -33,14 +34,16 @@ from .walk import Walk
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's line ends; str.splitlines also splits at form feeds
 
 
-class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, CredentialsMixin, FallbacksMixin, FlowMixin):
+class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, CredentialsMixin, FallbacksMixin, FlowMixin,
+                      ImportedValuesMixin):
     """Collects findings and import facts for one module (or a notebook's joined cells).
 
     Each mixin owns one kind of evidence; this class owns the scopes and the findings list.
     """
 
     def __init__(self, catalogue: Catalogue, lines: list, positions: LibcstPositions,
-                 first_party: frozenset = frozenset(), package: Optional[str] = None, hints: Optional[Tables] = None):
+                 first_party: frozenset = frozenset(), package: Optional[str] = None, hints: Optional[Tables] = None,
+                 imported: Optional[dict] = None):
         self.cat = catalogue
         self.positions = positions
         self.numbers: dict = {}  # id(node) -> (kind, n), filled by the walk
@@ -71,6 +74,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         self.function_findings: dict = {}  # function name -> finding indices
         self.function_depth = 0
         self._init_flow(hints)
+        self._init_imported(imported)  # values other modules of the project export (cross_module.py)
         self.model_collections: dict = {}  # name of a collection of model names -> its finding indices
         self.default_endpoints: dict = {}  # SDK vendor -> provider its endpoint variable was set to (credentials.py)
         self.variable_names: dict = {}  # name -> the environment variable it was read from (credentials.py)
@@ -315,40 +319,47 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
 
 
 def extract_module(module: cst.Module, tree: Optional[ast.Module], catalogue: Catalogue,
-                   first_party: frozenset = frozenset(), package: Optional[str] = None, source: Optional[bytes] = None):
+                   first_party: frozenset = frozenset(), package: Optional[str] = None, source: Optional[bytes] = None,
+                   imported: Optional[dict] = None, exports: Optional[dict] = None):
     """Findings and import facts of a parsed module; `tree` is the stdlib parse of the same source
     (None when the running Python cannot parse it); `package` anchors relative imports. The
-    `source` bytes spare generating the module's code again (as costly as a second walk)."""
+    `source` bytes spare generating the module's code again (as costly as a second walk).
+    `imported` gives the values other modules of the project export to this one, and `exports`,
+    when a dict, receives this module's own (extract/imported.py)."""
     text = source.decode(module.encoding, "replace").lstrip("\ufeff") if source is not None else module.code
     lines = _LINE_BREAK.split(text)
     parsed = tree if isinstance(tree, ast.Module) else None  # the tables of a tree do not hold the tree
+    context = (catalogue, first_party, package, imported)
+    extractor = None
     if tree is not None:
         positions = StdlibPositions(module, tree, lines)
         try:
-            extractor = _walked(module, lines, positions, catalogue, first_party, package)
-            if extractor is not None:
-                return extractor.finish(parsed), extractor.imports
+            extractor = _walked(module, lines, positions, *context)
         except PositionMismatch:
             pass
-    extractor = _walked(module, lines, LibcstPositions(module), catalogue, first_party, package)
-    return extractor.finish(parsed), extractor.imports
+    if extractor is None:
+        extractor = _walked(module, lines, LibcstPositions(module), *context)
+    findings = extractor.finish(parsed)
+    if exports is not None:
+        exports.update(extractor.exported_values())
+    return findings, extractor.imports
 
 
-def _walked(module, lines, positions, catalogue, first_party, package) -> Optional[ModuleExtractor]:
+def _walked(module, lines, positions, catalogue, first_party, package, imported=None) -> Optional[ModuleExtractor]:
     """The module walked once, or twice when the first walk met a client's use before its
     definition (flow.py); None when the positions of the stdlib tree do not agree."""
-    extractor, walk = _extract(module, lines, positions, catalogue, first_party, package)
+    extractor, walk = _extract(module, lines, positions, catalogue, first_party, package, imported=imported)
     if not positions.agrees(walk.counts):
         return None
     hints = extractor.hints_for_second_walk()
     if hints is None:
         return extractor
-    extractor, walk = _extract(module, lines, positions, catalogue, first_party, package, hints)
+    extractor, walk = _extract(module, lines, positions, catalogue, first_party, package, hints, imported)
     return extractor if positions.agrees(walk.counts) else None
 
 
-def _extract(module, lines, positions, catalogue, first_party, package, hints=None) -> tuple:
-    extractor = ModuleExtractor(catalogue, lines, positions, first_party, package, hints)
+def _extract(module, lines, positions, catalogue, first_party, package, hints=None, imported=None) -> tuple:
+    extractor = ModuleExtractor(catalogue, lines, positions, first_party, package, hints, imported)
     walk = Walk(extractor, extractor.numbers)
     walk.run(module)
     return extractor, walk

@@ -113,6 +113,12 @@ def headlines(data: dict, scores) -> list:
         if data.get("scores") and data["scores"].get("project_kind") == "library":
             return [_library_sentence(data["scores"], data), plan_b_sentence(data["scores"]),
                     "No call site is hard-wired to one provider."]
+        if data.get("scores") and data["scores"].get("grade") == "?":  # files that may hold AI code were not read
+            unread = data["scores"].get("unread_file_count", 0)
+            return [f"No AI supplier was found in the files analysed, but {unread} file{'s' if unread != 1 else ''} "
+                    "that mention one could not be analysed.",
+                    "Whether any user-facing function depends on an AI supplier is unknown.",
+                    "Fix or exclude the files that could not be analysed, then scan again."]
         return ["No AI supplier is called from this code base.",
                 "No user-facing function depends on an AI supplier.",
                 "There is no AI supplier to plan a switch away from."]
@@ -168,6 +174,8 @@ def _outage_sentence(data: dict, scores) -> str:
 
 def plan_b_sentence(scores: dict) -> str:
     coverage = scores["fallback_coverage"]
+    if coverage is None:  # files that may call AI suppliers were not read (score.py's unknown grade)
+        return "Whether our AI calls have a plan B is unknown: files that mention AI suppliers could not be analysed."
     switchable = scores.get("call_sites_switchable", 0)
     if switchable:
         bare, total = scores["call_sites_without_plan_b"], scores["call_sites"]
@@ -286,7 +294,8 @@ def matrix(data: dict) -> dict:
     fails = sorted(({"vendor": v, "stops": stops[v["id"]]} for v in involved if stops[v["id"]]), key=lambda f: -len(f["stops"]))
     return {"vendors": columns, "rows": rows, "more": len(using) - sum(len(r["entries"]) for r in rows),
             "functions": len(using), "hidden_vendors": [v["name"] for v in involved if v not in columns], "all": every,
-            "without_ai": len(prod_entries(data)) - len(using), "fails": fails,
+            "without_ai": sum(not e["vendors"] and e.get("reach", "traced") == "traced" for e in prod_entries(data)),
+            "untraced": sum(not e["vendors"] and e.get("reach") == "untraced" for e in prod_entries(data)), "fails": fails,
             "resilient": [v["name"] for v in involved if not stops[v["id"]]]}
 
 

@@ -41,6 +41,8 @@ def _summary(data: dict, scores) -> list:
     s = data["scores"]
     head = f"## AI vendor risk: {md(data['root'])}"
     if not s or not data["findings"]:
+        if s and s["grade"] == "?":  # files that mention AI suppliers could not be read: unknown, not "none"
+            return [head, "", md(s["reasons"][0]["text"]), ""]
         return [head, "", "No AI vendor touchpoints found "
                 f"({data['summary']['files_scanned']} files scanned).", ""]
     low = " (low confidence)" if s.get("low_confidence") else ""

@@ -33,8 +33,9 @@ def _score_lines(report) -> list:
     grade = click.style(f" {label} ", fg="white", bg=_GRADE_COLOUR.get(s.grade, "red"), bold=True)
     confidence = " (low confidence)" if s.low_confidence else ""
     by = {"modules": " by module", "entry_points": ""}[s.reach_unit]
+    coverage = "unknown" if s.fallback_coverage is None else f"{s.fallback_coverage:.0%}"  # files that may call AI unread
     lines = ["", f"Vendor risk {grade} {s.risk:.0f}/100{confidence}   concentration HHI {s.concentration_hhi:,.0f}{by} "
-                 f"({s.concentration_band})   {_blast_text(s)}   fallback coverage {s.fallback_coverage:.0%}   lock-in {s.lock_in:.0f}/100"]
+                 f"({s.concentration_band})   {_blast_text(s)}   fallback coverage {coverage}   lock-in {s.lock_in:.0f}/100"]
     lines.append(printable(f"  {_kind_line(report)}; reach {s.reach}" + _reach_note(s)))
     for reason in s.reasons:
         evidence = ", ".join(where(item) for item in reason.evidence[:3])
@@ -48,12 +49,12 @@ def _score_lines(report) -> list:
     if entries:
         lines.append("")
         lines.append(click.style(f"{plural(len(entries), 'entry point')}:", bold=True))
-        nothing = "no AI vendor" if s.reach == "resolved" else "no AI call traced"
         for e in entries:
-            reached = ", ".join(v + _role(e, v) for v in e.vendors) or nothing
+            reached = ", ".join(v + _role(e, v) for v in e.vendors) or _nothing(e, s.reach)
             switch = " (provider chosen by configuration)" if e.switchable_vendors else ""
             approx = " ~" if e.approximate else ""
-            lines.append(printable(f"  {e.kind:<8} {e.name:<28} {e.path}:{e.line}  -> {reached}{switch}{approx}"))
+            more = f"; {_unresolved(e)} may reach more" if e.reach == "partial" else ""
+            lines.append(printable(f"  {e.kind:<8} {e.name:<28} {e.path}:{e.line}  -> {reached}{switch}{approx}{more}"))
         if any(e.approximate for e in entries):
             lines.append(APPROXIMATE)
     return lines
@@ -61,6 +62,19 @@ def _score_lines(report) -> list:
 
 APPROXIMATE = ("  (~: reach partly inferred: some of these calls are counted because the entry point uses the module "
                "they are in, not traced call by call)")
+
+
+def _nothing(entry, reach: str) -> str:
+    """"no AI vendor" only when every call that could lead to AI code was followed, and reach as a
+    whole was traced (unresolved reach: no entry point reaches the AI code it is known to have)."""
+    if entry.reach == "untraced":
+        return f"no AI call traced ({_unresolved(entry)} could not be resolved)"
+    return "no AI vendor" if reach != "unresolved" else "no AI call traced"
+
+
+def _unresolved(entry) -> str:
+    names = sorted({call[3] for call in entry.unresolved})
+    return " and ".join(f".{n}()" for n in names[:2]) + (" ..." if len(names) > 2 else "")
 
 
 def _role(entry, vendor: str) -> str:
@@ -150,7 +164,8 @@ def render_text(report, limit: int = TOP_FINDINGS) -> str:
     out += _score_lines(report)
     rows = vendor_rows(report)
     if not rows:
-        out.append("\nNo AI vendor touchpoints found.")
+        unknown = report.exposure is not None and report.exposure.scores.grade == "?"
+        out.append("\n" + (report.exposure.scores.reasons[0].text if unknown else "No AI vendor touchpoints found."))
     else:
         out.append("")
         out += vendor_table(rows)
