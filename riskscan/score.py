@@ -694,8 +694,23 @@ def _concentration_reason(scores: Scores, basis: _Basis) -> Optional[Reason]:
     else:
         text = f"HHI {value:,.0f}{scope}: AI supplier use is spread out (below {HHI_MODERATE_FROM:,} is low)."
         figures.append(("scores.method.hhi_moderate_from", HHI_MODERATE_FROM))
-    sites = [s for s in basis.concentrated if s.vendor == top.vendor]
+    sites = [s for s in basis.concentrated if s.vendor == top.vendor and (s.reach or basis.unit != "entry_points")]
+    unseen = _unreached_vendors(basis)
+    if unseen:  # a share by reach cannot see a supplier no entry point was traced to: say so, and give the other count
+        names = [basis.name(v) for v in unseen]
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        text += (f" No entry point was traced to the call sites of {listed}, so this share leaves "
+                 f"them out; counting call sites instead gives {scores.concentration_hhi_callsites:,.0f}.")
+        figures.append(("scores.concentration_hhi_callsites", scores.concentration_hhi_callsites))
     return Reason(text, _evidence(sites), scores.components["concentration"], "concentration", tuple(figures))
+
+
+def _unreached_vendors(basis: _Basis) -> list:
+    """Suppliers with production call sites of which none is reached from an entry point."""
+    if basis.unit != "entry_points":
+        return []
+    reached = {s.vendor for s in basis.concentrated if s.reach}
+    return sorted({s.vendor for s in basis.concentrated} - reached - {UNRESOLVED})
 
 
 def _lock_in_tier(site: Site) -> Optional[str]:

@@ -178,3 +178,13 @@ def test_test_findings_never_outrank_production_decisions(capsys):
     assert production == sorted(production, reverse=True)
     assert all(d["functions"] and d["locations"] for d in data["decisions"] if d["kind"] != "none")
     assert data["decisions"][0]["due"] == "now"
+
+
+def test_a_share_by_reach_names_the_suppliers_it_cannot_see(capsys):
+    data = scan(REPOS / "partial_reach_app", capsys=capsys)
+    scores = data["scores"]
+    assert (scores["reach"], scores["call_sites_reached"], scores["call_sites"]) == ("partial", 2, 5)
+    reason = next(r for r in scores["reasons"] if r["kind"] == "concentration")
+    assert "Anthropic and Google (Gemini API / Vertex AI)" in reason["text"]
+    assert "3,600" in reason["text"] and scores["concentration_hhi_callsites"] == pytest.approx(3600)
+    assert set(reason["evidence"]) <= {"notes/summarise.py:7", "notes/summarise.py:12"}  # reached sites only
