@@ -17,7 +17,8 @@ Values are JSON, not pickle (results: result_json.py): a cache file is data, and
 unreadable or of the wrong shape is treated as a miss, and a database that cannot be opened is
 moved aside and rebuilt. Every entry belongs to a namespace: the schema, riskscan's version and
 the signature of its own files (so that an edited install never reads results of other code),
-and the rules.
+and the rules. Results of other code are deleted when the cache opens; results of the last
+MAX_RULE_SETS rule sets are kept side by side.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from typing import Callable, Optional
 from . import __version__
 
 _SCHEMA = 3  # 3: keys from digests, the stat index, the memo; strict decoding
+MAX_RULE_SETS = 4  # rule sets whose per-file results the cache keeps at once (the most recently used)
 RACY_SECONDS = 2.0  # a file changed this recently may change again without its timestamps moving
 
 
@@ -118,9 +120,20 @@ class Cache:
         db.execute("CREATE TABLE IF NOT EXISTS memos (key TEXT PRIMARY KEY, namespace TEXT, scope TEXT, value BLOB)")
         db.execute("CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, signature TEXT, digest TEXT)")
         if self.namespace is not None:
-            db.execute("DELETE FROM results WHERE namespace != ?", (self.namespace,))
+            self._keep_recent_namespaces(db)
         db.execute("DELETE FROM memos WHERE namespace != ?", (self.code,))
         return db
+
+    def _keep_recent_namespaces(self, db: sqlite3.Connection) -> None:
+        """Results of other code go; results of other rule sets stay for the MAX_RULE_SETS last used
+        (a scan with --rules, `riskscan learn` and a plain scan share the folder without evicting
+        each other), so the cache stays bounded."""
+        db.execute("CREATE TABLE IF NOT EXISTS namespaces (namespace TEXT PRIMARY KEY, used REAL)")
+        db.execute("INSERT OR REPLACE INTO namespaces VALUES (?, ?)", (self.namespace, time.time()))
+        db.execute("DELETE FROM namespaces WHERE namespace NOT LIKE ? ESCAPE '!'", (_like_prefix(self.code),))
+        db.execute("DELETE FROM namespaces WHERE namespace NOT IN "
+                   "(SELECT namespace FROM namespaces ORDER BY used DESC LIMIT ?)", (MAX_RULE_SETS,))
+        db.execute("DELETE FROM results WHERE namespace NOT IN (SELECT namespace FROM namespaces)")
 
     # ------------------------------------------------------------------ per-file results
     def get(self, key: str):
@@ -237,6 +250,11 @@ def remembered(kind: str, text: str, scope: str, compute: Callable[[], dict], us
     finally:
         cache.close()
     return use(value)
+
+
+def _like_prefix(text: str) -> str:
+    """A LIKE pattern matching strings that start with `text:`."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + ":%"
 
 
 def _decoded(blob: Optional[bytes], decoder):

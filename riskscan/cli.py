@@ -15,7 +15,7 @@ import click
 from . import __version__
 from .cache import default_cache_dir
 from .cli_gate import GATE_COMMANDS, config_option, current_config, warn
-from .cli_learn import learn_command, learned_scan, symbol_sources
+from .cli_learn import learn_command, learned_memo_input, learned_scan, symbol_sources
 from .cli_portfolio import COMMANDS as PORTFOLIO_COMMANDS
 from .errors import RiskscanError, UsageError
 from .escape import dump_json, printable, printable_lines, safe_document
@@ -153,16 +153,22 @@ def scan_command(path, fmt, output, baseline, quiet, exclude, rule_dirs, learn_e
                           retiring_within=retiring_within, **current_config().scan_fields())
     formats = sorted({fmt for _, fmt in plan})
     # The run memo answers a scan that needs nothing but its reports (not the grade of --fail-on or
-    # --explain-score, nor packages learnt from an environment outside the tree).
-    memoised = not (learn_env or explain_score or fail_on)
-    memo = run_memo(options.cache_dir, "scan", path, options, *_config_inputs(),
-                    baseline.read_bytes() if baseline else b"") if memoised else None
+    # --explain-score); with --learn-from-env its key also holds the environment and the learned files.
+    memoised = not (explain_score or fail_on)
+
+    def memo_now():
+        return run_memo(options.cache_dir, "scan", path, options, *_config_inputs(),
+                        baseline.read_bytes() if baseline else b"", learned_memo_input(learn_env, options.cache_dir))
+
+    memo = _guarded(memo_now, debug) if memoised else None
     outcome = memo.replay(["meta", *formats]) if memo else None
     report = None
     if outcome is None:
         with progress:
             report = _guarded(lambda: learned_scan(path, options, learn_env) if learn_env else scan(path, options), debug)
         outcome = _guarded(lambda: _outcome(report, formats, previous), debug)  # Ctrl-C while rendering: 130 too
+        if memo and learn_env:
+            memo = memo_now()  # what this run learned is part of what the next run finds
         if memo:
             memo.remember(outcome, _manifests_read(report))
     warn(outcome["meta"]["warnings"])

@@ -75,6 +75,15 @@ def symbol_sources(catalogue) -> dict:
     return found
 
 
+def learned_memo_input(env, cache_dir) -> str:
+    """The run memo input of `scan --learn-from-env` (learn/env.py: memo_input); "" without it."""
+    if not env or cache_dir is None:
+        return ""
+    from .learn.venv import memo_input
+
+    return memo_input(env, cache_dir)
+
+
 def learned_scan(path, options, env: Path):
     """`scan --learn-from-env`: learned files go to the cache folder (a temporary one with --no-cache)."""
     import tempfile

@@ -157,16 +157,65 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def first_party_names(files: list) -> frozenset:
-    """Top-level module names the project itself defines: a local `openai.py` shadows the SDK."""
+    """Top-level module names the project itself defines: a local `openai.py` shadows the SDK.
+    (`llama_index/llms/openai/` inside a sub-project defines `llama_index`, not `openai`.)"""
     names = set()
+    roots = _ImportRoots()
     for source in files:
         parts = PurePosixPath(source.relpath).parts
+        below = roots.relpath(source)
         top = package_top(source.path.parent)
-        if top is not None:
+        if below is not None:
+            names.add(PurePosixPath(below).parts[0].removesuffix(".py"))
+        elif top is not None:
             names.add(top.name)
         elif len(parts) == 1 or (len(parts) == 2 and parts[0] == "src"):
             names.add(PurePosixPath(parts[-1]).stem)
     return frozenset(names)
+
+
+PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+def dotted_module(relpath: str) -> str:
+    """The module a file is imported as, from its path below an import root (a sys.path entry):
+    `llama_index/llms/openai/base.py` -> `llama_index.llms.openai.base`, a package's `__init__.py`
+    is the package. The one naming of scans (for sub-projects) and of `riskscan learn`."""
+    parts = list(PurePosixPath(relpath).with_suffix("").parts)
+    if parts and parts[-1] == "__init__" and len(parts) > 1:
+        parts.pop()
+    return ".".join(parts)
+
+
+class _ImportRoots:
+    """The import roots of a scan's files: a folder below the scan root that holds a project file
+    (pyproject.toml, setup.py, setup.cfg) is a sys.path entry of its own, its `src/` instead when
+    the file is inside it. Remembered per folder for one listing of files."""
+
+    def __init__(self):
+        self.known: dict = {}
+
+    def relpath(self, source) -> Optional[str]:
+        """The file's path below its sub-project's import root, or None when it is in no sub-project."""
+        parts = PurePosixPath(source.relpath).parts
+        if len(parts) < 2 or not source.relpath.endswith(".py"):
+            return None
+        scan_root = source.path.parents[len(parts) - 1]
+        for depth in range(len(parts) - 1, 0, -1):
+            if self._is_project(scan_root.joinpath(*parts[:depth])):
+                below = parts[depth:]
+                inside_src = len(below) > 1 and below[0] == "src" and self._is_folder(scan_root.joinpath(*parts[:depth + 1]))
+                return "/".join(below[1:] if inside_src else below)
+        return None
+
+    def _is_project(self, folder: Path) -> bool:
+        if folder not in self.known:
+            self.known[folder] = any((folder / name).is_file() for name in PROJECT_FILES)
+        return self.known[folder]
+
+    @staticmethod
+    def _is_folder(folder: Path) -> bool:
+        return folder.is_dir()
 
 
 _FOLDERS: ContextVar = ContextVar("riskscan_folders", default=None)  # (question, folder) -> answer, within one scan
@@ -226,21 +275,29 @@ def _modules_in(directory: Path) -> frozenset:
 def module_names(files: list) -> dict:
     """relpath -> dotted module name, for flat, src/ and monorepo layouts and namespace packages.
 
-    A file inside a package chain is named from its outermost package; other files by their
-    path from the root without a leading `src/` (PEP 420 namespace packages and scripts).
+    A file of a sub-project (a folder below the root with its own pyproject.toml, setup.py or
+    setup.cfg) is named from that import root, PEP 420 namespace folders included
+    (`libs/llms/openai/llama_index/llms/openai/base.py` is `llama_index.llms.openai.base`).
+    Elsewhere a file inside a package chain is named from its outermost package, and other files
+    by their path from the root without a leading `src/` (namespace packages and scripts).
     """
     names = {}
+    roots = _ImportRoots()
     for source in files:
         if not source.relpath.endswith(".py"):
             names[source.relpath] = source.relpath.replace("/", ".").rsplit(".", 1)[0]
             continue
         path = PurePosixPath(source.relpath)
-        stem_parts = list(path.parent.parts) + ([] if path.stem == "__init__" else [path.stem])
+        below = roots.relpath(source)
         top = package_top(source.path.parent)
+        if below is not None:
+            names[source.relpath] = dotted_module(below)
+            continue
         if top is not None:
             depth = len(source.path.parent.relative_to(top).parts) + 1
             parts = list(path.parent.parts)[-depth:] + ([] if path.stem == "__init__" else [path.stem])
         else:
+            stem_parts = list(path.parent.parts) + ([] if path.stem == "__init__" else [path.stem])
             parts = stem_parts[1:] if stem_parts and stem_parts[0] == "src" else stem_parts
         names[source.relpath] = ".".join(parts) or path.stem
     return _notebooks_apart(names)

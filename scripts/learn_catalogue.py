@@ -7,7 +7,8 @@ It runs `pip download --no-deps` for every pin below into a temporary folder (th
 read as data, never installed, imported or run), learns them all together with `riskscan learn`'s
 engine, replaces rules/learned/*.toml with the files that reach a vendor, and prints how many of
 the hand-written adapters of those packages the result reproduces (riskscan/learn/coverage.py;
-tests/test_learn_catalogue.py checks the committed files the same way). To add a package, add its
+tests/test_learn_catalogue.py checks the committed files the same way). Hand-written names that
+the pinned versions do not define are written to rules/learned/NOT_DEFINED and counted apart. To add a package, add its
 pin, run the script, and review the diff of rules/learned/ like code.
 """
 from __future__ import annotations
@@ -21,9 +22,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from riskscan.api import collecting_less  # noqa: E402
 from riskscan.learn import sources  # noqa: E402
-from riskscan.learn.coverage import compare  # noqa: E402
-from riskscan.learn.learner import learn  # noqa: E402
+from riskscan.learn.coverage import NOT_DEFINED, compare, hand_written_inside, undefined  # noqa: E402
+from riskscan.learn.learner import analysed, learned_files  # noqa: E402
 from riskscan.ruleset import load_catalogue  # noqa: E402
 
 PINS = """
@@ -73,18 +75,25 @@ def main(argv=None) -> int:
             download(folder)
         archives = sorted(p for p in folder.iterdir() if p.name.endswith(sources.ARCHIVE_SUFFIXES))
         distributions = [sources.from_archive(p, Path(work) / "unpacked") for p in archives]
-        learned = learn(distributions, load_catalogue())
+        with collecting_less():
+            wanted, reach = analysed(distributions, load_catalogue())
+            learned = learned_files(wanted, reach)
     target = args.output / "learned"
     target.mkdir(parents=True, exist_ok=True)
     for stale in target.glob("*.toml"):
         stale.unlink()
     for rule_file in (f for f in learned if f.symbols):
         rule_file.write(args.output)
+    packages = [p for f in learned for p in f.packages]
+    absent = undefined((q for q, _ in hand_written_inside(args.output, packages)), reach.all_public_names())
+    (target / NOT_DEFINED).write_text("# Hand-written adapter names the pinned versions do not define (written by "
+                                      "scripts/learn_catalogue.py)\n" + "".join(f"{q}\n" for q in absent), encoding="utf-8")
     kept = sum(bool(f.symbols) for f in learned)
     coverage = compare(args.output)
     print(f"{kept} of {len(learned)} distributions reach a vendor; {sum(len(f.symbols) for f in learned)} symbols written to {target}")
     print(f"hand-written adapters of these packages reproduced: {len(coverage.compared) - len(coverage.missed)} "
-          f"of {len(coverage.compared)} ({coverage.ratio:.1%})")
+          f"of {len(coverage.compared)} ({coverage.ratio:.1%}); {len(coverage.not_defined)} more name classes or "
+          f"functions the pinned versions do not define ({target / NOT_DEFINED})")
     for qualname, vendor, instead in coverage.missed:
         print(f"  missed {qualname} -> {vendor}" + (f" (learned {instead})" if instead else ""))
     return 0

@@ -158,6 +158,29 @@ def test_an_unchanged_file_is_not_read_again_and_a_changed_one_is(tmp_path, cata
     assert reads == ["app.py"]
 
 
+def test_several_rule_sets_share_the_cache_folder_and_the_oldest_beyond_the_bound_goes(tmp_path):
+    from riskscan.cache import MAX_RULE_SETS
+    from riskscan.model import FileResult
+
+    def stored(rules: str, key: str, put: bool = False):
+        cache = Cache(tmp_path, rules)
+        try:
+            if put:
+                cache.put(key, FileResult(f"{key}.py", module=key))
+            return cache.get(key)
+        finally:
+            cache.close()
+
+    stored("plain", "a", put=True)
+    stored("with-rules", "b", put=True)  # a scan with --rules, or `riskscan learn`
+    assert stored("plain", "a") is not None  # switching rules back and forth keeps both
+    assert stored("with-rules", "b") is not None
+    for n in range(MAX_RULE_SETS):  # more rule sets than the bound, each used after "plain"
+        stored(f"other-{n}", f"k{n}", put=True)
+    assert stored("plain", "a") is None  # the least recently used rule set was evicted
+    assert stored(f"other-{MAX_RULE_SETS - 1}", f"k{MAX_RULE_SETS - 1}") is not None
+
+
 def test_a_process_that_scans_again_sees_the_folders_as_they_are_now(tmp_path, catalogue):
     """What discovery learns about folders (is it a package, which modules sit beside a script) is
     kept for one scan only: an API user who scans, edits the tree and scans again gets the new tree.

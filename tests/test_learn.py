@@ -19,6 +19,7 @@ from riskscan.ruleset import load_catalogue
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "learn"
 ACME = FIXTURES / "acme-llm"
 SERVICE = FIXTURES / "service"
+PATTERNS = FIXTURES / "patterns"
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +31,10 @@ def acme_rules(tmp_path_factory) -> Path:
     return folder
 
 
-def _symbols(folder: Path) -> dict:
+def _symbols(folder: Path, name: str = "acme_llm") -> tuple:
     import tomllib
 
-    data = tomllib.loads((folder / "learned" / "acme_llm.toml").read_text())
+    data = tomllib.loads((folder / "learned" / f"{name}.toml").read_text())
     found = {q: ("adapter", r["vendor"], r["feature"], tuple(r.get("fallback_to", ()))) for r in data.get("adapters", ()) for q in r["qualnames"]}
     found.update({q: ("router", tuple(r["model_args"])) for r in data.get("routers", ()) for q in r["qualnames"]})
     return found, data["provenance"]
@@ -52,6 +53,31 @@ def test_wrapper_symbols_map_to_the_vendors_they_reach(acme_rules):
     assert "acme_llm.Message" not in symbols and "acme_llm.types.Message" not in symbols
     assert provenance["distribution"] == "acme-llm" and provenance["version"] == "1.4.0"
     assert provenance["content_hash"].startswith("sha256:") and provenance["packages"] == ["acme_llm"]
+
+
+def test_the_patterns_framework_packages_use_are_followed(tmp_path):
+    """fixtures/learn/patterns: each module is one way framework packages reach a provider."""
+    with resolved([PATTERNS]) as distributions:
+        (learned,) = learn(distributions, load_catalogue())
+    learned.write(tmp_path)
+    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    assert symbols["pattern_llm.OpenAICompatible"] == ("adapter", "openai", "chat", ())
+    # the inherited `chat` calls `self._get_client()`: the receiver's override decides the client
+    assert symbols["pattern_llm.AzureCompatible"] == ("adapter", "azure_openai", "chat", ())
+    # the OpenAI SDK pointed at the API host the subclass names
+    assert symbols["pattern_llm.DeepInfraChat"] == ("adapter", "deepinfra", "chat", ())
+    # a function that only builds a client hands the provider on: a client, never a call site
+    assert symbols["pattern_llm.make_groq_client"] == ("adapter", "groq", "client", ())
+    # a typed client's request method handed on (instructor's `from_groq`)
+    assert symbols["pattern_llm.from_groq"] == ("adapter", "groq", "chat", ())
+    # a POST to a provider's API host built from a class attribute's default
+    assert symbols["pattern_llm.TogetherREST"] == ("adapter", "together", "completions", ())
+    # a module-level alias names the class too
+    assert symbols["pattern_llm.models.GroqModel"] == symbols["pattern_llm.GroqChat"] == ("adapter", "groq", "chat", ())
+    # a GET of a web page, and a function beside a module-level registry of Groq classes: nothing
+    assert "pattern_llm.fetch_docs" not in symbols and "pattern_llm.version" not in symbols
+    # a helper of an SDK's private module (a JSON schema from a model) sends no request
+    assert "pattern_llm.ToolSchema" not in symbols
 
 
 def _entry_points(report) -> dict:
@@ -164,3 +190,30 @@ def test_hand_written_rules_win_over_learned_ones(tmp_path):
 
 def test_installed_distribution_names_are_normalised():
     assert sources.normalise("LangChain.OpenAI") == "langchain_openai"
+
+
+def test_the_run_memo_answers_a_learned_scan_until_the_environment_or_what_was_learned_changes(tmp_path, monkeypatch):
+    from riskscan import cache as cache_module
+    from riskscan import cli as cli_module
+
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", -3600.0)  # files written a moment ago count as settled
+    site = _site_packages(tmp_path / "env")
+    runs = []
+    real = cli_module.learned_scan
+    monkeypatch.setattr(cli_module, "learned_scan", lambda *args: runs.append(args) or real(*args))
+    out = tmp_path / "report.json"
+    args = ["scan", str(SERVICE), "-q", "-o", str(out), "--cache-dir", str(tmp_path / "cache"), "--learn-from-env", str(tmp_path / "env")]
+
+    def scanned() -> dict:
+        assert cli_module.main(args) == 0
+        return {e["name"]: e["vendors"] for e in json.loads(out.read_text())["entry_points"]}
+
+    first = scanned()
+    assert first["index"] == ["voyage"] and len(runs) == 1
+    assert scanned() == first and len(runs) == 1  # the memo answers: nothing scanned, nothing learned
+    (site / "acme_llm-1.4.0.dist-info" / "RECORD").write_text("acme_llm/__init__.py,sha256=y,1\n")  # reinstalled
+    assert scanned()["index"] == [] and len(runs) == 2  # the new content is learned: no file of it left
+    for learned in (tmp_path / "cache" / "learned").rglob("*.*"):
+        learned.unlink()
+    scanned()
+    assert len(runs) == 3  # the learned files are gone: computed (and learned) again

@@ -4,11 +4,10 @@ passes, under module names taken from the import root (site-packages has namespa
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import PurePosixPath
 
 from ..api import ScanOptions, analyse
 from ..attribution import attribute
-from ..discover import SourceFile
+from ..discover import SourceFile, dotted_module as module_name
 from ..ruleset import Catalogue
 from .sources import Distribution, top_level_modules
 
@@ -20,13 +19,6 @@ class Analysis:
     results: dict  # module name -> FileResult
     findings: list  # every finding, with `path` relative to its distribution's import root
     owner: dict  # module name -> Distribution
-
-
-def module_name(relpath: str) -> str:
-    parts = list(PurePosixPath(relpath).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
 
 
 def analyse_distributions(distributions: list, catalogue: Catalogue, options: ScanOptions) -> Analysis:

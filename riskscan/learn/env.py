@@ -6,7 +6,8 @@ reaches no vendor. A scan loads the learned files of every distribution of the e
 content is already learned (a rule only matters where the code uses its names), then looks at what
 the project imports: a distribution it imports that was never learned is learned now and the scan
 runs again. The next scan finds everything in the cache and runs once: its extra cost is reading
-each distribution's RECORD to know its content has not changed.
+each distribution's RECORD to know its content has not changed, and the run memo answers a scan
+whose tree, environment and learned files are all as before (venv.py: `memo_input`).
 """
 from __future__ import annotations
 
@@ -16,24 +17,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from .. import __version__
-from ..api import ScanOptions, scan
-from ..errors import UsageError
-from ..ruleset import load_catalogue
+from ..options import ScanOptions
 from . import sources
+from .venv import site_packages_for
 
 _FORMAT = 1  # bump when what is learned from the same code changes
-
-
-def site_packages_for(path: Path) -> Path:
-    """A virtualenv folder, its interpreter, or a site-packages folder itself."""
-    path = Path(path)
-    if path.is_file():
-        return sources.site_packages_of(path)
-    if (path / "pyvenv.cfg").is_file() or (path / "conda-meta").is_dir():
-        return sources.site_packages_of(path / "bin" / "python")
-    if path.is_dir():
-        return path
-    raise UsageError(f"--learn-from-env: no such environment: {path}")
 
 
 class LearnedEnvironment:
@@ -105,6 +93,9 @@ def imported_roots(report) -> set:
 
 def scan_with_environment(path, options: ScanOptions, env: Path, cache_dir: Path):
     """A scan that also uses what the project's imported distributions were learned to reach."""
+    from ..api import scan  # the pipeline: a scan the run memo answers never imports it
+    from ..ruleset import load_catalogue
+
     environment = LearnedEnvironment(env, cache_dir)
     base = tuple(options.rule_dirs)
     report = scan(path, replace(options, rule_dirs=base + tuple(environment.rule_files())))

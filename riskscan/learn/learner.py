@@ -15,17 +15,26 @@ from . import sources
 from .analysis import analyse_distributions, module_name
 from .reach import Reach
 from .rules import LearnedFile, LearnedSymbol
+from .venv import site_packages_of
 
 
 def learn(distributions: list, catalogue: Catalogue, options: Optional[ScanOptions] = None,
           today: Optional[date] = None) -> list:
     """One LearnedFile per distribution (vendor SDKs themselves are left out: they are the vendor)."""
-    options = options or ScanOptions(exposure=False)
-    wanted = [d for d in distributions if not is_vendor_sdk(d, catalogue) and d.files]
     with collecting_less():
-        analysis = analyse_distributions(wanted, catalogue, options)
-        reach = Reach(analysis, catalogue)
-        return [_learn_one(d, reach, today or date.today()) for d in wanted]
+        wanted, reach = analysed(distributions, catalogue, options)
+        return learned_files(wanted, reach, today)
+
+
+def analysed(distributions: list, catalogue: Catalogue, options: Optional[ScanOptions] = None) -> tuple:
+    """(the distributions to learn, the Reach of their code analysed together)."""
+    wanted = [d for d in distributions if not is_vendor_sdk(d, catalogue) and d.files]
+    analysis = analyse_distributions(wanted, catalogue, options or ScanOptions(exposure=False))
+    return wanted, Reach(analysis, catalogue)
+
+
+def learned_files(distributions: list, reach: Reach, today: Optional[date] = None) -> list:
+    return [_learn_one(d, reach, today or date.today()) for d in distributions]
 
 
 def is_vendor_sdk(distribution, catalogue: Catalogue) -> bool:
@@ -36,7 +45,7 @@ def is_vendor_sdk(distribution, catalogue: Catalogue) -> bool:
 
 
 def _learn_one(distribution, reach: Reach, today: date) -> LearnedFile:
-    modules = sorted({module_name(f) for f in distribution.files} & set(reach.modules))
+    modules = sorted({module_name(f) for f in distribution.files} & reach.live_modules())
     symbols = []
     for node, qualnames in sorted(reach.public_symbols(modules).items()):
         decision = reach.decide(node)
@@ -51,7 +60,7 @@ def _learn_one(distribution, reach: Reach, today: date) -> LearnedFile:
 @contextmanager
 def resolved(targets, python: Optional[Path] = None, site_packages: Optional[Path] = None):
     """The distributions `riskscan learn` was pointed at; archives are unpacked into a temporary folder."""
-    env = sources.site_packages_of(python) if python else (Path(site_packages) if site_packages else None)
+    env = site_packages_of(python) if python else (Path(site_packages) if site_packages else None)
     with tempfile.TemporaryDirectory(prefix="riskscan-learn-") as workdir:
         found = []
         for target in targets:

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..extract.models import MODEL_NAME
-from ..graph import _Calls, _Resolver
+from ..model import NOT_A_REQUEST, Finding
+from ..graph import _Calls, _import_edges, _Resolver
 from ..structure import MODULE_BODY
+from .http import Hosts
 from .symbols import ModuleFacts, module_facts, public_names
 
 _MAX_EVIDENCE = 5
@@ -45,9 +47,14 @@ class Reach:
         self.modules = analysis.results
         self.resolver = _Resolver(self.modules)
         self.calls = _Calls(self.modules, self.resolver)
-        self.sites, self.clients = _index_findings(analysis)
+        self.sites, self.clients, self.endpoints, self.credentials = _index_findings(analysis)
+        self._redirectable = _endpoint_sdks(catalogue)
+        self.hosts = Hosts(catalogue)
         self._facts: dict = {}
         self._routers: dict = {}  # node -> model args, memo of router_args
+        self._methods: dict = {}  # class node -> {method name: node}
+        self._mro: dict = {}
+        self._live: Optional[set] = None
 
     # ------------------------------------------------------------ public symbols
     def public_symbols(self, modules) -> dict:
@@ -62,6 +69,31 @@ class Reach:
                     found.setdefault(node, set()).add(public)
         return {node: tuple(sorted(names, key=lambda n: (n.count("."), n))) for node, names in found.items()}
 
+    def all_public_names(self) -> set:
+        """Every public qualname of the analysed code: classes, functions and aliases, re-exports included."""
+        return {name for module, result in self.modules.items()
+                for name in public_names(module, self.facts(module), result.structure)}
+
+    def live_modules(self) -> set:
+        """Modules whose public symbols can reach a provider: those holding any vendor evidence (an
+        SDK import, a host, a call) and those importing one of them, directly or not. Symbols of
+        the others are not followed at all (most of a virtualenv's code)."""
+        if self._live is None:
+            module_of = {result.path: name for name, result in self.modules.items()}
+            live = {module_of[f.path] for f in self.analysis.findings if f.path in module_of}
+            importers: dict = {}
+            for module, targets in _import_edges(self.modules).items():
+                for target in targets:
+                    importers.setdefault(target, set()).add(module)
+            queue = deque(live)
+            while queue:
+                for importer in importers.get(queue.popleft(), ()):
+                    if importer not in live:
+                        live.add(importer)
+                        queue.append(importer)
+            self._live = live
+        return self._live
+
     def facts(self, module: str) -> Optional[ModuleFacts]:
         if module not in self._facts:
             result = self.modules.get(module)
@@ -73,11 +105,11 @@ class Reach:
 
     # ------------------------------------------------------------ decisions
     def decide(self, node: tuple) -> Optional[Decision]:
-        model_args = self.router_args(node)
+        model_args = self.router_args(node) if not self.wrapped_requests(node) else ()
         if model_args:
             return Decision("router", model_args=model_args, evidence=self._router_evidence(node))
         sites, clients = self._reached_evidence(node)
-        sites = _as_built(sites, clients, self.catalogue)
+        sites = self._redirected(node, _as_built(sites, clients, self.catalogue))
         primary = [(vendor, f) for vendor, f in sites if not f.fallback_target]
         vendors = {vendor for vendor, _ in primary}
         if len(vendors) == 1:
@@ -86,7 +118,19 @@ class Reach:
             model = self._model_parameter(node)
             if model:
                 return Decision("router", model_args=model, evidence=_evidence(f for _, f in primary))
+        if not sites:
+            return self._client_factory(self._redirected(node, clients))
         return None
+
+    @staticmethod
+    def _client_factory(clients: list) -> Optional[Decision]:
+        """A symbol that builds clients of one provider and sends nothing itself (pydantic-ai's
+        `DeepSeekProvider`): what it hands out reaches that provider. Learned with the feature
+        `client`, so a scan counts its use as using the provider, never as a call site."""
+        vendors = {vendor for vendor, _ in clients}
+        if len(vendors) != 1:
+            return None
+        return Decision("adapter", vendors.pop(), ("client",), evidence=_evidence(f for _, f in clients))
 
     def _adapter(self, vendor: str, primary: list, sites: list) -> Decision:
         own = [f for v, f in primary if v == vendor]
@@ -100,22 +144,166 @@ class Reach:
     def _reached_evidence(self, start: tuple) -> tuple:
         sites, clients = [], []
         for node in self.reached(start):
-            sites += self.sites.get(node[1:], ())
+            sites += list(self.sites.get(node[1:], ())) + self.wrapped_requests(node) + self.http_requests(node, start)
             clients += self.clients.get(node[1:], ())
         return sites, clients
 
+    def wrapped_requests(self, node: tuple) -> list:
+        """(vendor, finding) for request methods read on a parameter typed as one provider's client:
+        `from_groq(client: groq.Groq)` wraps `client.chat.completions.create` in what it returns,
+        so every use of the result sends that provider's requests. (A call on the parameter is a
+        finding of the scan already; this is the reference that is handed on without a call.)"""
+        facts = self.facts(node[1])
+        function = facts.functions.get(node[2]) if facts else None
+        found = []
+        for targets, path, line in (function.typed_uses if function else ()):
+            site = self._request_of(targets, path)
+            if site is not None:
+                vendor, detail, feature = site
+                found.append((vendor, Finding(vendor, "call", self.modules[node[1]].path, line, 0, detail=detail,
+                                              feature=feature, function=node[2])))
+        return found
+
+    def http_requests(self, node: tuple, start: tuple) -> list:
+        """(vendor, finding) for HTTP requests to a provider's URL in `node` (http.py); an instance
+        attribute in the URL is read along the bases of the symbol `start`, then of the method's class."""
+        facts = self.facts(node[1])
+        function = facts.functions.get(node[2]) if facts else None
+        if not function or not function.requests:
+            return []
+        classes = (self.mro(start[1], start[2]) if self._is_class(start) else []) + \
+            self.mro(node[1], node[2].rpartition(".")[0])
+        found = []
+        for parts, line in function.requests:
+            hit = self.hosts.provider(parts, facts.constants.get, lambda name: self._class_string(classes, name))
+            if hit is not None:
+                vendor, feature = hit
+                found.append((vendor, Finding(vendor, "call", self.modules[node[1]].path, line, 0,
+                                              detail="http request", feature=feature, function=node[2])))
+        return found
+
+    def _class_string(self, classes: list, name: str) -> Optional[str]:
+        for module, klass in classes:
+            facts = self.facts(module)
+            text = facts.classes[klass].strings.get(name) if facts and klass in facts.classes else None
+            if text is not None:
+                return text
+        return None
+
+    def _request_of(self, targets: tuple, path: tuple) -> Optional[tuple]:
+        """(vendor, detail, feature) when `path` on an instance of one provider's client classes is a request."""
+        clients = [(t, self.catalogue.entry_for(t)) for t in targets]
+        clients = [(t, e) for t, e in clients if e is not None and e.kind == "call" and not e.discriminator]
+        if len({e.vendor for _, e in clients}) != 1:
+            return None
+        target, entry = clients[0]
+        root = _sdk_root(target, self.catalogue)
+        feature = self.catalogue.feature_for(root, path, entry.vendor) if root else None
+        if feature is None or feature in NOT_A_REQUEST or feature == "other":
+            return None
+        return entry.vendor, f"{target}().{'.'.join(path)}", feature
+
+    def _redirected(self, node: tuple, sites: list) -> list:
+        """Calls made with an SDK that takes a base URL go to the provider the symbol itself names.
+
+        `class DeepInfra(OpenAILike): base_url = "https://api.deepinfra.com/v1/openai"` inherits
+        OpenAI SDK calls and sends them to DeepInfra. Only calls still attributed to the SDK's own
+        provider move (a client the symbol builds for another provider decided already).
+        """
+        provider = self._own_provider(node)
+        if provider is None:
+            return sites
+        moved = []
+        for vendor, finding in sites:
+            root = _sdk_root(finding.detail, self.catalogue)
+            moved.append((provider if root in self._redirectable and vendor == root else vendor, finding))
+        return moved
+
+    def _own_provider(self, node: tuple) -> Optional[str]:
+        """The one provider the symbol's own code names by an API host (else by a credential
+        variable): in a function, or in the nearest class along a class's bases that names any,
+        its module's constants after its body and methods."""
+        levels = [[(node[1], node[2])]] if not self._is_class(node) else \
+            [[(m, k), (m, MODULE_BODY)] for m, k in self.mro(node[1], node[2])]
+        for level in levels:
+            for table in (self.endpoints, self.credentials):
+                found = {v for module, owner in level for q, vendors in table.get(module, {}).items()
+                         if q == owner or q.startswith(owner + ".") for v in vendors}
+                if found:
+                    return found.pop() if len(found) == 1 else None
+        return None
+
     def reached(self, start: tuple) -> set:
-        """Function nodes run by `start`: a class's methods, nested functions, then calls, breadth first."""
+        """Function nodes run by `start`, breadth first: a class's methods, nested functions, then calls.
+
+        A method runs for an instance (its receiver): a call on `self` or `super()` inside it
+        runs the method the receiver's class has along its bases, as Python dispatches it
+        (`AzureOpenAI` overrides the `_get_client` its base's `chat` calls).
+        """
         seen: set = set()
-        queue = deque([start])
+        nodes: set = set()
+        queue = deque([(start, None)])
         while queue:
-            node = queue.popleft()
-            if node in seen or node[0] != "function" or node[1] not in self.modules:
+            node, receiver = queue.popleft()
+            if (node, receiver) in seen or node[0] != "function" or node[1] not in self.modules:
                 continue
-            seen.add(node)
-            queue.extend(self._members(node))
-            queue.extend(target for target in self.calls.of(node) if target[0] == "function")
-        return seen
+            seen.add((node, receiver))
+            nodes.add(node)
+            if self._is_class(node):
+                queue.extend((member, node) for member in self._members(node))
+                continue
+            queue.extend((nested, receiver) for nested in self._members(node))
+            queue.extend(self._dispatched(node, receiver))
+        return nodes
+
+    def _dispatched(self, node: tuple, receiver) -> list:
+        """(callee, its receiver) for the calls of `node`, methods of the receiver's bases bound to it."""
+        found = []
+        for target, edge in self.calls.of(node).items():
+            if target[0] != "function" or self._module_registry(node, edge):
+                continue
+            bound = self._bind(target, receiver)
+            found.append((bound, receiver) if bound is not None else (target, None))
+        facts = self.facts(node[1])
+        function = facts.functions.get(node[2]) if facts else None
+        for name in (function.super_calls if function and receiver else ()):
+            bound = self._super(node, name, receiver)
+            if bound is not None:
+                found.append((bound, receiver))
+        return found
+
+    def _bind(self, target: tuple, receiver) -> Optional[tuple]:
+        """The receiver's own method for a call of a method of one of its bases, else None."""
+        owner, _, name = target[2].rpartition(".")
+        if receiver is None or not owner or (target[1], owner) not in self.mro(receiver[1], receiver[2]):
+            return None
+        return self.methods(receiver).get(name, target)
+
+    def _super(self, node: tuple, name: str, receiver) -> Optional[tuple]:
+        """`super().name()` in a method of class K: the first class after K in the receiver's order that has it."""
+        order = self.mro(receiver[1], receiver[2])
+        owner = (node[1], node[2].rpartition(".")[0])
+        after = order[order.index(owner) + 1:] if owner in order else []
+        for module, klass in after:
+            if f"{klass}.{name}" in self.modules[module].structure.functions:
+                return ("function", module, f"{klass}.{name}")
+        return None
+
+    def _module_registry(self, node: tuple, edge: dict) -> bool:
+        """A call the graph assumes because the module holds a registry of classes: every function of
+        the module counts as calling every option. Learning needs evidence of which one runs."""
+        if edge.get("kind") != "calls_switch" or node[2] == MODULE_BODY:
+            return False
+        structure = self.modules[node[1]].structure
+        owned = {ref for fact in structure.switches if fact.kind == "registry" and fact.owner != MODULE_BODY
+                 and (node[2] == fact.owner or node[2].startswith(fact.owner + ".")) for option in fact.options for ref in option.refs}
+        return edge.get("target") not in owned
+
+    def methods(self, klass: tuple) -> dict:
+        """Method name -> the node a call on an instance of `klass` runs (its own, else along its bases)."""
+        if klass not in self._methods:
+            self._methods[klass] = {node[2].rpartition(".")[2]: node for node in self._members(klass)}
+        return self._methods[klass]
 
     def _members(self, node: tuple) -> list:
         """A class's methods along its bases (overridden ones left out); a function's nested functions."""
@@ -136,6 +324,11 @@ class Reach:
 
     def mro(self, module: str, qualname: str) -> list:
         """(module, class) of a class and its bases within the analysed code, depth first, each once."""
+        if (module, qualname) not in self._mro:
+            self._mro[(module, qualname)] = self._bases_in_order(module, qualname)
+        return self._mro[(module, qualname)]
+
+    def _bases_in_order(self, module: str, qualname: str) -> list:
         order, stack = [], [(module, qualname)]
         while stack:
             current = stack.pop(0)
@@ -229,20 +422,42 @@ class Reach:
 
 
 def _index_findings(analysis) -> tuple:
-    """(module, function) -> [(vendor, finding)] for call sites, and the same for clients built."""
+    """(module, function) -> [(vendor, finding)] for call sites, and the same for clients built;
+    module -> {function: providers} of the endpoints (known API hosts) written there, and the same
+    for credential variables."""
     module_of = {result.path: name for name, result in analysis.results.items()}
     sites: dict = {}
     clients: dict = {}
+    endpoints: dict = {}
+    credentials: dict = {}
     for finding in analysis.findings:
         module = module_of.get(finding.path)
         if module is None or finding.type_only:
             continue
         key = (module, finding.function or MODULE_BODY)
-        if finding.is_call_site and finding.framework != "first-party":
+        if finding.is_call_site and finding.framework != "first-party" and not _is_private_helper(finding):
             sites.setdefault(key, []).append((finding.vendor, finding))
         elif finding.kind == "call" and finding.feature == "client":
             clients.setdefault(key, []).append((finding.vendor, finding))
-    return sites, clients
+        elif finding.kind in ("endpoint", "env_var") and finding.vendor:
+            table = endpoints if finding.kind == "endpoint" else credentials
+            table.setdefault(module, {}).setdefault(finding.function or MODULE_BODY, set()).add(finding.vendor)
+    return sites, clients, endpoints, credentials
+
+
+def _is_private_helper(finding: Finding) -> bool:
+    """A call of a function of an SDK's private module whose feature the catalogue does not know
+    (`google.genai._transformers.t_content`, `openai.lib._pydantic.to_strict_json_schema`): a
+    helper the package borrows, never a request. (A call on a client, `...OpenAI().x`, is kept.)"""
+    detail = finding.detail or ""
+    return finding.kind == "call" and finding.feature in (None, "other") and "()" not in detail \
+        and any(part.startswith("_") for part in detail.split("."))
+
+
+def _endpoint_sdks(catalogue) -> frozenset:
+    """SDK roots whose clients take a base URL (`openai.OpenAI(base_url=...)`): any provider can answer their calls."""
+    return frozenset(_sdk_root(q, catalogue) for q, entry in catalogue.entries.items()
+                     if entry.kind == "call" and entry.endpoint_args) - {None}
 
 
 def _as_built(sites: list, clients: list, catalogue) -> list:

@@ -192,32 +192,6 @@ def read_metadata(path: Path) -> tuple:
 
 
 # ------------------------------------------------------------------ installed distributions
-def site_packages_of(python: Path) -> Path:
-    """The site-packages folder of the virtualenv `python` belongs to, from the folder layout alone."""
-    python = Path(python)
-    env = python.parent.parent if python.parent.name in ("bin", "Scripts") else python.parent
-    if not ((env / "pyvenv.cfg").is_file() or (env / "conda-meta").is_dir()):
-        raise UsageError(f"{python} is not the interpreter of a virtualenv (no pyvenv.cfg beside its bin folder); "
-                         "use --site-packages DIR")
-    version = _venv_python_version(env / "pyvenv.cfg")
-    candidates = sorted(env.glob("lib/python*/site-packages")) + [env / "Lib" / "site-packages"]
-    preferred = [c for c in candidates if version and c.parent.name == f"python{version}"]
-    for candidate in preferred + candidates:
-        if candidate.is_dir():
-            return candidate
-    raise UsageError(f"no site-packages folder in the virtualenv {env}")
-
-
-def _venv_python_version(config: Path) -> str:
-    """`3.11` from `version = 3.11.7` (or `version_info`) in pyvenv.cfg."""
-    try:
-        text = config.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    match = re.search(r"^\s*version(?:_info)?\s*=\s*(\d+)\.(\d+)", text, re.MULTILINE)
-    return f"{match.group(1)}.{match.group(2)}" if match else ""
-
-
 def installed(site_packages: Path) -> list:
     """Every distribution installed in a site-packages folder (from its `*.dist-info` metadata)."""
     site_packages = Path(site_packages)

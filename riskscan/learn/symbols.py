@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from ..discover import absolute_module
 from ..structure import MODULE_BODY
+from . import http
 
 _PRIVATE = re.compile(r"(^|\.)_(?!_init__$)")
 _SELF = ("self", "cls")
@@ -20,6 +22,11 @@ _SELF = ("self", "cls")
 class FunctionFacts:
     params: tuple = ()  # parameter names a caller passes, `self`/`cls` left out
     passes: list = field(default_factory=list)  # (target, keyword or None, position, ("param"|"self", name))
+    super_calls: set = field(default_factory=set)  # `super().name(...)`: the names called on the next base
+    # (annotation targets, attribute path, line) for `param.a.b` read on a parameter with a type:
+    # `create = client.chat.completions.create` where `client: groq.Groq`
+    typed_uses: list = field(default_factory=list)
+    requests: list = field(default_factory=list)  # (URL parts, line) of HTTP requests (http.py)
 
 
 @dataclass
@@ -27,11 +34,15 @@ class ClassFacts:
     bases: tuple = ()  # absolute dotted names where the imports say
     fields: tuple = ()  # class-level annotated names: constructor keywords of dataclasses and pydantic models
     self_params: dict = field(default_factory=dict)  # attribute -> __init__ parameter stored in it
+    strings: dict = field(default_factory=dict)  # attribute -> its string default (`base_url: str = "https://..."`)
+    built: dict = field(default_factory=dict)  # attribute -> what a method stores in it (`self._session = httpx.Client()`)
 
 
 @dataclass
 class ModuleFacts:
     exports: Optional[tuple] = None  # `__all__`, when it is a literal
+    aliases: dict = field(default_factory=dict)  # `OpenAIServerModel = OpenAIModel` at module level -> target
+    constants: dict = field(default_factory=dict)  # module-level name -> its string value
     functions: dict = field(default_factory=dict)  # qualname -> FunctionFacts
     classes: dict = field(default_factory=dict)  # qualname -> ClassFacts
 
@@ -46,9 +57,26 @@ def module_facts(path: Path, module: str, names: dict, is_package: bool) -> Opti
         tree = ast.parse(path.read_bytes())
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    reader = _Reader(module, names)
+    reader = _Reader(module, {**_imported(tree, module, is_package), **{k: v for k, v in names.items() if v}})
     reader.read_body(tree.body, [])
     return reader.facts
+
+
+def _imported(tree: ast.Module, module: str, is_package: bool) -> dict:
+    """Local name -> module or name for every import of the module, also those the structure lost
+    to a later `name = None` (`try: import groq` / `except ImportError: groq = None`)."""
+    package = module if is_package else module.rpartition(".")[0]
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                found[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            base = absolute_module(node.module or "", node.level, package)
+            for alias in node.names:
+                if base and alias.name != "*":
+                    found[alias.asname or alias.name] = f"{base}.{alias.name}"
+    return found
 
 
 class _Reader:
@@ -56,6 +84,7 @@ class _Reader:
         self.module = module
         self.names = names  # local name -> absolute dotted target (ModuleStructure.names)
         self.facts = ModuleFacts()
+        self.classes: list = []  # ClassFacts of the enclosing classes
 
     def read_body(self, body: list, stack: list) -> None:
         for node in body:
@@ -65,11 +94,22 @@ class _Reader:
                 self._function(node, stack)
             elif not stack and isinstance(node, (ast.Assign, ast.AnnAssign)):
                 self._exports(node)
+                self._alias(node)
 
     def _exports(self, node) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets) and isinstance(node.value, (ast.List, ast.Tuple)):
             self.facts.exports = tuple(e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
+
+    def _alias(self, node) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        text = http.string_default(node.value) if len(targets) == 1 and isinstance(targets[0], ast.Name) else None
+        if text is not None:
+            self.facts.constants[targets[0].id] = text
+        if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(node.value, (ast.Name, ast.Attribute)):
+            target = self.resolve(node.value)
+            if target:
+                self.facts.aliases[targets[0].id] = target
 
     def _class(self, node: ast.ClassDef, stack: list) -> None:
         qualname = ".".join(stack + [node.name])
@@ -83,20 +123,89 @@ class _Reader:
                     for target in statement.targets:
                         if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
                             facts.self_params[target.attr] = statement.value.id
+        self._attributes(node, facts)
+        self.classes.append(facts)
         self.read_body(node.body, stack + [node.name])
+        self.classes.pop()
+
+    def _attributes(self, node: ast.ClassDef, facts: ClassFacts) -> None:
+        """String defaults of class attributes, and what methods store on `self` by calling something."""
+        for statement in node.body:
+            if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                text = http.string_default(statement.value)
+                for target in targets:
+                    if isinstance(target, ast.Name) and text is not None:
+                        facts.strings[target.id] = text
+        for method in (s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))):
+            for statement in ast.walk(method):
+                if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call):
+                    built = self.resolve(statement.value.func)
+                    for target in statement.targets:
+                        if _is_self_attribute(target) and built:
+                            facts.built[target.attr] = f"{built}()"
 
     def _function(self, node, stack: list) -> None:
         qualname = ".".join(stack + [node.name])
         params = _params(node)
         facts = self.facts.functions[qualname] = FunctionFacts(params)
         known, locals_ = set(params), {}
+        self._typed_uses(node, facts)
         for child in ast.walk(node):
             if isinstance(child, ast.Assign) and isinstance(child.value, ast.Call) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
                 target = self.resolve(child.value.func, locals_)
                 locals_[child.targets[0].id] = f"{target}()" if target else None
             elif isinstance(child, ast.Call):
                 self._passes(child, facts, known, locals_, bool(stack))
+                self._request(child, facts, locals_, bool(stack))
+                if _is_super_call(child.func):
+                    facts.super_calls.add(child.func.attr)
         self.read_body(node.body, stack + [node.name])
+
+    def _request(self, call: ast.Call, facts: FunctionFacts, locals_: dict, in_class: bool) -> None:
+        target = self.resolve(call.func, locals_, in_class)
+        if target and target.startswith("<self>.") and self.classes:
+            attribute, _, method = target[len("<self>."):].partition(".")
+            built = self.classes[-1].built.get(attribute)
+            target = f"{built}.{method}" if built and method else None
+        if http.is_request(target):
+            url = http.url_argument(call)
+            parts = http.url_parts(url) if url is not None else ()
+            if parts:
+                facts.requests.append((parts, call.lineno))
+
+    def _typed_uses(self, node, facts: FunctionFacts) -> None:
+        """Attribute paths read on the function's annotated parameters (their longest chains)."""
+        args = node.args
+        typed = {a.arg: self._annotation_targets(a.annotation) for a in args.posonlyargs + args.args + args.kwonlyargs
+                 if a.annotation is not None}
+        typed = {name: targets for name, targets in typed.items() if targets}
+        if not typed:
+            return
+        inner = set()
+        for child in ast.walk(node):
+            if isinstance(child, ast.Attribute):
+                inner.add(id(child.value))
+        for child in ast.walk(node):
+            if isinstance(child, ast.Attribute) and id(child) not in inner:
+                path, head = _attribute_path(child)
+                if head in typed and path:
+                    facts.typed_uses.append((typed[head], path, child.lineno))
+
+    def _annotation_targets(self, node) -> tuple:
+        """Dotted names an annotation names: `groq.Groq | groq.AsyncGroq`, `Optional["OpenAI"]`."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except (SyntaxError, ValueError, RecursionError):
+                return ()
+        found = []
+        for child in ast.walk(node):
+            if isinstance(child, (ast.Name, ast.Attribute)) and not isinstance(getattr(child, "ctx", None), ast.Store):
+                target = self.resolve(child)
+                if target and target not in found:
+                    found.append(target)
+        return tuple(found)
 
     def _passes(self, call: ast.Call, facts: FunctionFacts, params: set, locals_: dict, in_class: bool) -> None:
         target = None
@@ -135,6 +244,24 @@ def _params(node) -> tuple:
     return tuple(names[1:] if names and names[0] in _SELF else names)
 
 
+def _attribute_path(node: ast.Attribute) -> tuple:
+    """(("chat", "completions", "create"), "client") for `client.chat.completions.create`."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return (tuple(reversed(parts)), node.id) if isinstance(node, ast.Name) else ((), None)
+
+
+def _is_self_attribute(node) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+
+
+def _is_super_call(func) -> bool:
+    return (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call)
+            and isinstance(func.value.func, ast.Name) and func.value.func.id == "super")
+
+
 def _source(value, params: set, in_class: bool) -> Optional[tuple]:
     """Where an argument comes from, when it is a parameter of the function or an attribute of self."""
     if isinstance(value, ast.Name) and value.id in params:
@@ -158,6 +285,8 @@ def public_names(module: str, facts: Optional[ModuleFacts], structure) -> dict:
     imported = {name: target for name, target in structure.names.items()
                 if target and target.split(".")[0] == top and "(" not in target}  # not module-level instances
     candidates = {name: f"{module}.{name}" for name in defined}
+    if facts is not None:
+        candidates.update({name: target for name, target in facts.aliases.items() if name not in candidates})
     candidates.update({name: target for name, target in imported.items() if name not in candidates})
     if exports is not None:
         return {f"{module}.{name}": candidates[name] for name in exports if name in candidates}
