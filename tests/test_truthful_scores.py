@@ -188,3 +188,23 @@ def test_a_share_by_reach_names_the_suppliers_it_cannot_see(capsys):
     assert "Anthropic and Google (Gemini API / Vertex AI)" in reason["text"]
     assert "3,600" in reason["text"] and scores["concentration_hhi_callsites"] == pytest.approx(3600)
     assert set(reason["evidence"]) <= {"notes/summarise.py:7", "notes/summarise.py:12"}  # reached sites only
+
+
+def test_a_library_with_no_hard_wired_call_site_prints_no_concentration_figure(tmp_path, capsys):
+    import shutil
+
+    library = tmp_path / "provider_library"
+    shutil.copytree(REPOS / "provider_library", library)
+    (library / "polyllm" / "memory.py").unlink()  # the one hard-wired use: now every call site is switchable
+    data = scan(library, capsys=capsys)
+    assert (data["summary"]["project_kind"], data["scores"]["concentration_hhi"]) == ("library", 0)
+    text = scan(library, "text", capsys)
+    assert "concentration n/a (no hard-wired call sites)" in text and "HHI 0" not in text
+    html = scan(library, "html", capsys)
+    assert "None of the" in html and "is hard-wired to one provider" in html
+    assert "No AI supplier is called from the production code" not in html
+
+
+def test_a_library_names_the_unit_of_its_concentration_figure(capsys):
+    text = scan(REPOS / "provider_library", "text", capsys)
+    assert "over hard-wired call sites (high)" in text.splitlines()[2]

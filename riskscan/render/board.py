@@ -82,6 +82,18 @@ def pct(value) -> str:
     return "n/a" if value is None else f"{100 * value:.0f}%"
 
 
+def concentration(scores) -> str:
+    """The headline concentration figure with its unit, the one wording of every format: a library's
+    is measured over its hard-wired call sites, so a library with none has no figure (not an HHI of 0)."""
+    get = scores.get if isinstance(scores, dict) else lambda key, default=None: getattr(scores, key, default)
+    value, band = get("concentration_hhi", 0.0), get("concentration_band", "low")
+    if get("project_kind") == "library":
+        if not value:
+            return "n/a (no hard-wired call sites)"
+        return f"HHI {value:,.0f} over hard-wired call sites ({band})"
+    return f"HHI {value:,.0f}{' by module' if get('reach_unit') == 'modules' else ''} ({band})"
+
+
 def name_of(data: dict, vendor_id: str) -> str:
     return provider_name(vendor_id, lambda v: next((row["name"] for row in data["vendors"] if row["id"] == v), v))
 

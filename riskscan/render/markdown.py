@@ -58,7 +58,7 @@ def _summary(data: dict, scores) -> list:
     else:
         outage = board.pct(s["blast_radius_max"])
     out += ["", "| Concentration (HHI) | Worst outage | Plan B coverage | Switching cost |", "| --- | --- | --- | --- |",
-            f"| {s['concentration_hhi']:,.0f} ({s['concentration_band']}) | {outage} "
+            f"| {board.concentration(s)} | {outage} "
             f"| {board.pct(s['fallback_coverage'])} | {s['lock_in']:.0f}/100 |", ""]
     return out
 

@@ -10,7 +10,7 @@ from .. import retirement_words as words
 from ..escape import printable
 from ..lifecycle import retirement_calendar
 from ..places import where
-from . import finding_message, plural, skips
+from . import board, finding_message, plural, skips
 from .json_report import vendor_rows
 
 _SEVERITY_COLOUR = {"high": "red", "medium": "yellow", "low": "cyan", "info": None}
@@ -32,10 +32,8 @@ def _score_lines(report) -> list:
     label = s.grade_label or s.grade
     grade = click.style(f" {label} ", fg="white", bg=_GRADE_COLOUR.get(s.grade, "red"), bold=True)
     confidence = " (low confidence)" if s.low_confidence else ""
-    by = {"modules": " by module", "entry_points": ""}[s.reach_unit]
     coverage = "unknown" if s.fallback_coverage is None else f"{s.fallback_coverage:.0%}"  # files that may call AI unread
-    lines = ["", f"Vendor risk {grade} {s.risk:.0f}/100{confidence}   concentration HHI {s.concentration_hhi:,.0f}{by} "
-                 f"({s.concentration_band})   {_blast_text(s)}   fallback coverage {coverage}   lock-in {s.lock_in:.0f}/100"]
+    lines = ["", f"Vendor risk {grade} {s.risk:.0f}/100{confidence}   concentration {board.concentration(s)}   {_blast_text(s)}   fallback coverage {coverage}   lock-in {s.lock_in:.0f}/100"]
     lines.append(printable(f"  {_kind_line(report)}; reach {s.reach}" + _reach_note(s)))
     for reason in s.reasons:
         evidence = ", ".join(where(item) for item in reason.evidence[:3])
