@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import stat
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -125,11 +126,23 @@ def _follow_imported_values(results: list, plan: Layout, catalogue: Catalogue, o
     """The files that import a client another module of the project built, walked again with it
     (cross_module.py): their calls on it are call sites. Cached like any analysis, under its own key."""
     hints = imported_hints(results)
-    if not hints:
+    files = tuple(f for f in plan.files if f.relpath in hints and _spells_any(f, hints[f.relpath], options))
+    if not files:
         return results
-    again = replace(plan, files=tuple(f for f in plan.files if f.relpath in hints), imported=hints)
+    again = replace(plan, files=files, imported=hints)
     redone = {r.path: r for r in _run(again, catalogue, options)}
     return [redone.get(r.path, r) for r in results]
+
+
+def _spells_any(source, hints: dict, options: ScanOptions) -> bool:
+    """Whether the file spells the name of any value it is given (`client` of `mod.client`,
+    `get_client` of `mod.get_client()`): a file that never writes the name cannot use the value, and
+    walking it again would only repeat its first result. A file that cannot be read is walked."""
+    data = read_source(source.path, options.max_bytes)
+    if not isinstance(data, bytes):
+        return True
+    names = {key.rstrip("()").rsplit(".", 1)[-1] for key in hints}
+    return any(re.search(rb"(?<![\w])" + re.escape(name.encode()) + rb"(?![\w])", data) for name in names)
 
 
 def _unread(report: Report, root: Path, catalogue: Catalogue, scopes: dict) -> tuple:

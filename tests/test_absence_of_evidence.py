@@ -153,3 +153,33 @@ def test_with_reach_unresolved_no_entry_point_is_said_to_use_no_ai(tmp_path, cap
     text = capsys.readouterr().out
     assert "reach unresolved" in text and "health" in text
     assert "-> no AI vendor" not in text and "-> no AI call traced" in text
+
+
+def test_only_files_that_spell_an_imported_value_are_walked_again(tmp_path, monkeypatch):
+    import riskscan.api as api
+
+    write_tree(tmp_path, {
+        "app/__init__.py": "",
+        "app/clients.py": """
+            from openai import OpenAI
+            client = OpenAI()
+            def helper():
+                return 1
+        """,
+        "app/uses.py": """
+            from app import clients
+            def ask(q):
+                return clients.client.chat.completions.create(model="gpt-4o-mini", messages=[])
+        """,
+        "app/other.py": """
+            from app import clients
+            def add():
+                return clients.helper() + 1
+        """,
+    })
+    walked = []
+    analyse = api.analyse_file
+    monkeypatch.setattr(api, "analyse_file", lambda source, *rest: walked.append(source.relpath) or analyse(source, *rest))
+    report = scan(tmp_path, ScanOptions(jobs=1))
+    assert {(f.path, f.line) for f in report.findings if f.is_call_site} == {("app/uses.py", 4)}
+    assert walked.count("app/uses.py") == 2 and walked.count("app/other.py") == 1  # other.py never writes `client`
