@@ -107,7 +107,7 @@ def build_graph(report, results: list, root: Path, declared=(), scopes=None) -> 
     entry_points = _entry_points(modules, resolver, root, declared, scopes)
     site_modules = _site_modules(imports, sites)
     evidence = _evidence_nodes(report, modules, sites)
-    leads = _Leads(_leading_names(calls, sites, site_modules), _request_tails(report, sites), any_call=not sites and bool(evidence))
+    leads = _Leads(_LeadingNames(calls, sites, site_modules), _request_tails(report, sites), any_call=not sites and bool(evidence))
     site_modules.update(_site_modules(imports, evidence))
     reach = {e.id: _with_aliases(_reach(calls, e, sites, modules, leads), aliases) for e in entry_points}
     for index, used_in in aliases.items():
@@ -555,7 +555,7 @@ class _Leads:
     (`tails`: `chat.completions.create`), or, where no request was traced at all but the code shows
     AI use, any call."""
 
-    names: frozenset
+    names: "_LeadingNames"  # answers `name in names`
     tails: frozenset
     any_call: bool = False
 
@@ -580,30 +580,57 @@ def _request_tails(report, sites: dict) -> frozenset:
     return frozenset(tails)
 
 
-def _leading_names(calls: _Calls, sites: dict, site_modules: dict) -> frozenset:
-    """Names of the functions and methods from which resolved calls lead to an AI call site.
+class _LeadingNames:
+    """Whether a function or method of a given name leads, through resolved calls, to an AI call site.
 
-    A call the graph cannot resolve (`h.handle()` on a parameter) may run any of them: when its
-    method name is one of these, the entry point's reach is incomplete, never "no AI". Only modules
-    that import the AI code (transitively) can call into it, so only their functions are resolved.
-    """
-    targets = {node for node in sites.values() if node[0] == "function"}
-    if not targets:
-        return frozenset()
-    callers: dict = {}
-    for module in sorted(frozenset().union(*site_modules.values()) & set(calls.modules)):
-        for qualname in _functions(calls.modules[module]):
-            node = ("function", module, qualname)
-            for target in calls.of(node):
-                if target[0] == "function":
-                    callers.setdefault(target, []).append(node)
-    leading, queue = set(targets), deque(targets)
-    while queue:
-        for caller in callers.get(queue.popleft(), ()):
-            if caller not in leading:
-                leading.add(caller)
-                queue.append(caller)
-    return frozenset(node[2].rsplit(".", 1)[-1] for node in leading if node[2] not in (MODULE_BODY, "__main__"))
+    A call the graph cannot resolve (`h.handle()` on a parameter) may run any function of that
+    name: when one of them leads to AI code, the entry point's reach is incomplete, never "no AI".
+    Only modules that import the AI code (transitively) can call into it, so only their functions
+    are followed. Asked name by name, as reach meets unresolved calls: a search starts from the
+    functions of that name and stops at the first site; functions a finished search did not lead
+    from to any site are remembered as leading nowhere."""
+
+    def __init__(self, calls: _Calls, sites: dict, site_modules: dict):
+        self.calls = calls
+        self.targets = {node for node in sites.values() if node[0] == "function"}
+        self.allowed = frozenset().union(*site_modules.values()) & set(calls.modules) if self.targets else frozenset()
+        self.by_name: Optional[dict] = None  # short name -> function nodes of that name in allowed modules
+        self.answers: dict = {}
+        self.nowhere: set = set()
+
+    def __contains__(self, name: str) -> bool:
+        answer = self.answers.get(name)
+        if answer is None:
+            answer = self.answers[name] = self._leads(name)
+        return answer
+
+    def _named(self) -> dict:
+        if self.by_name is None:
+            self.by_name = {}
+            for module in sorted(self.allowed):
+                for qualname in _functions(self.calls.modules[module]):
+                    if qualname not in (MODULE_BODY, "__main__"):
+                        self.by_name.setdefault(qualname.rsplit(".", 1)[-1], []).append(("function", module, qualname))
+        return self.by_name
+
+    def _leads(self, name: str) -> bool:
+        if not self.targets:
+            return False
+        start = [n for n in self._named().get(name, ()) if n not in self.nowhere]
+        start += [n for n in self.targets if n[2].rsplit(".", 1)[-1] == name and n[2] not in (MODULE_BODY, "__main__")]
+        seen, queue = set(start), deque(start)
+        while queue:
+            node = queue.popleft()
+            if node in self.targets:
+                return True
+            if node[1] not in self.allowed:
+                continue
+            for target in self.calls.of(node):
+                if target[0] == "function" and target not in seen and target not in self.nowhere:
+                    seen.add(target)
+                    queue.append(target)
+        self.nowhere |= seen
+        return False
 
 
 def _with_aliases(reach: Reach, aliases: dict) -> Reach:
