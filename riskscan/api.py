@@ -29,6 +29,7 @@ from .model import FileResult, Report, Skipped
 from .redact import redact_findings
 from .ruleset import Catalogue, load_catalogue
 from .options import _GC_THRESHOLDS, ScanOptions, collecting_less  # noqa: F401 - ScanOptions is part of this API
+from .products import product
 from .source import read_source
 from .stages import stage, staged
 
@@ -126,7 +127,8 @@ def _follow_imported_values(results: list, plan: Layout, catalogue: Catalogue, o
     """The files that import a client another module of the project built, walked again with it
     (cross_module.py): their calls on it are call sites. Cached like any analysis, under its own key."""
     hints = imported_hints(results)
-    files = tuple(f for f in plan.files if f.relpath in hints and _spells_any(f, hints[f.relpath], options))
+    by_path = {r.path: r for r in results}
+    files = tuple(f for f in plan.files if f.relpath in hints and _spells_any(f, by_path.get(f.relpath), hints[f.relpath], options))
     if not files:
         return results
     again = replace(plan, files=files, imported=hints)
@@ -134,14 +136,21 @@ def _follow_imported_values(results: list, plan: Layout, catalogue: Catalogue, o
     return [redone.get(r.path, r) for r in results]
 
 
-def _spells_any(source, hints: dict, options: ScanOptions) -> bool:
+def _spells_any(source, result, hints: dict, options: ScanOptions) -> bool:
     """Whether the file spells the name of any value it is given (`client` of `mod.client`,
     `get_client` of `mod.get_client()`): a file that never writes the name cannot use the value, and
-    walking it again would only repeat its first result. A file that cannot be read is walked."""
+    walking it again would only repeat its first result. A file that cannot be read is walked. The
+    answer is kept with the file's result (a history asks again at every commit)."""
+    names = frozenset(key.rstrip("()").rsplit(".", 1)[-1] for key in hints)
+    if result is None:
+        return _spelled(source, names, options)
+    return product(result, "spells", names, lambda: _spelled(source, names, options))
+
+
+def _spelled(source, names: frozenset, options: ScanOptions) -> bool:
     data = read_source(source.path, options.max_bytes)
     if not isinstance(data, bytes):
         return True
-    names = {key.rstrip("()").rsplit(".", 1)[-1] for key in hints}
     return any(re.search(rb"(?<![\w])" + re.escape(name.encode()) + rb"(?![\w])", data) for name in names)
 
 

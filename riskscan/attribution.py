@@ -91,13 +91,18 @@ def normal_flow_sites(results: list, findings: list) -> list:
     if not any(f.fallback_target and f.function for f in findings):
         return findings
     modules = {r.path: r for r in results if r.skipped is None and r.structure is not None}
-    called = {target for r in modules.values() for info in r.structure.functions.values()
-              for target in info.calls if not target.startswith(r.module + ".")}
+    called = set().union(*(product(r, "calls out", r.module, lambda r=r: _calls_out(r)) for r in modules.values()))
     # a plan B written in the handler (or the fallbacks= argument) of the function it protects is
     # one only there, however often that function runs: only a plan B function of its own can serve users
     protecting = {(f.path, f.function, v) for f in findings if f.has_fallback for v in f.fallback_to}
     return [replace(f, fallback_target=False) if f.fallback_target and (f.path, f.function, f.vendor) not in protecting
             and _runs_in_normal_flow(f, modules, called) else f for f in findings]
+
+
+def _calls_out(result) -> frozenset:
+    """The functions of other modules a module calls (a history keeps it with the unchanged file)."""
+    return frozenset(target for info in result.structure.functions.values()
+                     for target in info.calls if not target.startswith(result.module + "."))
 
 
 def _runs_in_normal_flow(finding, modules: dict, called: set) -> bool:

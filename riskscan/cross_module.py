@@ -11,6 +11,7 @@ One level: a value handed on by a second module is not followed further.
 from __future__ import annotations
 
 from .graph import imported_bases, script_folders
+from .products import key_of, product
 
 
 def imported_hints(results: list) -> dict:
@@ -21,10 +22,13 @@ def imported_hints(results: list) -> dict:
     if not by_module:
         return {}
     known, folders = set(modules), script_folders(modules)
+    names_key = key_of(sorted(known))
     hints = {}
     for name, result in modules.items():
         wanted = {}
-        for absolute, local, names, _, type_only in imported_bases(name, result, known, folders):
+        bases = product(result, "imported bases", (names_key, folders.get(name)),  # a history's unchanged file: a look-up
+                        lambda name=name, result=result: tuple(imported_bases(name, result, known, folders)))
+        for absolute, local, names, _, type_only in bases:
             if type_only or absolute == name:
                 continue
             for target, seen_as in [(absolute, local)] + [(f"{absolute}.{n}", f"{local}.{n}") for n in names if n != "*"]:
