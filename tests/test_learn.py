@@ -78,6 +78,9 @@ def test_the_patterns_framework_packages_use_are_followed(tmp_path):
     assert "pattern_llm.fetch_docs" not in symbols and "pattern_llm.version" not in symbols
     # a helper of an SDK's private module (a JSON schema from a model) sends no request
     assert "pattern_llm.ToolSchema" not in symbols
+    # a class that keeps functions by reference (a toolkit's table) runs none of them itself
+    assert "pattern_llm.Toolkit" not in symbols
+    assert symbols["pattern_llm.summarise_with_openai"] == ("adapter", "openai", "chat", ())
 
 
 def _entry_points(report) -> dict:

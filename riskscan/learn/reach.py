@@ -260,8 +260,8 @@ class Reach:
         """(callee, its receiver) for the calls of `node`, methods of the receiver's bases bound to it."""
         found = []
         for target, edge in self.calls.of(node).items():
-            if target[0] != "function" or self._module_registry(node, edge):
-                continue
+            if target[0] != "function" or edge.get("kind") == "references" or self._module_registry(node, edge):
+                continue  # a function named as a value runs only if whoever picks it calls it: no evidence here
             bound = self._bind(target, receiver)
             found.append((bound, receiver) if bound is not None else (target, None))
         facts = self.facts(node[1])
