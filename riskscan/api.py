@@ -127,8 +127,8 @@ def _follow_imported_values(results: list, plan: Layout, catalogue: Catalogue, o
     """The files that import a client another module of the project built, walked again with it
     (cross_module.py): their calls on it are call sites. Cached like any analysis, under its own key."""
     hints = imported_hints(results)
-    by_path = {r.path: r for r in results}
-    files = tuple(f for f in plan.files if f.relpath in hints and _spells_any(f, by_path.get(f.relpath), hints[f.relpath], options))
+    by_path = {r.path: r for r in results}  # every hinted file was analysed: imported_hints reads its result
+    files = tuple(f for f in plan.files if f.relpath in hints and _spells_any(f, by_path[f.relpath], hints[f.relpath], options))
     if not files:
         return results
     again = replace(plan, files=files, imported=hints)
@@ -142,8 +142,6 @@ def _spells_any(source, result, hints: dict, options: ScanOptions) -> bool:
     walking it again would only repeat its first result. A file that cannot be read is walked. The
     answer is kept with the file's result (a history asks again at every commit)."""
     names = frozenset(key.rstrip("()").rsplit(".", 1)[-1] for key in hints)
-    if result is None:
-        return _spelled(source, names, options)
     return product(result, "spells", names, lambda: _spelled(source, names, options))
 
 

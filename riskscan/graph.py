@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 from collections import deque
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
@@ -594,7 +595,6 @@ class _LeadingNames:
         self.calls = calls
         self.targets = {node for node in sites.values() if node[0] == "function"}
         self.allowed = frozenset().union(*site_modules.values()) & set(calls.modules) if self.targets else frozenset()
-        self.by_name: Optional[dict] = None  # short name -> function nodes of that name in allowed modules
         self.answers: dict = {}
         self.nowhere: set = set()
 
@@ -604,19 +604,20 @@ class _LeadingNames:
             answer = self.answers[name] = self._leads(name)
         return answer
 
-    def _named(self) -> dict:
-        if self.by_name is None:
-            self.by_name = {}
-            for module in sorted(self.allowed):
-                for qualname in _functions(self.calls.modules[module]):
-                    if qualname not in (MODULE_BODY, "__main__"):
-                        self.by_name.setdefault(qualname.rsplit(".", 1)[-1], []).append(("function", module, qualname))
-        return self.by_name
+    @cached_property
+    def by_name(self) -> dict:
+        """Short name -> the function nodes of that name in the modules that may call into AI code."""
+        named: dict = {}
+        for module in sorted(self.allowed):
+            for qualname in _functions(self.calls.modules[module]):
+                if qualname not in (MODULE_BODY, "__main__"):
+                    named.setdefault(qualname.rsplit(".", 1)[-1], []).append(("function", module, qualname))
+        return named
 
     def _leads(self, name: str) -> bool:
         if not self.targets:
             return False
-        start = [n for n in self._named().get(name, ()) if n not in self.nowhere]
+        start = [n for n in self.by_name.get(name, ()) if n not in self.nowhere]
         start += [n for n in self.targets if n[2].rsplit(".", 1)[-1] == name and n[2] not in (MODULE_BODY, "__main__")]
         seen, queue = set(start), deque(start)
         while queue:

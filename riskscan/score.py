@@ -641,9 +641,9 @@ def _module_reason(scores: Scores, basis: _Basis) -> Optional[Reason]:
     return Reason(text, _evidence(sites), 0.0, "modules", figures)
 
 
-def _names(basis: _Basis, vendors) -> str:
+def _names(basis: _Basis, vendors, conjunction: str = "or") -> str:
     names = [basis.name(v) for v in vendors]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
 
 
 def _gap_reason(scores: Scores, basis: _Basis) -> Optional[Reason]:
@@ -697,9 +697,7 @@ def _concentration_reason(scores: Scores, basis: _Basis) -> Optional[Reason]:
     sites = [s for s in basis.concentrated if s.vendor == top.vendor and (s.reach or basis.unit != "entry_points")]
     unseen = _unreached_vendors(basis)
     if unseen:  # a share by reach cannot see a supplier no entry point was traced to: say so, and give the other count
-        names = [basis.name(v) for v in unseen]
-        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-        text += (f" No entry point was traced to the call sites of {listed}, so this share leaves "
+        text += (f" No entry point was traced to the call sites of {_names(basis, unseen, 'and')}, so this share leaves "
                  f"them out; counting call sites instead gives {scores.concentration_hhi_callsites:,.0f}.")
         figures.append(("scores.concentration_hhi_callsites", scores.concentration_hhi_callsites))
     return Reason(text, _evidence(sites), scores.components["concentration"], "concentration", tuple(figures))

@@ -364,8 +364,8 @@ def one_site_per_model_object(findings: list) -> None:
     for i, finding in enumerate(findings):
         if finding.kind != "adapter" or finding.feature in NOT_A_REQUEST or finding.detail not in asked:
             continue
-        owners = asked[finding.detail]
-        if _owner(finding.function) in owners or _owner(finding.function) == "":
+        owner = _owner(finding.function)
+        if owner == "" or owner in asked[finding.detail]:
             findings[i] = replace(finding, feature="client")
 
 
