@@ -83,6 +83,25 @@ def test_the_patterns_framework_packages_use_are_followed(tmp_path):
     assert symbols["pattern_llm.summarise_with_openai"] == ("adapter", "openai", "chat", ())
 
 
+
+def test_openai_sdk_calls_follow_the_client_the_class_itself_builds(tmp_path):
+    """fixtures/learn/patterns/.../compat: the OpenAI SDK's calls of a class go to the provider of the
+    client its own code builds, even when the client is another provider's subclass of OpenAI's."""
+    with resolved([PATTERNS]) as distributions:
+        (learned,) = learn(distributions, load_catalogue())
+    learned.write(tmp_path)
+    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    # an SDK connection object built beside the Azure client picks no provider
+    assert symbols["pattern_llm.compat.AzureVoice"] == ("adapter", "azure_openai", "chat", ())
+    assert symbols["pattern_llm.compat.PlainVoice"] == ("adapter", "openai", "chat", ())
+    # the base's factory builds the OpenAI subclass: that client is the sibling's, not this class's
+    assert symbols["pattern_llm.compat.AzureChatClient"] == ("adapter", "azure_openai", "chat", ())
+    assert symbols["pattern_llm.compat.PlainChatClient"] == ("adapter", "openai", "chat", ())
+    # a provider's client class that takes a base URL, handed out as an `OpenAI`
+    assert symbols["pattern_llm.compat.WorkspaceChat"] == ("adapter", "databricks", "chat", ())
+    # a client of another SDK kept beside the OpenAI client it is given moves nothing
+    assert symbols["pattern_llm.compat.ModeratedChat"] == ("adapter", "openai", "chat", ())
+
 def _entry_points(report) -> dict:
     from riskscan.render.json_report import render_json
 

@@ -108,8 +108,8 @@ class Reach:
         model_args = self.router_args(node) if not self.wrapped_requests(node) else ()
         if model_args:
             return Decision("router", model_args=model_args, evidence=self._router_evidence(node))
-        sites, clients = self._reached_evidence(node)
-        sites = self._redirected(node, _as_built(sites, clients, self.catalogue))
+        sites, clients, own = self._evidence(node)
+        sites = self._redirected(node, _as_built(sites, clients, own, self.catalogue, self._redirectable))
         primary = [(vendor, f) for vendor, f in sites if not f.fallback_target]
         vendors = {vendor for vendor, _ in primary}
         if len(vendors) == 1:
@@ -142,11 +142,19 @@ class Reach:
         return Decision("adapter", vendor, features, tuple(sorted(fallback - {vendor})), evidence=_evidence(own))
 
     def _reached_evidence(self, start: tuple) -> tuple:
-        sites, clients = [], []
-        for node in self.reached(start):
+        """(sites, clients) that `start` reaches."""
+        return self._evidence(start)[:2]
+
+    def _evidence(self, start: tuple) -> tuple:
+        """(sites, clients, own clients): what `start` reaches, and the clients built by its own code,
+        not by another class it builds (`create_from_config` making a sibling class's instance)."""
+        sites, clients, own = [], [], []
+        for node, is_own in self.reached_from(start).items():
             sites += list(self.sites.get(node[1:], ())) + self.wrapped_requests(node) + self.http_requests(node, start)
-            clients += self.clients.get(node[1:], ())
-        return sites, clients
+            built = self.clients.get(node[1:], ())
+            clients += built
+            own += built if is_own else ()
+        return sites, clients, own
 
     def wrapped_requests(self, node: tuple) -> list:
         """(vendor, finding) for request methods read on a parameter typed as one provider's client:
@@ -234,26 +242,32 @@ class Reach:
         return None
 
     def reached(self, start: tuple) -> set:
-        """Function nodes run by `start`, breadth first: a class's methods, nested functions, then calls.
+        return set(self.reached_from(start))
+
+    def reached_from(self, start: tuple) -> dict:
+        """Function nodes run by `start`, breadth first: a class's methods, nested functions, then calls;
+        each mapped to whether `start`'s own code runs it (True) or only an instance of another
+        class that code builds (False).
 
         A method runs for an instance (its receiver): a call on `self` or `super()` inside it
         runs the method the receiver's class has along its bases, as Python dispatches it
         (`AzureOpenAI` overrides the `_get_client` its base's `chat` calls).
         """
-        seen: set = set()
-        nodes: set = set()
-        queue = deque([(start, None)])
+        seen: dict = {}  # (node, receiver) -> own; revisited once when first reached through another class
+        nodes: dict = {}
+        queue = deque([(start, None, True)])
         while queue:
-            node, receiver = queue.popleft()
-            if (node, receiver) in seen or node[0] != "function" or node[1] not in self.modules:
+            node, receiver, own = queue.popleft()
+            if seen.get((node, receiver)) in (True, own) or node[0] != "function" or node[1] not in self.modules:
                 continue
-            seen.add((node, receiver))
-            nodes.add(node)
+            seen[(node, receiver)] = own
+            nodes[node] = nodes.get(node, False) or own
             if self._is_class(node):
-                queue.extend((member, node) for member in self._members(node))
+                own = own and node == start
+                queue.extend((member, node, own) for member in self._members(node))
                 continue
-            queue.extend((nested, receiver) for nested in self._members(node))
-            queue.extend(self._dispatched(node, receiver))
+            queue.extend((nested, receiver, own) for nested in self._members(node))
+            queue.extend((callee, bound, own) for callee, bound in self._dispatched(node, receiver))
         return nodes
 
     def _dispatched(self, node: tuple, receiver) -> list:
@@ -460,21 +474,38 @@ def _endpoint_sdks(catalogue) -> frozenset:
                      if entry.kind == "call" and entry.endpoint_args) - {None}
 
 
-def _as_built(sites: list, clients: list, catalogue) -> list:
+def _as_built(sites: list, clients: list, own: list, catalogue, redirectable: frozenset) -> list:
     """A call made with an SDK goes where the clients the symbol builds with that SDK go.
 
     `AzureChatOpenAI` inherits `_generate` (a call on `openai.OpenAI()`) but overrides the method
     that built that client with one building `openai.AzureOpenAI()`: its calls reach Azure OpenAI.
-    When the symbol builds clients of several providers with one SDK, each call keeps its own.
+    Only clients that choose where requests go count (an SDK's connection or helper object built
+    around them does not), those of the symbol's own code before those of another class it builds
+    (a factory method making a sibling class), and when the symbol builds clients of several
+    providers with one SDK, each call keeps its own. A call with an SDK whose clients take a base
+    URL, when the symbol builds no client of that SDK but builds one other provider's client that
+    takes a base URL (`DatabricksOpenAI`, a subclass of the OpenAI client), is made on that client.
     """
-    built: dict = {}
-    for vendor, client in clients:
-        built.setdefault(_sdk_root(client.detail, catalogue), set()).add(vendor)
+    own_built, all_built = _built(own, catalogue), _built(clients, catalogue)
     remapped = []
     for vendor, finding in sites:
-        owners = built.get(_sdk_root(finding.detail, catalogue), set())
+        root = _sdk_root(finding.detail, catalogue)
+        owners = own_built.get(root) or all_built.get(root) or set()
+        if not owners and root in redirectable and vendor == root:
+            owners = own_built.get(None) or all_built.get(None) or set()
         remapped.append((next(iter(owners)) if len(owners) == 1 else vendor, finding))
     return remapped
+
+
+def _built(clients: list, catalogue) -> dict:
+    """SDK root (None for a client class of a provider without an SDK of its own) -> the providers of
+    the clients built that take an endpoint."""
+    built: dict = {}
+    for vendor, client in clients:
+        entry = catalogue.entry_for(client.detail)
+        if entry is not None and entry.kind == "call" and entry.endpoint_args:
+            built.setdefault(_sdk_root(client.detail, catalogue), set()).add(vendor)
+    return built
 
 
 def _sdk_root(qualname: str, catalogue) -> Optional[str]:
