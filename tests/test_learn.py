@@ -101,6 +101,11 @@ def test_openai_sdk_calls_follow_the_client_the_class_itself_builds(tmp_path):
     assert symbols["pattern_llm.compat.WorkspaceChat"] == ("adapter", "databricks", "chat", ())
     # a client of another SDK kept beside the OpenAI client it is given moves nothing
     assert symbols["pattern_llm.compat.ModeratedChat"] == ("adapter", "openai", "chat", ())
+    # a configuration object the class builds names the provider: a default base URL, or its variables'
+    # prefix (pydantic-settings); an adapter it builds beside its client is no configuration
+    assert symbols["pattern_llm.compat.FireworksCompleter"] == ("adapter", "fireworks", "chat", ())
+    assert symbols["pattern_llm.compat.MistralCompleter"] == ("adapter", "mistral", "chat", ())
+    assert symbols["pattern_llm.compat.ReviewedCompleter"] == ("adapter", "openai", "chat", ())
 
 def _entry_points(report) -> dict:
     from riskscan.render.json_report import render_json

@@ -54,6 +54,8 @@ class Reach:
         self._routers: dict = {}  # node -> model args, memo of router_args
         self._methods: dict = {}  # class node -> {method name: node}
         self._mro: dict = {}
+        self._settings: dict = {}  # (module, owner) -> configuration classes it builds
+        self._inert_classes: dict = {}
         self._live: Optional[set] = None
 
     # ------------------------------------------------------------ public symbols
@@ -230,16 +232,52 @@ class Reach:
     def _own_provider(self, node: tuple) -> Optional[str]:
         """The one provider the symbol's own code names by an API host (else by a credential
         variable): in a function, or in the nearest class along a class's bases that names any,
-        its module's constants after its body and methods."""
-        levels = [[(node[1], node[2])]] if not self._is_class(node) else \
-            [[(m, k), (m, MODULE_BODY)] for m, k in self.mro(node[1], node[2])]
-        for level in levels:
-            for table in (self.endpoints, self.credentials):
-                found = {v for module, owner in level for q, vendors in table.get(module, {}).items()
-                         if q == owner or q.startswith(owner + ".") for v in vendors}
+        its module's constants after its body and methods; a configuration object that code
+        builds counts as its own (`NvidiaSettings(...)`, whose `base_url` defaults to NVIDIA's API)."""
+        owners = [(node[1], node[2])] if not self._is_class(node) else self.mro(node[1], node[2])
+        for module, owner in owners:
+            settings = self._settings_built(module, owner)
+            level = [(module, owner)] + ([(module, MODULE_BODY)] if self._is_class(node) else []) + settings
+            for table, named in ((self.endpoints, set()), (self.credentials, self._settings_variables(settings))):
+                found = named | {v for m, o in level for q, vendors in table.get(m, {}).items()
+                                 if q == o or q.startswith(o + ".") for v in vendors}
                 if found:
                     return found.pop() if len(found) == 1 else None
         return None
+
+    def _settings_built(self, module: str, owner: str) -> list:
+        """(module, class) of the configuration objects `owner`'s own code builds: classes of the
+        package that send nothing and build no client themselves (settings read from the
+        environment, a dataclass of defaults). Another adapter it builds is no configuration."""
+        key = (module, owner)
+        if key not in self._settings:
+            structure = self.modules[module].structure
+            built = []
+            for q in (q for q in structure.functions if q == owner or q.startswith(owner + ".")):
+                for target, edge in self.calls.of(("function", module, q)).items():
+                    if target[0] == "function" and edge.get("kind") != "references" and self._is_class(target) \
+                            and target[1:] not in built and self._inert(target):
+                        built.append(target[1:])
+            self._settings[key] = built
+        return self._settings[key]
+
+    def _inert(self, klass: tuple) -> bool:
+        if klass not in self._inert_classes:
+            self._inert_classes[klass] = not any(self.sites.get(n[1:]) or self.clients.get(n[1:]) for n in self.reached(klass))
+        return self._inert_classes[klass]
+
+    def _settings_variables(self, settings: list) -> set:
+        """Providers whose credential variables a settings class reads: its `env_prefix` and each
+        field (pydantic-settings: `env_prefix = "NVIDIA_"` and `api_key` read `NVIDIA_API_KEY`)."""
+        found = set()
+        for module, klass in settings:
+            facts = self.facts(module)
+            info = facts.classes.get(klass) if facts else None
+            for name in (info.fields if info and info.env_prefix else ()):
+                vendor = self.catalogue.env_vars.get(f"{info.env_prefix}{name}".upper())
+                if vendor and f"{info.env_prefix}{name}".upper() not in self.catalogue.shared_env_vars:
+                    found.add(vendor)
+        return found
 
     def reached(self, start: tuple) -> set:
         return set(self.reached_from(start))

@@ -36,6 +36,7 @@ class ClassFacts:
     self_params: dict = field(default_factory=dict)  # attribute -> __init__ parameter stored in it
     strings: dict = field(default_factory=dict)  # attribute -> its string default (`base_url: str = "https://..."`)
     built: dict = field(default_factory=dict)  # attribute -> what a method stores in it (`self._session = httpx.Client()`)
+    env_prefix: str = ""  # pydantic-settings: `env_prefix = "X_"` or `model_config = SettingsConfigDict(env_prefix="X_")`
 
 
 @dataclass
@@ -137,6 +138,8 @@ class _Reader:
                 for target in targets:
                     if isinstance(target, ast.Name) and text is not None:
                         facts.strings[target.id] = text
+                    if isinstance(target, ast.Name):
+                        facts.env_prefix = _env_prefix(target.id, statement.value, text) or facts.env_prefix
         for method in (s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))):
             for statement in ast.walk(method):
                 if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call):
@@ -251,6 +254,17 @@ def _attribute_path(node: ast.Attribute) -> tuple:
         parts.append(node.attr)
         node = node.value
     return (tuple(reversed(parts)), node.id) if isinstance(node, ast.Name) else ((), None)
+
+
+def _env_prefix(name: str, value, text: Optional[str]) -> Optional[str]:
+    """The prefix of a settings class's variables: `env_prefix = "X_"`, or the `env_prefix` keyword
+    of the call `model_config` is set to."""
+    if name == "env_prefix":
+        return text
+    if name == "model_config" and isinstance(value, ast.Call):
+        return next((k.value.value for k in value.keywords if k.arg == "env_prefix"
+                     and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)), None)
+    return None
 
 
 def _is_self_attribute(node) -> bool:
