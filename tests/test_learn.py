@@ -106,6 +106,11 @@ def test_openai_sdk_calls_follow_the_client_the_class_itself_builds(tmp_path):
     assert symbols["pattern_llm.compat.FireworksCompleter"] == ("adapter", "fireworks", "chat", ())
     assert symbols["pattern_llm.compat.MistralCompleter"] == ("adapter", "mistral", "chat", ())
     assert symbols["pattern_llm.compat.ReviewedCompleter"] == ("adapter", "openai", "chat", ())
+    # the scan moves a file's OpenAI-SDK findings to the provider the file names; learning keeps them
+    # where only another class names it, and where a helper function of the file does, moves them too
+    assert symbols["pattern_llm.compat.ResponsesModel"] == ("adapter", "openai", "responses", ())
+    assert symbols["pattern_llm.compat.AzureResponsesModel"] == ("adapter", "azure_openai", "responses", ())
+    assert symbols["pattern_llm.compat.KeyedChat"] == ("adapter", "groq", "chat", ())
 
 def _entry_points(report) -> dict:
     from riskscan.render.json_report import render_json

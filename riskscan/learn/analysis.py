@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from ..api import ScanOptions, analyse
 from ..attribution import attribute
 from ..discover import SourceFile, dotted_module as module_name
+from ..extract.calls import _owner as top_level_owner
 from ..ruleset import Catalogue
 from .sources import Distribution, top_level_modules
 
@@ -35,7 +36,8 @@ def analyse_distributions(distributions: list, catalogue: Catalogue, options: Sc
                 files.append(SourceFile(root / relpath, relpath, "prod"))
                 names[relpath] = module_name(relpath)
         results = analyse(files, learning, first_party, options, names)
-        analysis.findings += attribute(results, learning, root, {f.relpath: "prod" for f in files})
+        found = attribute(results, learning, root, {f.relpath: "prod" for f in files})
+        analysis.findings += _named_by_another_class(found, results)
         for result in results:
             if result.skipped is None:
                 analysis.results[result.module] = result
@@ -56,3 +58,32 @@ def _without_rules_about(catalogue: Catalogue, modules: set) -> Catalogue:
         router_callables={k: v for k, v in catalogue.router_callables.items() if not owned(k)},
         version=f"learn:{catalogue.version}", _by_name=None,
     )
+
+
+def _named_by_another_class(findings: list, results: list) -> list:
+    """Undo the scan's file-wide move of an SDK's findings where only another class names the provider.
+
+    A scan gives a file's OpenAI-SDK findings to the one other provider the file names by endpoint
+    or credential (attribution.compatible_clients). Learning decides class by class: a finding moved
+    on the evidence of other classes of the file only (`AzureOpenAIResponsesLlm` reads
+    `AZURE_OPENAI_API_KEY` beside the `OpenAIResponsesLlm` it extends) keeps its SDK's provider;
+    reach.py moves the calls of a class whose own code names the provider.
+    """
+    original = {_key(f): f.vendor for r in results for f in r.findings}
+    classes = {r.path: {q for q, info in r.structure.functions.items() if info.is_class and "." not in q}
+               for r in results if r.structure is not None}
+    named: dict = {}  # (path, provider) -> top-level owners of the endpoints and variables naming it
+    for f in findings:
+        if f.kind in ("endpoint", "env_var") and f.vendor:
+            named.setdefault((f.path, f.vendor), set()).add(top_level_owner(f.function))
+    kept = []
+    for f in findings:
+        before = original.get(_key(f), f.vendor)
+        owners = named.get((f.path, f.vendor), set())
+        moved_by_others = before != f.vendor and owners and owners <= classes.get(f.path, set()) - {top_level_owner(f.function)}
+        kept.append(replace(f, vendor=before) if moved_by_others else f)
+    return kept
+
+
+def _key(finding) -> tuple:
+    return finding.path, finding.line, finding.column, finding.kind, finding.detail
