@@ -111,6 +111,8 @@ def test_openai_sdk_calls_follow_the_client_the_class_itself_builds(tmp_path):
     assert symbols["pattern_llm.compat.ResponsesModel"] == ("adapter", "openai", "responses", ())
     assert symbols["pattern_llm.compat.AzureResponsesModel"] == ("adapter", "azure_openai", "responses", ())
     assert symbols["pattern_llm.compat.KeyedChat"] == ("adapter", "groq", "chat", ())
+    # two providers picked by a yes/no field (`is_openai_model`): no model argument, so no router
+    assert "pattern_llm.compat.DualBackend" not in symbols
 
 def _entry_points(report) -> dict:
     from riskscan.render.json_report import render_json

@@ -14,6 +14,7 @@ A symbol is learned as
 """
 from __future__ import annotations
 
+import re
 from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Optional
@@ -26,6 +27,7 @@ from .http import Hosts
 from .symbols import ModuleFacts, module_facts, public_names
 
 _MAX_EVIDENCE = 5
+_FLAG = re.compile(r"(is|has|use|uses|supports|enable|allow)_", re.IGNORECASE)  # a yes/no setting
 
 
 @dataclass(frozen=True)
@@ -450,7 +452,8 @@ class Reach:
         return (keyword is not None and keyword in args) or (keyword is None and position in args)
 
     def _model_parameter(self, node: tuple) -> tuple:
-        """A parameter named like a model (`model`, `model_name`, `llm`) that a multi-provider symbol takes."""
+        """A parameter named like a model (`model`, `model_name`, `llm`) that a multi-provider symbol takes
+        (a flag about the model, `is_openai_model`, names none)."""
         facts = self.facts(node[1])
         if facts is None:
             return ()
@@ -458,19 +461,23 @@ class Reach:
             klass = facts.classes.get(node[2])
             init = facts.functions.get(f"{node[2]}.__init__")
             params = init.params if init else ()
-            named = [p for p in params if MODEL_NAME.search(p)]
+            named = [p for p in params if _names_model(p)]
             if named:
                 return (named[0], params.index(named[0]))
-            fields = [f for f in (klass.fields if klass else ()) if MODEL_NAME.search(f)]
+            fields = [f for f in (klass.fields if klass else ()) if _names_model(f)]
             return (fields[0],) if fields else ()
         function = facts.functions.get(node[2])
-        named = [p for p in (function.params if function else ()) if MODEL_NAME.search(p)]
+        named = [p for p in (function.params if function else ()) if _names_model(p)]
         return (named[0], function.params.index(named[0])) if named else ()
 
     def _router_evidence(self, node: tuple) -> tuple:
         result = self.modules[node[1]]
         line = result.structure.functions[node[2]].line
         return (f"{result.path}:{line}",)
+
+
+def _names_model(name: str) -> bool:
+    return bool(MODEL_NAME.search(name)) and not _FLAG.match(name)
 
 
 def _index_findings(analysis) -> tuple:
