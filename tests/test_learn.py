@@ -113,6 +113,9 @@ def test_openai_sdk_calls_follow_the_client_the_class_itself_builds(tmp_path):
     assert symbols["pattern_llm.compat.KeyedChat"] == ("adapter", "groq", "chat", ())
     # two providers picked by a yes/no field (`is_openai_model`): no model argument, so no router
     assert "pattern_llm.compat.DualBackend" not in symbols
+    # a client stored under an `if` instead of the constructor's default is a switch: the default decides
+    assert symbols["pattern_llm.compat.SwitchedEmbedder"] == ("adapter", "openai", "embeddings", ())
+    assert symbols["pattern_llm.compat.AzureFirstEmbedder"] == ("adapter", "azure_openai", "embeddings", ())
 
 def _entry_points(report) -> dict:
     from riskscan.render.json_report import render_json

@@ -113,7 +113,8 @@ class Reach:
         if model_args:
             return Decision("router", model_args=model_args, evidence=self._router_evidence(node))
         sites, clients, own = self._evidence(node)
-        sites = self._redirected(node, _as_built(sites, clients, own, self.catalogue, self._redirectable))
+        sites = self._by_default(node, _as_built(sites, clients, own, self.catalogue, self._redirectable))
+        sites = self._redirected(node, sites)
         primary = [(vendor, f) for vendor, f in sites if not f.fallback_target]
         vendors = {vendor for vendor, _ in primary}
         if len(vendors) == 1:
@@ -214,6 +215,28 @@ class Reach:
         if feature is None or feature in NOT_A_REQUEST or feature == "other":
             return None
         return entry.vendor, f"{target}().{'.'.join(path)}", feature
+
+    def _by_default(self, node: tuple, sites: list) -> list:
+        """Calls made with the client a constructor stores under an `if` go where its default goes.
+
+        `self.client = openai.OpenAI()` then `if api_type == "azure": self.client = AzureOpenAI(...)`:
+        the scan binds `self.client` to the last client stored, but the class asks OpenAI unless its
+        user configures Azure. A provider picked by configuration is a switch, not the class's provider.
+        """
+        instead = {}  # (SDK root, provider stored under the `if`) -> the default's provider
+        for module, klass in (self.mro(node[1], node[2]) if self._is_class(node) else ()):
+            facts = self.facts(module)
+            info = facts.classes.get(klass) if facts else None
+            for default, others in (info.switched.values() if info else ()):
+                first = self.catalogue.entry_for(default)
+                root = _sdk_root(default, self.catalogue)
+                for other in others:
+                    entry = self.catalogue.entry_for(other)
+                    if first and entry and root and _sdk_root(other, self.catalogue) == root and entry.vendor != first.vendor:
+                        instead.setdefault((root, entry.vendor), first.vendor)
+        if not instead:
+            return sites
+        return [(instead.get((_sdk_root(f.detail, self.catalogue), vendor), vendor), f) for vendor, f in sites]
 
     def _redirected(self, node: tuple, sites: list) -> list:
         """Calls made with an SDK that takes a base URL go to the provider the symbol itself names.

@@ -36,6 +36,9 @@ class ClassFacts:
     self_params: dict = field(default_factory=dict)  # attribute -> __init__ parameter stored in it
     strings: dict = field(default_factory=dict)  # attribute -> its string default (`base_url: str = "https://..."`)
     built: dict = field(default_factory=dict)  # attribute -> what a method stores in it (`self._session = httpx.Client()`)
+    # attribute -> (the client `__init__` always stores in it, the ones it stores instead under an `if`):
+    # `self.client = OpenAI()` then `if api_type == "azure": self.client = AzureOpenAI(...)`
+    switched: dict = field(default_factory=dict)
     env_prefix: str = ""  # pydantic-settings: `env_prefix = "X_"` or `model_config = SettingsConfigDict(env_prefix="X_")`
 
 
@@ -125,6 +128,8 @@ class _Reader:
                         if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
                             facts.self_params[target.attr] = statement.value.id
         self._attributes(node, facts)
+        if init is not None:
+            self._switched(init, facts)
         self.classes.append(facts)
         self.read_body(node.body, stack + [node.name])
         self.classes.pop()
@@ -147,6 +152,28 @@ class _Reader:
                     for target in statement.targets:
                         if _is_self_attribute(target) and built:
                             facts.built[target.attr] = f"{built}()"
+
+    def _switched(self, init: ast.FunctionDef, facts: ClassFacts) -> None:
+        """Clients the constructor stores in an attribute by default, and those an `if` stores instead."""
+        defaults: dict = {}
+        for statement in init.body:
+            stored = self._stored_call(statement)
+            if stored:
+                defaults[stored[0]] = stored[1]
+            elif isinstance(statement, ast.If):
+                for inner in ast.walk(statement):
+                    stored = self._stored_call(inner)
+                    if stored and stored[0] in defaults and stored[1] != defaults[stored[0]]:
+                        default, others = facts.switched.get(stored[0], (defaults[stored[0]], ()))
+                        facts.switched[stored[0]] = (default, others + (stored[1],))
+
+    def _stored_call(self, statement) -> Optional[tuple]:
+        """(attribute, called name) for `self.attribute = name(...)`."""
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call) and len(statement.targets) == 1 \
+                and _is_self_attribute(statement.targets[0]):
+            built = self.resolve(statement.value.func)
+            return (statement.targets[0].attr, built) if built else None
+        return None
 
     def _function(self, node, stack: list) -> None:
         qualname = ".".join(stack + [node.name])
