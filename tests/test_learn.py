@@ -55,12 +55,19 @@ def test_wrapper_symbols_map_to_the_vendors_they_reach(acme_rules):
     assert provenance["content_hash"].startswith("sha256:") and provenance["packages"] == ["acme_llm"]
 
 
-def test_the_patterns_framework_packages_use_are_followed(tmp_path):
-    """fixtures/learn/patterns: each module is one way framework packages reach a provider."""
+@pytest.fixture(scope="module")
+def pattern_symbols(tmp_path_factory) -> dict:
+    """What learning fixtures/learn/patterns gives each public name."""
+    folder = tmp_path_factory.mktemp("patterns")
     with resolved([PATTERNS]) as distributions:
         (learned,) = learn(distributions, load_catalogue())
-    learned.write(tmp_path)
-    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    learned.write(folder)
+    return _symbols(folder, "pattern_llm")[0]
+
+
+def test_the_patterns_framework_packages_use_are_followed(pattern_symbols):
+    """fixtures/learn/patterns: each module is one way framework packages reach a provider."""
+    symbols = pattern_symbols
     assert symbols["pattern_llm.OpenAICompatible"] == ("adapter", "openai", "chat", ())
     # the inherited `chat` calls `self._get_client()`: the receiver's override decides the client
     assert symbols["pattern_llm.AzureCompatible"] == ("adapter", "azure_openai", "chat", ())
@@ -84,13 +91,10 @@ def test_the_patterns_framework_packages_use_are_followed(tmp_path):
 
 
 
-def test_openai_sdk_calls_follow_the_client_the_class_itself_builds(tmp_path):
+def test_openai_sdk_calls_follow_the_client_the_class_itself_builds(pattern_symbols):
     """fixtures/learn/patterns/.../compat: the OpenAI SDK's calls of a class go to the provider of the
     client its own code builds, even when the client is another provider's subclass of OpenAI's."""
-    with resolved([PATTERNS]) as distributions:
-        (learned,) = learn(distributions, load_catalogue())
-    learned.write(tmp_path)
-    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    symbols = pattern_symbols
     # an SDK connection object built beside the Azure client picks no provider
     assert symbols["pattern_llm.compat.AzureVoice"] == ("adapter", "azure_openai", "chat", ())
     assert symbols["pattern_llm.compat.PlainVoice"] == ("adapter", "openai", "chat", ())
