@@ -120,6 +120,8 @@ def test_openai_sdk_calls_follow_the_client_the_class_itself_builds(pattern_symb
     # a client stored under an `if` instead of the constructor's default is a switch: the default decides
     assert symbols["pattern_llm.compat.SwitchedEmbedder"] == ("adapter", "openai", "embeddings", ())
     assert symbols["pattern_llm.compat.AzureFirstEmbedder"] == ("adapter", "azure_openai", "embeddings", ())
+    # a subclass whose own constructor runs instead of the inherited switch
+    assert symbols["pattern_llm.compat.AzureOnlyEmbedder"] == ("adapter", "azure_openai", "embeddings", ())
 
 def _entry_points(report) -> dict:
     from riskscan.render.json_report import render_json

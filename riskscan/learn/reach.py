@@ -223,20 +223,26 @@ class Reach:
         the scan binds `self.client` to the last client stored, but the class asks OpenAI unless its
         user configures Azure. A provider picked by configuration is a switch, not the class's provider.
         """
-        instead = {}  # (SDK root, provider stored under the `if`) -> the default's provider
-        for module, klass in (self.mro(node[1], node[2]) if self._is_class(node) else ()):
-            facts = self.facts(module)
-            info = facts.classes.get(klass) if facts else None
-            for default, others in (info.switched.values() if info else ()):
-                first = self.catalogue.entry_for(default)
-                root = _sdk_root(default, self.catalogue)
-                for other in others:
-                    entry = self.catalogue.entry_for(other)
-                    if first and entry and root and _sdk_root(other, self.catalogue) == root and entry.vendor != first.vendor:
-                        instead.setdefault((root, entry.vendor), first.vendor)
+        instead = self._switched_providers(node)
         if not instead:
             return sites
         return [(instead.get((_sdk_root(f.detail, self.catalogue), vendor), vendor), f) for vendor, f in sites]
+
+    def _switched_providers(self, node: tuple) -> dict:
+        """(SDK root, provider stored under an `if`) -> the default's provider, in the one `__init__`
+        that runs for the class (the nearest along its bases)."""
+        constructor = next(((m, k) for m, k in (self.mro(node[1], node[2]) if self._is_class(node) else ())
+                            if f"{k}.__init__" in self.modules[m].structure.functions), None)
+        facts = self.facts(constructor[0]) if constructor else None
+        info = facts.classes.get(constructor[1]) if facts else None
+        instead = {}
+        for default, others in (info.switched.values() if info else ()):
+            first, root = self.catalogue.entry_for(default), _sdk_root(default, self.catalogue)
+            for other in others:
+                entry = self.catalogue.entry_for(other)
+                if first and entry and root and _sdk_root(other, self.catalogue) == root and entry.vendor != first.vendor:
+                    instead.setdefault((root, entry.vendor), first.vendor)
+        return instead
 
     def _redirected(self, node: tuple, sites: list) -> list:
         """Calls made with an SDK that takes a base URL go to the provider the symbol itself names.
