@@ -83,6 +83,28 @@ def test_the_patterns_framework_packages_use_are_followed(tmp_path):
     assert symbols["pattern_llm.summarise_with_openai"] == ("adapter", "openai", "chat", ())
 
 
+@pytest.fixture(scope="module")
+def pattern_symbols(tmp_path_factory) -> dict:
+    folder = tmp_path_factory.mktemp("patterns")
+    with resolved([PATTERNS]) as distributions:
+        (learned,) = learn(distributions, load_catalogue())
+    learned.write(folder)
+    return _symbols(folder, "pattern_llm")[0]
+
+
+def test_http_requests_to_a_url_the_request_leaves_open(pattern_symbols):
+    """pattern_llm/open_url.py: the URL of a POST comes from a constructor default, an attribute a
+    method sets, or a helper's parameter; the provider is the one whose API host the class names."""
+    # the default base URL is a constant of another module; a helper sends the request (to a URL it
+    # is handed: which API path is the caller's, so the feature is not known)
+    assert pattern_symbols["pattern_llm.MistralVectors"] == ("adapter", "mistral", "other", ())
+    # the address is an instance attribute the constructor sets
+    assert pattern_symbols["pattern_llm.JinaRerank"] == ("adapter", "jina", "rerank", ())
+    # the user's own server (a provider's key read, no host named) and the helper itself: nobody
+    assert "pattern_llm.OwnServerVectors" not in pattern_symbols
+    assert "pattern_llm.post_json" not in pattern_symbols
+
+
 def _entry_points(report) -> dict:
     from riskscan.render.json_report import render_json
 

@@ -15,14 +15,14 @@ A symbol is learned as
 from __future__ import annotations
 
 from collections import Counter, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from ..extract.models import MODEL_NAME
 from ..model import NOT_A_REQUEST, Finding
 from ..graph import _Calls, _import_edges, _Resolver
 from ..structure import MODULE_BODY
-from .http import Hosts
+from .http import UNKNOWN, Hosts
 from .symbols import ModuleFacts, module_facts, public_names
 
 _MAX_EVIDENCE = 5
@@ -55,6 +55,7 @@ class Reach:
         self._methods: dict = {}  # class node -> {method name: node}
         self._mro: dict = {}
         self._live: Optional[set] = None
+        self._hosts: dict = {}  # module -> hosts_named
 
     # ------------------------------------------------------------ public symbols
     def public_symbols(self, modules) -> dict:
@@ -109,7 +110,7 @@ class Reach:
         if model_args:
             return Decision("router", model_args=model_args, evidence=self._router_evidence(node))
         sites, clients = self._reached_evidence(node)
-        sites = self._redirected(node, _as_built(sites, clients, self.catalogue))
+        sites = self._addressed(node, self._redirected(node, _as_built(sites, clients, self.catalogue)))
         primary = [(vendor, f) for vendor, f in sites if not f.fallback_target]
         vendors = {vendor for vendor, _ in primary}
         if len(vendors) == 1:
@@ -166,7 +167,8 @@ class Reach:
 
     def http_requests(self, node: tuple, start: tuple) -> list:
         """(vendor, finding) for HTTP requests to a provider's URL in `node` (http.py); an instance
-        attribute in the URL is read along the bases of the symbol `start`, then of the method's class."""
+        attribute in the URL is read along the bases of the symbol `start`, then of the method's class.
+        A request to an open URL comes with the vendor None (`_addressed` decides it)."""
         facts = self.facts(node[1])
         function = facts.functions.get(node[2]) if facts else None
         if not function or not function.requests:
@@ -178,17 +180,34 @@ class Reach:
             hit = self.hosts.provider(parts, facts.constants.get, lambda name: self._class_string(classes, name))
             if hit is not None:
                 vendor, feature = hit
-                found.append((vendor, Finding(vendor, "call", self.modules[node[1]].path, line, 0,
+                found.append((vendor, Finding(vendor or "", "call", self.modules[node[1]].path, line, 0,
                                               detail="http request", feature=feature, function=node[2])))
         return found
 
     def _class_string(self, classes: list, name: str) -> Optional[str]:
+        """The text of an instance attribute: its class-level default, else what a method stores in
+        it (the first that names a provider when methods store several)."""
         for module, klass in classes:
             facts = self.facts(module)
-            text = facts.classes[klass].strings.get(name) if facts and klass in facts.classes else None
-            if text is not None:
-                return text
+            klass_facts = facts.classes.get(klass) if facts else None
+            if klass_facts is None:
+                continue
+            if name in klass_facts.strings:
+                return klass_facts.strings[name]
+            texts = [_rendered(parts, facts.constants) for parts in klass_facts.texts.get(name, ())]
+            if texts:
+                return next((t for t in texts if self.hosts.url_vendor(t)), texts[0])
         return None
+
+    def _addressed(self, node: tuple, sites: list) -> list:
+        """Requests to an open URL go to the provider whose API host the symbol's own code names
+        (its default base URL: `api_url: str = DEFAULT_API_URL`); with none named, they name nobody.
+        A credential variable is no address: a self-hosted server takes the provider's key too."""
+        if all(vendor for vendor, _ in sites):
+            return sites
+        provider = self._own_provider(node, by_host=True)
+        return [(vendor, f) if vendor else (provider, replace(f, vendor=provider))
+                for vendor, f in sites if vendor or provider]
 
     def _request_of(self, targets: tuple, path: tuple) -> Optional[tuple]:
         """(vendor, detail, feature) when `path` on an instance of one provider's client classes is a request."""
@@ -219,19 +238,46 @@ class Reach:
             moved.append((provider if root in self._redirectable and vendor == root else vendor, finding))
         return moved
 
-    def _own_provider(self, node: tuple) -> Optional[str]:
-        """The one provider the symbol's own code names by an API host (else by a credential
-        variable): in a function, or in the nearest class along a class's bases that names any,
-        its module's constants after its body and methods."""
+    def _own_provider(self, node: tuple, by_host: bool = False) -> Optional[str]:
+        """The one provider the symbol's own code names by an API host (else, unless `by_host`, by a
+        credential variable): in a function, or in the nearest class along a class's bases that
+        names any, its module's constants after its body and methods. A host constant imported
+        from another module and read there (`api_url: str = DEFAULT_API_URL`) is named there too."""
         levels = [[(node[1], node[2])]] if not self._is_class(node) else \
             [[(m, k), (m, MODULE_BODY)] for m, k in self.mro(node[1], node[2])]
+        tables = (self.hosts_named,) if by_host else (self.hosts_named, self.credentials.get)
         for level in levels:
-            for table in (self.endpoints, self.credentials):
-                found = {v for module, owner in level for q, vendors in table.get(module, {}).items()
+            for table in tables:
+                found = {v for module, owner in level for q, vendors in (table(module) or {}).items()
                          if q == owner or q.startswith(owner + ".") for v in vendors}
                 if found:
                     return found.pop() if len(found) == 1 else None
         return None
+
+    def hosts_named(self, module: str) -> dict:
+        """Function -> providers whose API host it names: the scan's endpoints, and host constants
+        it reads from other modules of the package."""
+        if module not in self._hosts:
+            named = {owner: set(vendors) for owner, vendors in self.endpoints.get(module, {}).items()}
+            facts = self.facts(module)
+            for qualname, function in (facts.functions.items() if facts else ()):
+                vendors = {self.hosts.url_vendor(text) for text in map(self.constant, function.reads) if text}
+                if vendors - {None}:
+                    named.setdefault(qualname, set()).update(vendors - {None})
+            self._hosts[module] = named
+        return self._hosts[module]
+
+    def constant(self, dotted: str, depth: int = 0) -> Optional[str]:
+        """The text of a module-level string constant of the analysed code, through re-exports."""
+        module, _, name = dotted.rpartition(".")
+        result = self.modules.get(module)
+        facts = self.facts(module) if result is not None else None
+        if facts is None or depth > 5:
+            return None
+        if name in facts.constants:
+            return facts.constants[name]
+        target = result.structure.names.get(name) if result.structure else None
+        return self.constant(target, depth + 1) if target and target != dotted else None
 
     def reached(self, start: tuple) -> set:
         """Function nodes run by `start`, breadth first: a class's methods, nested functions, then calls.
@@ -458,6 +504,12 @@ def _endpoint_sdks(catalogue) -> frozenset:
     """SDK roots whose clients take a base URL (`openai.OpenAI(base_url=...)`): any provider can answer their calls."""
     return frozenset(_sdk_root(q, catalogue) for q, entry in catalogue.entries.items()
                      if entry.kind == "call" and entry.endpoint_args) - {None}
+
+
+def _rendered(parts: tuple, constants: dict) -> str:
+    """URL parts as text, module constants filled in, any other piece left open."""
+    return "".join(value if kind == "text" else constants.get(value) or UNKNOWN if kind == "name" else UNKNOWN
+                   for kind, value in parts)
 
 
 def _as_built(sites: list, clients: list, catalogue) -> list:

@@ -27,6 +27,7 @@ class FunctionFacts:
     # `create = client.chat.completions.create` where `client: groq.Groq`
     typed_uses: list = field(default_factory=list)
     requests: list = field(default_factory=list)  # (URL parts, line) of HTTP requests (http.py)
+    reads: set = field(default_factory=set)  # absolute names of what it reads from imports (`DEFAULT_URL`)
 
 
 @dataclass
@@ -36,6 +37,7 @@ class ClassFacts:
     self_params: dict = field(default_factory=dict)  # attribute -> __init__ parameter stored in it
     strings: dict = field(default_factory=dict)  # attribute -> its string default (`base_url: str = "https://..."`)
     built: dict = field(default_factory=dict)  # attribute -> what a method stores in it (`self._session = httpx.Client()`)
+    texts: dict = field(default_factory=dict)  # attribute -> [URL parts a method stores in it] (`self._url = f"https://..."`)
 
 
 @dataclass
@@ -144,6 +146,10 @@ class _Reader:
                     for target in statement.targets:
                         if _is_self_attribute(target) and built:
                             facts.built[target.attr] = f"{built}()"
+                elif isinstance(statement, ast.Assign) and http.has_text(parts := http.url_parts(statement.value)):
+                    for target in statement.targets:
+                        if _is_self_attribute(target):
+                            facts.texts.setdefault(target.attr, []).append(parts)
 
     def _function(self, node, stack: list) -> None:
         qualname = ".".join(stack + [node.name])
@@ -151,18 +157,23 @@ class _Reader:
         facts = self.facts.functions[qualname] = FunctionFacts(params)
         known, locals_ = set(params), {}
         self._typed_uses(node, facts)
+        texts = _local_texts(node)
         for child in ast.walk(node):
             if isinstance(child, ast.Assign) and isinstance(child.value, ast.Call) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
                 target = self.resolve(child.value.func, locals_)
                 locals_[child.targets[0].id] = f"{target}()" if target else None
             elif isinstance(child, ast.Call):
                 self._passes(child, facts, known, locals_, bool(stack))
-                self._request(child, facts, locals_, bool(stack))
+                self._request(child, facts, locals_, bool(stack), texts)
                 if _is_super_call(child.func):
                     facts.super_calls.add(child.func.attr)
+            elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and child.id not in known:
+                imported = self.names.get(child.id)
+                if imported and not imported.startswith(self.module + "."):
+                    facts.reads.add(imported)
         self.read_body(node.body, stack + [node.name])
 
-    def _request(self, call: ast.Call, facts: FunctionFacts, locals_: dict, in_class: bool) -> None:
+    def _request(self, call: ast.Call, facts: FunctionFacts, locals_: dict, in_class: bool, texts: dict) -> None:
         target = self.resolve(call.func, locals_, in_class)
         if target and target.startswith("<self>.") and self.classes:
             attribute, _, method = target[len("<self>."):].partition(".")
@@ -170,7 +181,8 @@ class _Reader:
             target = f"{built}.{method}" if built and method else None
         if http.is_request(target):
             url = http.url_argument(call)
-            parts = http.url_parts(url) if url is not None else ()
+            parts = texts.get(url.id, ()) if isinstance(url, ast.Name) else ()
+            parts = parts or (http.url_parts(url) if url is not None else ())
             if parts:
                 facts.requests.append((parts, call.lineno))
 
@@ -236,6 +248,17 @@ class _Reader:
         else:
             base = self.names.get(head) or f"{self.module}.{head}"
         return ".".join([base] + rest)
+
+
+def _local_texts(node) -> dict:
+    """Local name -> URL parts of the text assigned to it (`url = f"{self.api_url}/embeddings"`)."""
+    found = {}
+    for child in ast.walk(node):
+        if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
+            parts = http.url_parts(child.value)
+            if http.has_text(parts):
+                found.setdefault(child.targets[0].id, parts)
+    return found
 
 
 def _params(node) -> tuple:
