@@ -105,6 +105,21 @@ def test_http_requests_to_a_url_the_request_leaves_open(pattern_symbols):
     assert "pattern_llm.post_json" not in pattern_symbols
 
 
+def test_clients_kept_on_the_instance_are_typed_by_their_annotation(pattern_symbols):
+    """pattern_llm/typed_clients.py: `self.client.embed(...)` where a base's field or a constructor
+    parameter says the client is one provider's."""
+    assert pattern_symbols["pattern_llm.InferenceVectors"] == ("adapter", "azure_ai", "embeddings", ())
+    assert pattern_symbols["pattern_llm.GroqAsk"] == ("adapter", "groq", "chat", ())
+    # two providers' clients accepted: the caller's choice, nothing learned
+    assert "pattern_llm.EitherClient" not in pattern_symbols
+
+
+def test_a_stand_in_for_a_missing_extra_is_not_the_public_name(pattern_symbols):
+    """`try: from .foundry import FoundryClaude as AzureClaude` / `except ImportError: class
+    AzureClaude: ...`: the stand-in only raises; the name is the imported class."""
+    assert pattern_symbols["pattern_llm.AzureClaude"] == ("adapter", "azure_ai", "chat", ())
+
+
 def _entry_points(report) -> dict:
     from riskscan.render.json_report import render_json
 

@@ -145,7 +145,8 @@ class Reach:
     def _reached_evidence(self, start: tuple) -> tuple:
         sites, clients = [], []
         for node in self.reached(start):
-            sites += list(self.sites.get(node[1:], ())) + self.wrapped_requests(node) + self.http_requests(node, start)
+            sites += list(self.sites.get(node[1:], ())) + self.wrapped_requests(node) + self.http_requests(node, start) \
+                + self.attribute_requests(node, start)
             clients += self.clients.get(node[1:], ())
         return sites, clients
 
@@ -159,6 +160,28 @@ class Reach:
         found = []
         for targets, path, line in (function.typed_uses if function else ()):
             site = self._request_of(targets, path)
+            if site is not None:
+                vendor, detail, feature = site
+                found.append((vendor, Finding(vendor, "call", self.modules[node[1]].path, line, 0, detail=detail,
+                                              feature=feature, function=node[2])))
+        return found
+
+    def attribute_requests(self, node: tuple, start: tuple) -> list:
+        """(vendor, finding) for request methods called on an attribute of `self` typed as one
+        provider's client: a field `client: EmbeddingsClient` or a typed constructor parameter
+        stored in it, then `self.client.embed(...)`. The type is read along the bases of the symbol
+        `start`, then of the method's class (a base declares the field its subclass uses)."""
+        facts = self.facts(node[1])
+        function = facts.functions.get(node[2]) if facts else None
+        if not function or not function.self_uses:
+            return []
+        classes = (self.mro(start[1], start[2]) if self._is_class(start) else []) + \
+            self.mro(node[1], node[2].rpartition(".")[0])
+        found = []
+        for attribute, path, line in function.self_uses:
+            targets = next((self.facts(m).classes[k].typed[attribute] for m, k in classes
+                            if self.facts(m) and k in self.facts(m).classes and attribute in self.facts(m).classes[k].typed), ())
+            site = self._request_of(targets, path) if targets else None
             if site is not None:
                 vendor, detail, feature = site
                 found.append((vendor, Finding(vendor, "call", self.modules[node[1]].path, line, 0, detail=detail,

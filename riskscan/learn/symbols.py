@@ -27,6 +27,7 @@ class FunctionFacts:
     # `create = client.chat.completions.create` where `client: groq.Groq`
     typed_uses: list = field(default_factory=list)
     requests: list = field(default_factory=list)  # (URL parts, line) of HTTP requests (http.py)
+    self_uses: list = field(default_factory=list)  # (attribute, path, line) for `self.client.embed` in a method
     reads: set = field(default_factory=set)  # absolute names of what it reads from imports (`DEFAULT_URL`)
 
 
@@ -38,6 +39,7 @@ class ClassFacts:
     strings: dict = field(default_factory=dict)  # attribute -> its string default (`base_url: str = "https://..."`)
     built: dict = field(default_factory=dict)  # attribute -> what a method stores in it (`self._session = httpx.Client()`)
     texts: dict = field(default_factory=dict)  # attribute -> [URL parts a method stores in it] (`self._url = f"https://..."`)
+    typed: dict = field(default_factory=dict)  # attribute -> annotation targets (`client: EmbeddingsClient`)
 
 
 @dataclass
@@ -47,6 +49,9 @@ class ModuleFacts:
     constants: dict = field(default_factory=dict)  # module-level name -> its string value
     functions: dict = field(default_factory=dict)  # qualname -> FunctionFacts
     classes: dict = field(default_factory=dict)  # qualname -> ClassFacts
+    # name -> what `try:` imports as it, for a stand-in its `except ImportError:` defines instead
+    # (`class AzureClaude: raise ImportError(...)`): the public name is the import
+    stand_ins: dict = field(default_factory=dict)
 
 
 def is_private(module: str) -> bool:
@@ -59,7 +64,8 @@ def module_facts(path: Path, module: str, names: dict, is_package: bool) -> Opti
         tree = ast.parse(path.read_bytes())
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    reader = _Reader(module, {**_imported(tree, module, is_package), **{k: v for k, v in names.items() if v}})
+    imports = _imported(tree, module, is_package)
+    reader = _Reader(module, {**imports, **{k: v for k, v in names.items() if v}}, imports)
     reader.read_body(tree.body, [])
     return reader.facts
 
@@ -82,9 +88,10 @@ def _imported(tree: ast.Module, module: str, is_package: bool) -> dict:
 
 
 class _Reader:
-    def __init__(self, module: str, names: dict):
+    def __init__(self, module: str, names: dict, imports: dict):
         self.module = module
         self.names = names  # local name -> absolute dotted target (ModuleStructure.names)
+        self.imports = imports  # local name -> what an import binds to it (_imported)
         self.facts = ModuleFacts()
         self.classes: list = []  # ClassFacts of the enclosing classes
 
@@ -97,6 +104,24 @@ class _Reader:
             elif not stack and isinstance(node, (ast.Assign, ast.AnnAssign)):
                 self._exports(node)
                 self._alias(node)
+            elif not stack and isinstance(node, ast.If):  # `if LiteLlm is not None: class Gemma(LiteLlm)`
+                self.read_body(node.body + node.orelse, stack)
+            elif not stack and isinstance(node, ast.Try):
+                self._stand_ins(node)
+                self.read_body(node.body + node.orelse + node.finalbody, stack)
+
+    def _stand_ins(self, node: ast.Try) -> None:
+        """Names `try:` imports and an `except ImportError:` handler defines again (a stand-in that
+        raises, or None): the definition runs only where the import failed."""
+        imported = {alias.asname or alias.name: alias.name for child in node.body if isinstance(child, ast.ImportFrom)
+                    for alias in child.names}
+        for handler in node.handlers:
+            if not _catches_import_error(handler.type):
+                continue
+            for child in handler.body:
+                name = child.name if isinstance(child, (ast.ClassDef, ast.FunctionDef)) else None
+                if name in imported and self.imports.get(name):
+                    self.facts.stand_ins[name] = self.imports[name]
 
     def _exports(self, node) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -117,14 +142,19 @@ class _Reader:
         qualname = ".".join(stack + [node.name])
         fields = tuple(s.target.id for s in node.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name))
         facts = self.facts.classes[qualname] = ClassFacts(tuple(filter(None, (self.resolve(b) for b in node.bases))), fields)
+        facts.typed = {s.target.id: targets for s in node.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)
+                       for targets in [self._annotation_targets(s.annotation)] if targets}
         init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
         if init is not None:
             params = set(_params(init))
+            annotated = self._typed_params(init)
             for statement in ast.walk(init):
                 if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Name) and statement.value.id in params:
                     for target in statement.targets:
                         if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
                             facts.self_params[target.attr] = statement.value.id
+                            if statement.value.id in annotated:
+                                facts.typed.setdefault(target.attr, annotated[statement.value.id])
         self._attributes(node, facts)
         self.classes.append(facts)
         self.read_body(node.body, stack + [node.name])
@@ -156,7 +186,7 @@ class _Reader:
         params = _params(node)
         facts = self.facts.functions[qualname] = FunctionFacts(params)
         known, locals_ = set(params), {}
-        self._typed_uses(node, facts)
+        self._typed_uses(node, facts, bool(stack) and bool(self.classes))
         texts = _local_texts(node)
         for child in ast.walk(node):
             if isinstance(child, ast.Assign) and isinstance(child.value, ast.Call) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
@@ -186,13 +216,11 @@ class _Reader:
             if parts:
                 facts.requests.append((parts, call.lineno))
 
-    def _typed_uses(self, node, facts: FunctionFacts) -> None:
-        """Attribute paths read on the function's annotated parameters (their longest chains)."""
-        args = node.args
-        typed = {a.arg: self._annotation_targets(a.annotation) for a in args.posonlyargs + args.args + args.kwonlyargs
-                 if a.annotation is not None}
-        typed = {name: targets for name, targets in typed.items() if targets}
-        if not typed:
+    def _typed_uses(self, node, facts: FunctionFacts, method: bool) -> None:
+        """Attribute paths read on the function's annotated parameters (their longest chains), and in
+        a method those read on an attribute of `self` (`self.client.embed`: reach.py types it)."""
+        typed = self._typed_params(node)
+        if not typed and not method:
             return
         inner = set()
         for child in ast.walk(node):
@@ -203,6 +231,15 @@ class _Reader:
                 path, head = _attribute_path(child)
                 if head in typed and path:
                     facts.typed_uses.append((typed[head], path, child.lineno))
+                elif method and head in _SELF and len(path) > 1:
+                    facts.self_uses.append((path[0], path[1:], child.lineno))
+
+    def _typed_params(self, node) -> dict:
+        """Parameter -> the dotted names its annotation names."""
+        args = node.args
+        typed = {a.arg: self._annotation_targets(a.annotation) for a in args.posonlyargs + args.args + args.kwonlyargs
+                 if a.annotation is not None}
+        return {name: targets for name, targets in typed.items() if targets}
 
     def _annotation_targets(self, node) -> tuple:
         """Dotted names an annotation names: `groq.Groq | groq.AsyncGroq`, `Optional["OpenAI"]`."""
@@ -261,6 +298,11 @@ def _local_texts(node) -> dict:
     return found
 
 
+def _catches_import_error(node) -> bool:
+    names = node.elts if isinstance(node, ast.Tuple) else [node]
+    return any(isinstance(n, ast.Name) and n.id in ("ImportError", "ModuleNotFoundError") for n in names)
+
+
 def _params(node) -> tuple:
     args = node.args
     names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
@@ -308,6 +350,7 @@ def public_names(module: str, facts: Optional[ModuleFacts], structure) -> dict:
     imported = {name: target for name, target in structure.names.items()
                 if target and target.split(".")[0] == top and "(" not in target}  # not module-level instances
     candidates = {name: f"{module}.{name}" for name in defined}
+    candidates.update(facts.stand_ins if facts is not None else {})
     if facts is not None:
         candidates.update({name: target for name, target in facts.aliases.items() if name not in candidates})
     candidates.update({name: target for name, target in imported.items() if name not in candidates})
