@@ -188,6 +188,7 @@ class _Reader:
         known, locals_ = set(params), {}
         self._typed_uses(node, facts, bool(stack) and bool(self.classes))
         texts = _local_texts(node)
+        compared = {id(name) for child in ast.walk(node) if isinstance(child, ast.Compare) for name in ast.walk(child)}
         for child in ast.walk(node):
             if isinstance(child, ast.Assign) and isinstance(child.value, ast.Call) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
                 target = self.resolve(child.value.func, locals_)
@@ -197,7 +198,8 @@ class _Reader:
                 self._request(child, facts, locals_, bool(stack), texts)
                 if _is_super_call(child.func):
                     facts.super_calls.add(child.func.attr)
-            elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and child.id not in known:
+            elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and child.id not in known \
+                    and id(child) not in compared:  # `api_base == DEFAULT_OPENAI_API_BASE` names no address
                 imported = self.names.get(child.id)
                 if imported and not imported.startswith(self.module + "."):
                     facts.reads.add(imported)
