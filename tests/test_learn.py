@@ -102,6 +102,8 @@ def test_http_requests_to_a_url_the_request_leaves_open(pattern_symbols):
     assert pattern_symbols["pattern_llm.JinaRerank"] == ("adapter", "jina", "rerank", ())
     # the user's own server (a provider's key read, no host named) and the helper itself: nobody
     assert "pattern_llm.OwnServerVectors" not in pattern_symbols
+    # the provider's address only compared with the URL the user gives
+    assert "pattern_llm.GatewayVectors" not in pattern_symbols
     assert "pattern_llm.post_json" not in pattern_symbols
 
 
