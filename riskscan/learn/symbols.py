@@ -186,10 +186,11 @@ class _Reader:
         params = _params(node)
         facts = self.facts.functions[qualname] = FunctionFacts(params)
         known, locals_ = set(params), {}
-        self._typed_uses(node, facts, bool(stack) and bool(self.classes))
-        texts = _local_texts(node)
-        compared = {id(name) for child in ast.walk(node) if isinstance(child, ast.Compare) for name in ast.walk(child)}
-        for child in ast.walk(node):
+        nodes = list(ast.walk(node))  # walked once, read several times
+        self._typed_uses(node, nodes, facts, bool(stack) and bool(self.classes))
+        texts = _local_texts(nodes)
+        compared = {id(name) for child in nodes if isinstance(child, ast.Compare) for name in ast.walk(child)}
+        for child in nodes:
             if isinstance(child, ast.Assign) and isinstance(child.value, ast.Call) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
                 target = self.resolve(child.value.func, locals_)
                 locals_[child.targets[0].id] = f"{target}()" if target else None
@@ -218,18 +219,16 @@ class _Reader:
             if parts:
                 facts.requests.append((parts, call.lineno))
 
-    def _typed_uses(self, node, facts: FunctionFacts, method: bool) -> None:
+    def _typed_uses(self, node, nodes: list, facts: FunctionFacts, method: bool) -> None:
         """Attribute paths read on the function's annotated parameters (their longest chains), and in
         a method those read on an attribute of `self` (`self.client.embed`: reach.py types it)."""
         typed = self._typed_params(node)
         if not typed and not method:
             return
-        inner = set()
-        for child in ast.walk(node):
-            if isinstance(child, ast.Attribute):
-                inner.add(id(child.value))
-        for child in ast.walk(node):
-            if isinstance(child, ast.Attribute) and id(child) not in inner:
+        attributes = [child for child in nodes if isinstance(child, ast.Attribute)]
+        inner = {id(child.value) for child in attributes}
+        for child in attributes:
+            if id(child) not in inner:
                 path, head = _attribute_path(child)
                 if head in typed and path:
                     facts.typed_uses.append((typed[head], path, child.lineno))
@@ -289,10 +288,10 @@ class _Reader:
         return ".".join([base] + rest)
 
 
-def _local_texts(node) -> dict:
+def _local_texts(nodes: list) -> dict:
     """Local name -> URL parts of the text assigned to it (`url = f"{self.api_url}/embeddings"`)."""
     found = {}
-    for child in ast.walk(node):
+    for child in nodes:
         if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
             parts = http.url_parts(child.value)
             if http.has_text(parts):
