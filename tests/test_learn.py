@@ -22,13 +22,17 @@ SERVICE = FIXTURES / "service"
 PATTERNS = FIXTURES / "patterns"
 
 
-@pytest.fixture(scope="module")
-def acme_rules(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("rules")
-    with resolved([ACME]) as distributions:
+def _learned(source: Path, folder: Path) -> Path:
+    """Learn one source folder and write its rule file under `folder`."""
+    with resolved([source]) as distributions:
         (learned,) = learn(distributions, load_catalogue())
     learned.write(folder)
     return folder
+
+
+@pytest.fixture(scope="module")
+def acme_rules(tmp_path_factory) -> Path:
+    return _learned(ACME, tmp_path_factory.mktemp("rules"))
 
 
 def _symbols(folder: Path, name: str = "acme_llm") -> tuple:
@@ -55,12 +59,14 @@ def test_wrapper_symbols_map_to_the_vendors_they_reach(acme_rules):
     assert provenance["content_hash"].startswith("sha256:") and provenance["packages"] == ["acme_llm"]
 
 
-def test_the_patterns_framework_packages_use_are_followed(tmp_path):
+@pytest.fixture(scope="module")
+def pattern_symbols(tmp_path_factory) -> dict:
+    return _symbols(_learned(PATTERNS, tmp_path_factory.mktemp("patterns")), "pattern_llm")[0]
+
+
+def test_the_patterns_framework_packages_use_are_followed(pattern_symbols):
     """fixtures/learn/patterns: each module is one way framework packages reach a provider."""
-    with resolved([PATTERNS]) as distributions:
-        (learned,) = learn(distributions, load_catalogue())
-    learned.write(tmp_path)
-    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    symbols = pattern_symbols
     assert symbols["pattern_llm.OpenAICompatible"] == ("adapter", "openai", "chat", ())
     # the inherited `chat` calls `self._get_client()`: the receiver's override decides the client
     assert symbols["pattern_llm.AzureCompatible"] == ("adapter", "azure_openai", "chat", ())
@@ -81,15 +87,6 @@ def test_the_patterns_framework_packages_use_are_followed(tmp_path):
     # a class that keeps functions by reference (a toolkit's table) runs none of them itself
     assert "pattern_llm.Toolkit" not in symbols
     assert symbols["pattern_llm.summarise_with_openai"] == ("adapter", "openai", "chat", ())
-
-
-@pytest.fixture(scope="module")
-def pattern_symbols(tmp_path_factory) -> dict:
-    folder = tmp_path_factory.mktemp("patterns")
-    with resolved([PATTERNS]) as distributions:
-        (learned,) = learn(distributions, load_catalogue())
-    learned.write(folder)
-    return _symbols(folder, "pattern_llm")[0]
 
 
 def test_http_requests_to_a_url_the_request_leaves_open(pattern_symbols):

@@ -157,14 +157,8 @@ class Reach:
         finding of the scan already; this is the reference that is handed on without a call.)"""
         facts = self.facts(node[1])
         function = facts.functions.get(node[2]) if facts else None
-        found = []
-        for targets, path, line in (function.typed_uses if function else ()):
-            site = self._request_of(targets, path)
-            if site is not None:
-                vendor, detail, feature = site
-                found.append((vendor, Finding(vendor, "call", self.modules[node[1]].path, line, 0, detail=detail,
-                                              feature=feature, function=node[2])))
-        return found
+        return [site for targets, path, line in (function.typed_uses if function else ())
+                for site in self._typed_request(node, targets, path, line)]
 
     def attribute_requests(self, node: tuple, start: tuple) -> list:
         """(vendor, finding) for request methods called on an attribute of `self` typed as one
@@ -175,18 +169,28 @@ class Reach:
         function = facts.functions.get(node[2]) if facts else None
         if not function or not function.self_uses:
             return []
-        classes = (self.mro(start[1], start[2]) if self._is_class(start) else []) + \
-            self.mro(node[1], node[2].rpartition(".")[0])
+        classes = [self.facts(m).classes[k] for m, k in self._instance_classes(node, start)
+                   if self.facts(m) and k in self.facts(m).classes]
         found = []
         for attribute, path, line in function.self_uses:
-            targets = next((self.facts(m).classes[k].typed[attribute] for m, k in classes
-                            if self.facts(m) and k in self.facts(m).classes and attribute in self.facts(m).classes[k].typed), ())
-            site = self._request_of(targets, path) if targets else None
-            if site is not None:
-                vendor, detail, feature = site
-                found.append((vendor, Finding(vendor, "call", self.modules[node[1]].path, line, 0, detail=detail,
-                                              feature=feature, function=node[2])))
+            targets = next((klass.typed[attribute] for klass in classes if attribute in klass.typed), ())
+            found += self._typed_request(node, targets, path, line) if targets else []
         return found
+
+    def _typed_request(self, node: tuple, targets: tuple, path: tuple, line: int) -> list:
+        """[(vendor, finding)] when `path` read on a value typed `targets` is a request, else []."""
+        site = self._request_of(targets, path)
+        if site is None:
+            return []
+        vendor, detail, feature = site
+        return [(vendor, Finding(vendor, "call", self.modules[node[1]].path, line, 0, detail=detail,
+                                 feature=feature, function=node[2]))]
+
+    def _instance_classes(self, node: tuple, start: tuple) -> list:
+        """(module, class) whose attributes a method `node` reads on `self`, run for the symbol `start`:
+        the bases of `start` when it is a class, then those of the method's own class."""
+        return (self.mro(start[1], start[2]) if self._is_class(start) else []) + \
+            self.mro(node[1], node[2].rpartition(".")[0])
 
     def http_requests(self, node: tuple, start: tuple) -> list:
         """(vendor, finding) for HTTP requests to a provider's URL in `node` (http.py); an instance
@@ -196,8 +200,7 @@ class Reach:
         function = facts.functions.get(node[2]) if facts else None
         if not function or not function.requests:
             return []
-        classes = (self.mro(start[1], start[2]) if self._is_class(start) else []) + \
-            self.mro(node[1], node[2].rpartition(".")[0])
+        classes = self._instance_classes(node, start)
         found = []
         for parts, line in function.requests:
             hit = self.hosts.provider(parts, facts.constants.get, lambda name: self._class_string(classes, name))
