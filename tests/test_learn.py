@@ -92,15 +92,17 @@ def test_the_patterns_framework_packages_use_are_followed(pattern_symbols):
 def test_http_requests_to_a_url_the_request_leaves_open(pattern_symbols):
     """pattern_llm/open_url.py: the URL of a POST comes from a constructor default, an attribute a
     method sets, or a helper's parameter; the provider is the one whose API host the class names."""
-    # the default base URL is a constant of another module; a helper sends the request (to a URL it
-    # is handed: which API path is the caller's, so the feature is not known)
-    assert pattern_symbols["pattern_llm.MistralVectors"] == ("adapter", "mistral", "other", ())
+    # the default base URL is a constant of another module; a helper sends the request to the URL
+    # its caller hands it (`f"{self.api_base}/embeddings"`: the path says embeddings)
+    assert pattern_symbols["pattern_llm.MistralVectors"] == ("adapter", "mistral", "embeddings", ())
     # the address is an instance attribute the constructor sets
     assert pattern_symbols["pattern_llm.JinaRerank"] == ("adapter", "jina", "rerank", ())
     # the user's own server (a provider's key read, no host named) and the helper itself: nobody
     assert "pattern_llm.OwnServerVectors" not in pattern_symbols
     # the provider's address only compared with the URL the user gives
     assert "pattern_llm.GatewayVectors" not in pattern_symbols
+    # the helper handed another host's fixed URL: the provider the class names is not where it posts
+    assert "pattern_llm.BuildNotifier" not in pattern_symbols
     assert "pattern_llm.post_json" not in pattern_symbols
 
 

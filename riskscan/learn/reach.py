@@ -144,11 +144,31 @@ class Reach:
 
     def _reached_evidence(self, start: tuple) -> tuple:
         sites, clients = [], []
-        for node in self.reached(start):
-            sites += list(self.sites.get(node[1:], ())) + self.wrapped_requests(node) + self.http_requests(node, start) \
-                + self.attribute_requests(node, start)
+        nodes = self.reached(start)
+        handed = self._handed_urls(nodes, start)
+        for node in nodes:
+            sites += list(self.sites.get(node[1:], ())) + self.wrapped_requests(node) \
+                + self.http_requests(node, start, handed) + self.attribute_requests(node, start)
             clients += self.clients.get(node[1:], ())
         return sites, clients
+
+    def _handed_urls(self, nodes: set, start: tuple) -> dict:
+        """(function node, parameter) -> the URL texts the functions in `nodes` hand it, read where
+        they are written (`post_json(f"{self.api_base}/embeddings", ...)`)."""
+        handed: dict = {}
+        for node in nodes:
+            facts = self.facts(node[1])
+            function = facts.functions.get(node[2]) if facts else None
+            for target, keyword, position, (kind, parts) in (function.passes if function else ()):
+                callee = self.resolver.resolve(target) if kind == "url" and not target.startswith("<self>") else None
+                callee_facts = self.facts(callee[1]) if callee and callee[0] == "function" else None
+                params = callee_facts.functions[callee[2]].params if callee_facts and callee[2] in callee_facts.functions else ()
+                name = keyword if keyword in params else params[position] if position is not None and position < len(params) else None
+                if name:
+                    classes = self._instance_classes(node, start)
+                    text = _rendered(parts, facts.constants, lambda attr: self._class_string(classes, attr))
+                    handed.setdefault((callee, name), []).append(text)
+        return handed
 
     def wrapped_requests(self, node: tuple) -> list:
         """(vendor, finding) for request methods read on a parameter typed as one provider's client:
@@ -192,9 +212,10 @@ class Reach:
         return (self.mro(start[1], start[2]) if self._is_class(start) else []) + \
             self.mro(node[1], node[2].rpartition(".")[0])
 
-    def http_requests(self, node: tuple, start: tuple) -> list:
+    def http_requests(self, node: tuple, start: tuple, handed: Optional[dict] = None) -> list:
         """(vendor, finding) for HTTP requests to a provider's URL in `node` (http.py); an instance
         attribute in the URL is read along the bases of the symbol `start`, then of the method's class.
+        A URL that is a parameter is each text the callers in `handed` give it (`_handed_urls`).
         A request to an open URL comes with the vendor None (`_addressed` decides it)."""
         facts = self.facts(node[1])
         function = facts.functions.get(node[2]) if facts else None
@@ -203,11 +224,13 @@ class Reach:
         classes = self._instance_classes(node, start)
         found = []
         for parts, line in function.requests:
-            hit = self.hosts.provider(parts, facts.constants.get, lambda name: self._class_string(classes, name))
-            if hit is not None:
-                vendor, feature = hit
-                found.append((vendor, Finding(vendor or "", "call", self.modules[node[1]].path, line, 0,
-                                              detail="http request", feature=feature, function=node[2])))
+            given = (handed or {}).get((node, parts[0][1])) if len(parts) == 1 and parts[0][0] == "name" else None
+            for url in ([(("text", text),) for text in given] if given else [parts]):
+                hit = self.hosts.provider(url, facts.constants.get, lambda name: self._class_string(classes, name))
+                if hit is not None:
+                    vendor, feature = hit
+                    found.append((vendor, Finding(vendor or "", "call", self.modules[node[1]].path, line, 0,
+                                                  detail="http request", feature=feature, function=node[2])))
         return found
 
     def _class_string(self, classes: list, name: str) -> Optional[str]:
@@ -532,9 +555,10 @@ def _endpoint_sdks(catalogue) -> frozenset:
                      if entry.kind == "call" and entry.endpoint_args) - {None}
 
 
-def _rendered(parts: tuple, constants: dict) -> str:
-    """URL parts as text, module constants filled in, any other piece left open."""
-    return "".join(value if kind == "text" else constants.get(value) or UNKNOWN if kind == "name" else UNKNOWN
+def _rendered(parts: tuple, constants: dict, attribute=lambda name: None) -> str:
+    """URL parts as text, module constants (and `attribute(name)` for `self.name`) filled in, any
+    other piece left open."""
+    return "".join(value if kind == "text" else (constants.get(value) if kind == "name" else attribute(value)) or UNKNOWN
                    for kind, value in parts)
 
 

@@ -21,7 +21,8 @@ _SELF = ("self", "cls")
 @dataclass
 class FunctionFacts:
     params: tuple = ()  # parameter names a caller passes, `self`/`cls` left out
-    passes: list = field(default_factory=list)  # (target, keyword or None, position, ("param"|"self", name))
+    # (target, keyword or None, position, ("param"|"self", name) or ("url", URL parts)): what a call is handed
+    passes: list = field(default_factory=list)
     super_calls: set = field(default_factory=set)  # `super().name(...)`: the names called on the next base
     # (annotation targets, attribute path, line) for `param.a.b` read on a parameter with a type:
     # `create = client.chat.completions.create` where `client: groq.Groq`
@@ -195,7 +196,7 @@ class _Reader:
                 target = self.resolve(child.value.func, locals_)
                 locals_[child.targets[0].id] = f"{target}()" if target else None
             elif isinstance(child, ast.Call):
-                self._passes(child, facts, known, locals_, bool(stack))
+                self._passes(child, facts, known, locals_, bool(stack), texts)
                 self._request(child, facts, locals_, bool(stack), texts)
                 if _is_super_call(child.func):
                     facts.super_calls.add(child.func.attr)
@@ -257,11 +258,12 @@ class _Reader:
                     found.append(target)
         return tuple(found)
 
-    def _passes(self, call: ast.Call, facts: FunctionFacts, params: set, locals_: dict, in_class: bool) -> None:
+    def _passes(self, call: ast.Call, facts: FunctionFacts, params: set, locals_: dict, in_class: bool,
+                texts: dict) -> None:
         target = None
         arguments = [(None, i, a) for i, a in enumerate(call.args)] + [(k.arg, None, k.value) for k in call.keywords if k.arg]
         for keyword, position, value in arguments:
-            source = _source(value, params, in_class)
+            source = _source(value, params, in_class) or _url_source(value, texts)
             if source is None:
                 continue
             target = target or self.resolve(call.func, locals_, in_class)
@@ -286,6 +288,13 @@ class _Reader:
         else:
             base = self.names.get(head) or f"{self.module}.{head}"
         return ".".join([base] + rest)
+
+
+def _url_source(value, texts: dict) -> Optional[tuple]:
+    """("url", parts) for an argument that is URL text (`f"{self.api_base}/embeddings"`, or a local
+    holding it): a helper that sends requests to its parameter sends them there."""
+    parts = texts.get(value.id, ()) if isinstance(value, ast.Name) else http.url_parts(value)
+    return ("url", parts) if any(kind == "text" and "/" in text for kind, text in parts) else None
 
 
 def _local_texts(nodes: list) -> dict:
