@@ -83,6 +83,44 @@ def test_the_patterns_framework_packages_use_are_followed(tmp_path):
     assert symbols["pattern_llm.summarise_with_openai"] == ("adapter", "openai", "chat", ())
 
 
+
+def test_a_client_helper_taking_the_service_name_builds_the_service_its_caller_names(tmp_path):
+    """fixtures/learn/patterns aws_clients.py/aws.py: `aws_client(service_name, ...)` passes its own
+    parameter to `boto3.client` (through a dict unpacked with `**`); a call with a literal builds
+    that service's client, and requests on it reach that provider."""
+    with resolved([PATTERNS]) as distributions:
+        (learned,) = learn(distributions, load_catalogue())
+    learned.write(tmp_path)
+    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    assert symbols["pattern_llm.BedrockChat"] == ("adapter", "aws_bedrock", "chat", ())
+    assert symbols["pattern_llm.EndpointPredictor"] == ("adapter", "aws_sagemaker", "chat", ())
+    # the same helper asked for S3 reaches no AI provider; the helper itself serves any service
+    assert "pattern_llm.Archive" not in symbols
+    assert "pattern_llm.aws_clients.aws_client" not in symbols and "pattern_llm.aws_clients.connect" not in symbols
+
+
+def test_a_client_built_on_an_untyped_session_by_service_name_is_that_services(tmp_path):
+    """fixtures/learn/patterns aws.py: `session.client(service_name="bedrock-runtime")` on a session
+    the caller hands in untyped builds a Bedrock client; `service_name="sqs"` builds none."""
+    with resolved([PATTERNS]) as distributions:
+        (learned,) = learn(distributions, load_catalogue())
+    learned.write(tmp_path)
+    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    assert symbols["pattern_llm.SessionEmbeddings"] == ("adapter", "aws_bedrock", "chat", ())
+    assert "pattern_llm.SessionQueue" not in symbols
+
+
+def test_what_unpickling_rebuilds_is_not_what_a_class_reaches(tmp_path):
+    """fixtures/learn/patterns pickled.py: a Bedrock client built by the constructor and a plain
+    Anthropic one rebuilt in `__setstate__`: the class is the constructor's; a class building a
+    client only in `__setstate__` learns nothing."""
+    with resolved([PATTERNS]) as distributions:
+        (learned,) = learn(distributions, load_catalogue())
+    learned.write(tmp_path)
+    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    assert symbols["pattern_llm.BedrockClaude"] == ("adapter", "aws_bedrock", "client", ())
+    assert "pattern_llm.Restored" not in symbols
+
 def _entry_points(report) -> dict:
     from riskscan.render.json_report import render_json
 

@@ -106,6 +106,7 @@ class FlowMixin:
     def leave_Return(self, node: cst.Return) -> None:
         if self.functions and node.value is not None:
             key = self.functions[-1][0]
+            self.returned_call(key, node.value)
             entry = self._entry(node.value)
             if entry is not None:
                 self.flow.note(self.flow.returns, key, entry, key.rpartition(".")[2])

@@ -1,7 +1,7 @@
 """What each public symbol reaches through the package's own call graph, and what it is learned as.
 
 A class reaches every method it has, its own and the inherited ones it does not override (a user
-may call any of them); a function reaches what it calls, and the classes it builds reach theirs.
+may call any of them; pickling's and copying's methods aside, see `_RESTORING`); a function reaches what it calls, and the classes it builds reach theirs.
 The graph is the scan's (graph.py resolves calls and re-exports); a call that cannot be resolved
 is not followed (precision first: no module-wide over-approximation here).
 
@@ -26,6 +26,11 @@ from .http import Hosts
 from .symbols import ModuleFacts, module_facts, public_names
 
 _MAX_EVIDENCE = 5
+# Methods pickle and copy call to rebuild an object made before: what an instance reaches is what
+# its constructor and the methods a user calls reach (autogen's Bedrock client rebuilds a plain
+# Anthropic client in `__setstate__`, a detail of unpickling, not what the class is for).
+_RESTORING = frozenset({"__setstate__", "__getstate__", "__reduce__", "__reduce_ex__", "__copy__", "__deepcopy__",
+                        "__getnewargs__", "__getnewargs_ex__"})
 
 
 @dataclass(frozen=True)
@@ -318,7 +323,7 @@ class Reach:
             functions = self.modules[owner_module].structure.functions
             for q in functions:
                 name = q[len(owner) + 1:]
-                if q.startswith(owner + ".") and "." not in name:
+                if q.startswith(owner + ".") and "." not in name and name not in _RESTORING:
                     methods.setdefault(name, ("function", owner_module, q))
         return list(methods.values())
 
@@ -469,7 +474,9 @@ def _as_built(sites: list, clients: list, catalogue) -> list:
     """
     built: dict = {}
     for vendor, client in clients:
-        built.setdefault(_sdk_root(client.detail, catalogue), set()).add(vendor)
+        root = _sdk_root(client.detail, catalogue)
+        if root is not None:  # a client from the package's own factory (`create_aws_client(...)`) names no SDK
+            built.setdefault(root, set()).add(vendor)
     remapped = []
     for vendor, finding in sites:
         owners = built.get(_sdk_root(finding.detail, catalogue), set())
