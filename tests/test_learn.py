@@ -121,6 +121,17 @@ def test_what_unpickling_rebuilds_is_not_what_a_class_reaches(tmp_path):
     assert symbols["pattern_llm.BedrockClaude"] == ("adapter", "aws_bedrock", "client", ())
     assert "pattern_llm.Restored" not in symbols
 
+
+def test_functions_calling_each_other_are_both_routers_whichever_is_decided_first(tmp_path):
+    """fixtures/learn/patterns cycles.py: `answer` hands its model to LiteLLM or to `retry`, which
+    hands it back; deciding `answer` first meets `retry` inside the cycle, and `retry` is still a router."""
+    with resolved([PATTERNS]) as distributions:
+        (learned,) = learn(distributions, load_catalogue())
+    learned.write(tmp_path)
+    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    assert symbols["pattern_llm.answer"] == symbols["pattern_llm.retry"] == ("router", ("model", 0))
+    assert "pattern_llm.label" not in symbols
+
 def _entry_points(report) -> dict:
     from riskscan.render.json_report import render_json
 

@@ -57,6 +57,8 @@ class Reach:
         self.hosts = Hosts(catalogue)
         self._facts: dict = {}
         self._routers: dict = {}  # node -> model args, memo of router_args
+        self._pending: set = set()  # nodes router_args is answering (a cycle meets one of them)
+        self._cut, self._unsure = False, []  # a cycle was met; the "no" answers given since
         self._methods: dict = {}  # class node -> {method name: node}
         self._mro: dict = {}
         self._live: Optional[set] = None
@@ -359,10 +361,20 @@ class Reach:
     def router_args(self, node: tuple, depth: int = 0) -> tuple:
         """The model argument (keyword, position) of a symbol that passes it on to a router."""
         if node in self._routers:
+            if node in self._pending:
+                self._cut = True  # an answer that leans on this one may be wrong until it is known
             return self._routers[node]
         self._routers[node] = ()  # a recursive call chain is no router by itself
+        self._pending.add(node)
         args = self._class_router_args(node, depth) if self._is_class(node) else self._function_router_args(node, depth)
+        self._pending.discard(node)
         self._routers[node] = args
+        if not args and self._cut and depth > 0:
+            self._unsure.append(node)
+        if depth == 0:  # a "no" met through a cycle is asked again from the next symbol on
+            for unsure in self._unsure:
+                self._routers.pop(unsure, None)
+            self._unsure, self._cut = [], False
         return args
 
     def _function_router_args(self, node: tuple, depth: int) -> tuple:
