@@ -266,6 +266,8 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
                 self.class_attrs[-1][target.attr.value] = value
                 self.record_self_attr(target.attr.value, value, value_node)
             self._named_model(target.attr.value, value_node)
+        elif isinstance(target, cst.Subscript):
+            self.record_field_value(target, value, value_node)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for position, element in enumerate(target.elements):
                 self._assign(element.value, self.unpacked_value(value_node, position) if value_node is not None else None, None)
