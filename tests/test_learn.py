@@ -22,13 +22,23 @@ SERVICE = FIXTURES / "service"
 PATTERNS = FIXTURES / "patterns"
 
 
-@pytest.fixture(scope="module")
-def acme_rules(tmp_path_factory) -> Path:
+def _learned_folder(tmp_path_factory, package: Path) -> Path:
     folder = tmp_path_factory.mktemp("rules")
-    with resolved([ACME]) as distributions:
+    with resolved([package]) as distributions:
         (learned,) = learn(distributions, load_catalogue())
     learned.write(folder)
     return folder
+
+
+@pytest.fixture(scope="module")
+def acme_rules(tmp_path_factory) -> Path:
+    return _learned_folder(tmp_path_factory, ACME)
+
+
+@pytest.fixture(scope="module")
+def patterns(tmp_path_factory) -> dict:
+    """The symbols learned from fixtures/learn/patterns (one module per pattern)."""
+    return _symbols(_learned_folder(tmp_path_factory, PATTERNS), "pattern_llm")[0]
 
 
 def _symbols(folder: Path, name: str = "acme_llm") -> tuple:
@@ -55,12 +65,9 @@ def test_wrapper_symbols_map_to_the_vendors_they_reach(acme_rules):
     assert provenance["content_hash"].startswith("sha256:") and provenance["packages"] == ["acme_llm"]
 
 
-def test_the_patterns_framework_packages_use_are_followed(tmp_path):
+def test_the_patterns_framework_packages_use_are_followed(patterns):
     """fixtures/learn/patterns: each module is one way framework packages reach a provider."""
-    with resolved([PATTERNS]) as distributions:
-        (learned,) = learn(distributions, load_catalogue())
-    learned.write(tmp_path)
-    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    symbols = patterns
     assert symbols["pattern_llm.OpenAICompatible"] == ("adapter", "openai", "chat", ())
     # the inherited `chat` calls `self._get_client()`: the receiver's override decides the client
     assert symbols["pattern_llm.AzureCompatible"] == ("adapter", "azure_openai", "chat", ())
@@ -84,14 +91,11 @@ def test_the_patterns_framework_packages_use_are_followed(tmp_path):
 
 
 
-def test_a_client_helper_taking_the_service_name_builds_the_service_its_caller_names(tmp_path):
+def test_a_client_helper_taking_the_service_name_builds_the_service_its_caller_names(patterns):
     """fixtures/learn/patterns aws_clients.py/aws.py: `aws_client(service_name, ...)` passes its own
     parameter to `boto3.client` (through a dict unpacked with `**`); a call with a literal builds
     that service's client, and requests on it reach that provider."""
-    with resolved([PATTERNS]) as distributions:
-        (learned,) = learn(distributions, load_catalogue())
-    learned.write(tmp_path)
-    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    symbols = patterns
     assert symbols["pattern_llm.BedrockChat"] == ("adapter", "aws_bedrock", "chat", ())
     assert symbols["pattern_llm.EndpointPredictor"] == ("adapter", "aws_sagemaker", "chat", ())
     # the same helper asked for S3 reaches no AI provider; the helper itself serves any service
@@ -99,36 +103,27 @@ def test_a_client_helper_taking_the_service_name_builds_the_service_its_caller_n
     assert "pattern_llm.aws_clients.aws_client" not in symbols and "pattern_llm.aws_clients.connect" not in symbols
 
 
-def test_a_client_built_on_an_untyped_session_by_service_name_is_that_services(tmp_path):
+def test_a_client_built_on_an_untyped_session_by_service_name_is_that_services(patterns):
     """fixtures/learn/patterns aws.py: `session.client(service_name="bedrock-runtime")` on a session
     the caller hands in untyped builds a Bedrock client; `service_name="sqs"` builds none."""
-    with resolved([PATTERNS]) as distributions:
-        (learned,) = learn(distributions, load_catalogue())
-    learned.write(tmp_path)
-    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    symbols = patterns
     assert symbols["pattern_llm.SessionEmbeddings"] == ("adapter", "aws_bedrock", "chat", ())
     assert "pattern_llm.SessionQueue" not in symbols
 
 
-def test_what_unpickling_rebuilds_is_not_what_a_class_reaches(tmp_path):
+def test_what_unpickling_rebuilds_is_not_what_a_class_reaches(patterns):
     """fixtures/learn/patterns pickled.py: a Bedrock client built by the constructor and a plain
     Anthropic one rebuilt in `__setstate__`: the class is the constructor's; a class building a
     client only in `__setstate__` learns nothing."""
-    with resolved([PATTERNS]) as distributions:
-        (learned,) = learn(distributions, load_catalogue())
-    learned.write(tmp_path)
-    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    symbols = patterns
     assert symbols["pattern_llm.BedrockClaude"] == ("adapter", "aws_bedrock", "client", ())
     assert "pattern_llm.Restored" not in symbols
 
 
-def test_functions_calling_each_other_are_both_routers_whichever_is_decided_first(tmp_path):
+def test_functions_calling_each_other_are_both_routers_whichever_is_decided_first(patterns):
     """fixtures/learn/patterns cycles.py: `answer` hands its model to LiteLLM or to `retry`, which
     hands it back; deciding `answer` first meets `retry` inside the cycle, and `retry` is still a router."""
-    with resolved([PATTERNS]) as distributions:
-        (learned,) = learn(distributions, load_catalogue())
-    learned.write(tmp_path)
-    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    symbols = patterns
     assert symbols["pattern_llm.answer"] == symbols["pattern_llm.retry"] == ("router", ("model", 0))
     assert "pattern_llm.label" not in symbols
 
