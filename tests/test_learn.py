@@ -101,6 +101,8 @@ def test_a_client_helper_taking_the_service_name_builds_the_service_its_caller_n
     # the same helper asked for S3 reaches no AI provider; the helper itself serves any service
     assert "pattern_llm.Archive" not in symbols
     assert "pattern_llm.aws_clients.aws_client" not in symbols and "pattern_llm.aws_clients.connect" not in symbols
+    # a client from the package's own helper names no SDK: it does not claim the class's other requests
+    assert "pattern_llm.BedrockOrTogether" not in symbols
 
 
 def test_a_client_built_on_an_untyped_session_by_service_name_is_that_services(patterns):
