@@ -1,5 +1,6 @@
-"""Client factories parameterised by the service they build: a function that passes its own
-parameter on as the argument the catalogue tells a generic SDK's clients apart by.
+"""Clients of a generic SDK told apart by an argument (the AWS service of `boto3.client`), built
+where the walk cannot read the argument at the SDK's own call: through a factory parameterised by
+it, or on a receiver nobody typed.
 
 `boto3.client(service_name)` is Amazon Bedrock for "bedrock-runtime", SageMaker for
 "sagemaker-runtime" and no AI provider for "s3" (the `discriminator` of a `[[clients]]` rule).
@@ -9,7 +10,9 @@ provider, each call of it with a literal builds that provider's client. A module
 that returns such a call, its discriminating argument being one of its parameters (directly, or
 as a key of a dict literal unpacked with `**`), is recorded as a factory of that client
 parameterised by that parameter; a call of it, in the same module or (through the exports of
-imported.py) in another, is then judged as the client's own call would be.
+imported.py) in another, is then judged as the client's own call would be. And a session handed
+in untyped (`session.client(service_name="bedrock-runtime")`) builds the client the SDK's own
+method and keyword name.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from .values import Value
 
 
 class ServiceClientsMixin:
-    """Finds the module's parameterised client factories and resolves calls of them."""
+    """Finds the module's parameterised client factories, resolves calls of them, and clients built on untyped sessions."""
 
     def _init_factories(self) -> None:
         self.signatures: list = []  # per enclosing function: its parameters a caller passes by position, in order
