@@ -1,7 +1,7 @@
 """What each public symbol reaches through the package's own call graph, and what it is learned as.
 
 A class reaches every method it has, its own and the inherited ones it does not override (a user
-may call any of them); a function reaches what it calls, and the classes it builds reach theirs.
+may call any of them; pickling's and copying's methods aside, see `_RESTORING`); a function reaches what it calls, and the classes it builds reach theirs.
 The graph is the scan's (graph.py resolves calls and re-exports); a call that cannot be resolved
 is not followed (precision first: no module-wide over-approximation here).
 
@@ -26,6 +26,11 @@ from .http import UNKNOWN, Hosts
 from .symbols import ModuleFacts, module_facts, public_names
 
 _MAX_EVIDENCE = 5
+# Methods pickle and copy call to rebuild an object made before: what an instance reaches is what
+# its constructor and the methods a user calls reach (autogen's Bedrock client rebuilds a plain
+# Anthropic client in `__setstate__`, a detail of unpickling, not what the class is for).
+_RESTORING = frozenset({"__setstate__", "__getstate__", "__reduce__", "__reduce_ex__", "__copy__", "__deepcopy__",
+                        "__getnewargs__", "__getnewargs_ex__"})
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,8 @@ class Reach:
         self.hosts = Hosts(catalogue)
         self._facts: dict = {}
         self._routers: dict = {}  # node -> model args, memo of router_args
+        self._pending: set = set()  # nodes router_args is answering (a cycle meets one of them)
+        self._cut, self._unsure = False, []  # a cycle was met; the "no" answers given since
         self._methods: dict = {}  # class node -> {method name: node}
         self._mro: dict = {}
         self._live: Optional[set] = None
@@ -413,7 +420,7 @@ class Reach:
             functions = self.modules[owner_module].structure.functions
             for q in functions:
                 name = q[len(owner) + 1:]
-                if q.startswith(owner + ".") and "." not in name:
+                if q.startswith(owner + ".") and "." not in name and name not in _RESTORING:
                     methods.setdefault(name, ("function", owner_module, q))
         return list(methods.values())
 
@@ -449,10 +456,20 @@ class Reach:
     def router_args(self, node: tuple, depth: int = 0) -> tuple:
         """The model argument (keyword, position) of a symbol that passes it on to a router."""
         if node in self._routers:
+            if node in self._pending:
+                self._cut = True  # an answer that leans on this one may be wrong until it is known
             return self._routers[node]
         self._routers[node] = ()  # a recursive call chain is no router by itself
+        self._pending.add(node)
         args = self._class_router_args(node, depth) if self._is_class(node) else self._function_router_args(node, depth)
+        self._pending.discard(node)
         self._routers[node] = args
+        if not args and self._cut and depth > 0:
+            self._unsure.append(node)
+        if depth == 0:  # a "no" met through a cycle is asked again from the next symbol on
+            for unsure in self._unsure:
+                self._routers.pop(unsure, None)
+            self._unsure, self._cut = [], False
         return args
 
     def _function_router_args(self, node: tuple, depth: int) -> tuple:
@@ -571,7 +588,9 @@ def _as_built(sites: list, clients: list, catalogue) -> list:
     """
     built: dict = {}
     for vendor, client in clients:
-        built.setdefault(_sdk_root(client.detail, catalogue), set()).add(vendor)
+        root = _sdk_root(client.detail, catalogue)
+        if root is not None:  # a client from the package's own factory (`create_aws_client(...)`) names no SDK
+            built.setdefault(root, set()).add(vendor)
     remapped = []
     for vendor, finding in sites:
         owners = built.get(_sdk_root(finding.detail, catalogue), set())
