@@ -188,8 +188,10 @@ def _head(path: Path) -> Optional[bytes]:
 def analyse(files: list, catalogue: Catalogue, first_party: frozenset, options: ScanOptions, modules: dict) -> list:
     """Per-file results of `files`, with the cache and the workers of a scan; `modules` (relpath ->
     dotted name) names them where the layout says more than discovery can infer (`riskscan learn`
-    on site-packages, whose namespace packages discovery cannot tell from folders)."""
-    return _run(layout_of(files, first_party, catalogue, modules), catalogue, options)
+    on site-packages, whose namespace packages discovery cannot tell from folders). As in a scan,
+    the files importing a client (or a client factory) another module builds are walked with it."""
+    plan = layout_of(files, first_party, catalogue, modules)
+    return _follow_imported_values(_run(plan, catalogue, options), plan, catalogue, options)
 
 
 def _run(plan: Layout, catalogue: Catalogue, options: ScanOptions) -> list:

@@ -106,7 +106,7 @@ class FileResult:
     lines: int = 0
     module: str = ""  # dotted module name
     structure: Optional[object] = None  # structure.ModuleStructure when the stdlib parser read it
-    exports: dict = field(default_factory=dict)  # name -> (path, vendor, kind, feature): clients other modules may import
+    exports: dict = field(default_factory=dict)  # name -> (path, vendor, kind, feature): clients other modules may import (a factory: extract/service_clients.py)
 
 
 @dataclass

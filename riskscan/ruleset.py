@@ -195,6 +195,7 @@ class Catalogue:
     _credentials: dict = field(default_factory=dict)  # credential_for's answers, by name
     _call_heads: dict = field(default_factory=dict)  # call_heads' answers, by vendor
     _frameworks: dict = field(default_factory=dict)  # adapter_framework's answers, by adapter root
+    _by_method: Optional[dict] = None  # discriminated_methods' answer
     learned: dict = field(default_factory=dict)  # qualname -> rule source, for the entries and routers learned from code
     symbol_counts: dict = field(default_factory=dict)  # (rule source, "hand-written" | "learned") -> symbols it contributes
 
@@ -245,6 +246,18 @@ class Catalogue:
                     index.setdefault(qualname.rpartition(".")[2], []).append(qualname)
             self._by_name = {name: sorted(names, key=len) for name, names in index.items()}
         return self._by_name
+
+    def discriminated_methods(self) -> dict:
+        """Method name -> ((client qualname, vendor, keyword, values), ...) of the clients a generic
+        SDK builds by a method told apart by a keyword argument (`Session().client(service_name=...)`)."""
+        if self._by_method is None:
+            index: dict = {}
+            for key, entry in self.entries.items():
+                if "#" in key and entry.discriminator and entry.discriminator[1]:
+                    qualname = key.partition("#")[0]
+                    index.setdefault(qualname.rpartition(".")[2], []).append((qualname, entry.vendor) + entry.discriminator[1:])
+            self._by_method = {name: tuple(rows) for name, rows in index.items()}
+        return self._by_method
 
     def entries_under(self, module: str) -> list:
         """(name, Entry) for the clients and adapters a module (or a package it re-exports) defines."""

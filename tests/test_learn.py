@@ -22,13 +22,23 @@ SERVICE = FIXTURES / "service"
 PATTERNS = FIXTURES / "patterns"
 
 
-@pytest.fixture(scope="module")
-def acme_rules(tmp_path_factory) -> Path:
+def _learned_folder(tmp_path_factory, package: Path) -> Path:
     folder = tmp_path_factory.mktemp("rules")
-    with resolved([ACME]) as distributions:
+    with resolved([package]) as distributions:
         (learned,) = learn(distributions, load_catalogue())
     learned.write(folder)
     return folder
+
+
+@pytest.fixture(scope="module")
+def acme_rules(tmp_path_factory) -> Path:
+    return _learned_folder(tmp_path_factory, ACME)
+
+
+@pytest.fixture(scope="module")
+def patterns(tmp_path_factory) -> dict:
+    """The symbols learned from fixtures/learn/patterns (one module per pattern)."""
+    return _symbols(_learned_folder(tmp_path_factory, PATTERNS), "pattern_llm")[0]
 
 
 def _symbols(folder: Path, name: str = "acme_llm") -> tuple:
@@ -55,19 +65,9 @@ def test_wrapper_symbols_map_to_the_vendors_they_reach(acme_rules):
     assert provenance["content_hash"].startswith("sha256:") and provenance["packages"] == ["acme_llm"]
 
 
-@pytest.fixture(scope="module")
-def pattern_symbols(tmp_path_factory) -> dict:
-    """What learning fixtures/learn/patterns gives each public name."""
-    folder = tmp_path_factory.mktemp("patterns")
-    with resolved([PATTERNS]) as distributions:
-        (learned,) = learn(distributions, load_catalogue())
-    learned.write(folder)
-    return _symbols(folder, "pattern_llm")[0]
-
-
-def test_the_patterns_framework_packages_use_are_followed(pattern_symbols):
+def test_the_patterns_framework_packages_use_are_followed(patterns):
     """fixtures/learn/patterns: each module is one way framework packages reach a provider."""
-    symbols = pattern_symbols
+    symbols = patterns
     assert symbols["pattern_llm.OpenAICompatible"] == ("adapter", "openai", "chat", ())
     # the inherited `chat` calls `self._get_client()`: the receiver's override decides the client
     assert symbols["pattern_llm.AzureCompatible"] == ("adapter", "azure_openai", "chat", ())
@@ -90,11 +90,82 @@ def test_the_patterns_framework_packages_use_are_followed(pattern_symbols):
     assert symbols["pattern_llm.summarise_with_openai"] == ("adapter", "openai", "chat", ())
 
 
+def test_http_requests_to_a_url_the_request_leaves_open(patterns):
+    """pattern_llm/open_url.py: the URL of a POST comes from a constructor default, an attribute a
+    method sets, or a helper's parameter; the provider is the one whose API host the class names."""
+    # the default base URL is a constant of another module; a helper sends the request to the URL
+    # its caller hands it (`f"{self.api_base}/embeddings"`: the path says embeddings)
+    assert patterns["pattern_llm.MistralVectors"] == ("adapter", "mistral", "embeddings", ())
+    # the address is an instance attribute the constructor sets
+    assert patterns["pattern_llm.JinaRerank"] == ("adapter", "jina", "rerank", ())
+    # the user's own server (a provider's key read, no host named) and the helper itself: nobody
+    assert "pattern_llm.OwnServerVectors" not in patterns
+    # the provider's address only compared with the URL the user gives
+    assert "pattern_llm.GatewayVectors" not in patterns
+    # the helper handed another host's fixed URL: the provider the class names is not where it posts
+    assert "pattern_llm.BuildNotifier" not in patterns
+    assert "pattern_llm.post_json" not in patterns
 
-def test_openai_sdk_calls_follow_the_client_the_class_itself_builds(pattern_symbols):
+
+def test_clients_kept_on_the_instance_are_typed_by_their_annotation(patterns):
+    """pattern_llm/typed_clients.py: `self.client.embed(...)` where a base's field or a constructor
+    parameter says the client is one provider's."""
+    assert patterns["pattern_llm.InferenceVectors"] == ("adapter", "azure_ai", "embeddings", ())
+    assert patterns["pattern_llm.GroqAsk"] == ("adapter", "groq", "chat", ())
+    # two providers' clients accepted: the caller's choice, nothing learned
+    assert "pattern_llm.EitherClient" not in patterns
+
+
+def test_a_stand_in_for_a_missing_extra_is_not_the_public_name(patterns):
+    """`try: from .foundry import FoundryClaude as AzureClaude` / `except ImportError: class
+    AzureClaude: ...`: the stand-in only raises; the name is the imported class."""
+    assert patterns["pattern_llm.AzureClaude"] == ("adapter", "azure_ai", "chat", ())
+
+
+
+def test_a_client_helper_taking_the_service_name_builds_the_service_its_caller_names(patterns):
+    """fixtures/learn/patterns aws_clients.py/aws.py: `aws_client(service_name, ...)` passes its own
+    parameter to `boto3.client` (through a dict unpacked with `**`); a call with a literal builds
+    that service's client, and requests on it reach that provider."""
+    symbols = patterns
+    assert symbols["pattern_llm.BedrockChat"] == ("adapter", "aws_bedrock", "chat", ())
+    assert symbols["pattern_llm.EndpointPredictor"] == ("adapter", "aws_sagemaker", "chat", ())
+    # the same helper asked for S3 reaches no AI provider; the helper itself serves any service
+    assert "pattern_llm.Archive" not in symbols
+    assert "pattern_llm.aws_clients.aws_client" not in symbols and "pattern_llm.aws_clients.connect" not in symbols
+    # a client from the package's own helper names no SDK: it does not claim the class's other requests
+    assert "pattern_llm.BedrockOrTogether" not in symbols
+
+
+def test_a_client_built_on_an_untyped_session_by_service_name_is_that_services(patterns):
+    """fixtures/learn/patterns aws.py: `session.client(service_name="bedrock-runtime")` on a session
+    the caller hands in untyped builds a Bedrock client; `service_name="sqs"` builds none."""
+    symbols = patterns
+    assert symbols["pattern_llm.SessionEmbeddings"] == ("adapter", "aws_bedrock", "chat", ())
+    assert "pattern_llm.SessionQueue" not in symbols
+
+
+def test_what_unpickling_rebuilds_is_not_what_a_class_reaches(patterns):
+    """fixtures/learn/patterns pickled.py: a Bedrock client built by the constructor and a plain
+    Anthropic one rebuilt in `__setstate__`: the class is the constructor's; a class building a
+    client only in `__setstate__` learns nothing."""
+    symbols = patterns
+    assert symbols["pattern_llm.BedrockClaude"] == ("adapter", "aws_bedrock", "client", ())
+    assert "pattern_llm.Restored" not in symbols
+
+
+def test_functions_calling_each_other_are_both_routers_whichever_is_decided_first(patterns):
+    """fixtures/learn/patterns cycles.py: `answer` hands its model to LiteLLM or to `retry`, which
+    hands it back; deciding `answer` first meets `retry` inside the cycle, and `retry` is still a router."""
+    symbols = patterns
+    assert symbols["pattern_llm.answer"] == symbols["pattern_llm.retry"] == ("router", ("model", 0))
+    assert "pattern_llm.label" not in symbols
+
+
+def test_openai_sdk_calls_follow_the_client_the_class_itself_builds(patterns):
     """fixtures/learn/patterns/.../compat: the OpenAI SDK's calls of a class go to the provider of the
     client its own code builds, even when the client is another provider's subclass of OpenAI's."""
-    symbols = pattern_symbols
+    symbols = patterns
     # an SDK connection object built beside the Azure client picks no provider
     assert symbols["pattern_llm.compat.AzureVoice"] == ("adapter", "azure_openai", "chat", ())
     assert symbols["pattern_llm.compat.PlainVoice"] == ("adapter", "openai", "chat", ())

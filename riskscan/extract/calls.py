@@ -74,6 +74,10 @@ class CallsMixin:
                 text = self.arg_text(node, 0, "name")
                 if text:
                     self.call_values[id(node)] = self._dynamic_import(node, text)
+            elif isinstance(node.func, cst.Name) and self.factory_call(node, node.func.value, None):
+                return True  # `aws_client("bedrock-runtime")`: a factory of this module (service_clients.py)
+            elif func is None and self.untyped_client(node):
+                return True  # `session.client(service_name="bedrock-runtime")` on an untyped session
             else:
                 self._own_function_call(node.func)
             returned = self.returned_value(node.func) if func is None else None
@@ -131,6 +135,8 @@ class CallsMixin:
         configuring = path.rsplit(".", 1)[-1] in _CONFIGURING_METHODS
         if func.routes and not routes and not configuring:  # a model given to this very call overrides the router's own
             self._call_through_router(node, path, func)
+            return True
+        if not handled and self.factory_call(node, path, func):  # a factory another module exports
             return True
         entry, vendor = self._entry_for(path, node)
         if entry is not None:
@@ -250,13 +256,8 @@ class CallsMixin:
             return entry, entry.vendor
         for vendor in self.cat.conditional_roots.get(path.split(".")[0], ()):
             entry = self.cat.entries.get(f"{path}#{vendor}")
-            if entry is not None and entry.discriminator:
-                position, keyword, values = entry.discriminator
-                argument = first_arg(node, position, keyword)
-                value = self.value_of(argument) if argument is not None else None
-                # a literal, or a parameter typed `Literal["bedrock-runtime", "bedrock"]`: every choice is this service's
-                if value is not None and (value.text in values or value.choices and set(value.choices) <= set(values)):
-                    return entry, vendor
+            if entry is not None and entry.discriminator and self.discriminated(node, *entry.discriminator, path):
+                return entry, vendor
         return None, None
 
     def _wrapped_vendor(self, node: cst.Call) -> Optional[str]:

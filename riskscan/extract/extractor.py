@@ -20,6 +20,7 @@ from ..redact import redact
 from ..ruleset import Catalogue
 from .calls import CallsMixin, one_site_per_model_object
 from .credentials import CredentialsMixin
+from .service_clients import ServiceClientsMixin
 from .fallbacks import FallbacksMixin
 from .flow import CLASS, FlowMixin, Tables
 from .imported import ImportedValuesMixin
@@ -35,7 +36,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's line ends; str.splitlines al
 
 
 class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, CredentialsMixin, FallbacksMixin, FlowMixin,
-                      ImportedValuesMixin):
+                      ServiceClientsMixin, ImportedValuesMixin):
     """Collects findings and import facts for one module (or a notebook's joined cells).
 
     Each mixin owns one kind of evidence; this class owns the scopes and the findings list.
@@ -74,6 +75,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         self.function_findings: dict = {}  # function name -> finding indices
         self.function_depth = 0
         self._init_flow(hints)
+        self._init_factories()
         self._init_imported(imported)  # values other modules of the project export (cross_module.py)
         self.model_collections: dict = {}  # name of a collection of model names -> its finding indices
         self.default_endpoints: dict = {}  # SDK vendor -> provider its endpoint variable was set to (credentials.py)
@@ -151,7 +153,23 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
             return Value(text=text)
         if isinstance(node, (cst.List, cst.Tuple, cst.Dict)):
             return Value(node=node)
+        if isinstance(node, cst.DictComp):
+            return self._dict_copied(node)
         return None
+
+    def _dict_copied(self, node: cst.DictComp) -> Optional[Value]:
+        """`{k: v for k, v in params.items() if v}`: a filtered copy of a dict literal, whose keys
+        and values are the literal's (what `**params` passes is read from it)."""
+        loop = node.for_in
+        source = loop.iter.func if isinstance(loop.iter, cst.Call) and not loop.iter.args else None
+        if node.for_in.inner_for_in is not None or not isinstance(source, cst.Attribute) or source.attr.value != "items":
+            return None
+        if not (isinstance(loop.target, cst.Tuple) and len(loop.target.elements) == 2 and isinstance(node.key, cst.Name)
+                and isinstance(node.value, cst.Name)):
+            return None
+        names = [e.value.value if isinstance(e.value, cst.Name) else None for e in loop.target.elements]
+        copied = self.value_of(source.value)
+        return copied if names == [node.key.value, node.value.value] and copied is not None and isinstance(copied.node, cst.Dict) else None
 
     def vendor_of_path(self, path: str) -> Optional[tuple]:
         """(vendor, kind, root) for a dotted path inside an SDK or a provider-specific adapter package."""
@@ -188,11 +206,13 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         self.function_depth += 1
         for param in param_names(node.params):
             self.bind(param, None)
+        self.enter_signature(node)
         self._enter_function(node)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.retrying -= any(_is_retry_decorator(d.decorator) for d in node.decorators)
         self._leave_function()
+        self.leave_signature()
         self.names.pop()
         self.scopes.pop()
         self.function_depth -= 1
@@ -246,6 +266,8 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
                 self.class_attrs[-1][target.attr.value] = value
                 self.record_self_attr(target.attr.value, value, value_node)
             self._named_model(target.attr.value, value_node)
+        elif isinstance(target, cst.Subscript):
+            self.record_field_value(target, value, value_node)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for position, element in enumerate(target.elements):
                 self._assign(element.value, self.unpacked_value(value_node, position) if value_node is not None else None, None)

@@ -37,6 +37,7 @@ class Tables:
     bases: dict = field(default_factory=dict)  # class -> (base class names)
     sdk_bases: dict = field(default_factory=dict)  # class -> instance Value of the SDK client class it extends
     methods: dict = field(default_factory=dict)  # class -> names of the methods it defines
+    fields: dict = field(default_factory=dict)  # class -> names its body declares with an annotation (`client: Any = None`)
     names: set = field(default_factory=set)  # every name the tables hold, to answer most look-ups at once
 
     def note(self, table: dict, key: str, entry, name: str) -> None:
@@ -64,6 +65,8 @@ class FlowMixin:
         bases = tuple(cst.helpers.get_full_name_for_node(arg.value) or "" for arg in node.bases if arg.keyword is None)
         self.flow.bases[key] = bases
         self.flow.attrs.setdefault(key, {})
+        self.flow.fields[key] = frozenset(item.target.value for line in node.body.body if isinstance(line, cst.SimpleStatementLine)
+                                          for item in line.body if isinstance(item, cst.AnnAssign) and isinstance(item.target, cst.Name))
         for arg in node.bases:  # `class Gemini(GenerativeModel)`: its instances are that SDK's clients
             inherited = self._instance_of(self.value_of(arg.value)) if arg.keyword is None else None
             if inherited is not None:
@@ -106,6 +109,7 @@ class FlowMixin:
     def leave_Return(self, node: cst.Return) -> None:
         if self.functions and node.value is not None:
             key = self.functions[-1][0]
+            self.returned_call(key, node.value)
             entry = self._entry(node.value)
             if entry is not None:
                 self.flow.note(self.flow.returns, key, entry, key.rpartition(".")[2])
@@ -132,6 +136,19 @@ class FlowMixin:
         entry = entry or (self._entry(value_node) if value_node is not None else None)
         if entry is not None and self.classes:
             self.flow.note(self.flow.attrs[self.classes[-1]], name, entry, name)
+
+    def record_field_value(self, target: cst.Subscript, value: Optional[Value], value_node) -> None:
+        """`values["client"] = OpenAI()` in a method, `values` its parameter and "client" a field
+        its class declares: a validator that runs before the object is built (pydantic's
+        `@model_validator(mode="before")`, `@root_validator(pre=True)`) fills the values its fields
+        are set from, so `self.client` holds what it stores."""
+        owner = self.functions[-1][1] if self.functions else None
+        if owner is None or not isinstance(target.value, cst.Name) or target.value.value not in self.signatures[-1]:
+            return
+        index = target.slice[0].slice if len(target.slice) == 1 else None
+        name = string_value(index.value) if isinstance(index, cst.Index) else None
+        if name is not None and name in self.flow.fields.get(owner, ()):
+            self.record_self_attr(name, value, value_node)
 
     def record_annotated(self, target, annotation) -> Optional[Value]:
         """`client: OpenAI` in a class body, `self._client: Optional[OpenAI] = None`: the declared type."""

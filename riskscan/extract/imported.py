@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from .service_clients import factory_of
 from .values import Value
 
 _LOCAL = ".local."  # how the walk names a project module that shadows a vendor package
@@ -33,7 +34,13 @@ class ImportedValuesMixin:
     """Exports the module's values and reads the values other modules export to it."""
 
     def _init_imported(self, imported: Optional[dict]) -> None:
-        self.imported = {key: as_value(row) for key, row in (imported or {}).items()}
+        self.imported = {}
+        for key, row in (imported or {}).items():
+            factory = factory_of(row)
+            if factory is not None:  # `aws_client()`: which client it builds depends on the call's argument
+                self.imported_factories[key[:-2] if key.endswith("()") else key] = factory
+            else:
+                self.imported[key] = as_value(row)
         if self.imported:  # only the few files that import such a value pay for the look-up
             self.value_of = self._value_of_imported
 
@@ -46,8 +53,9 @@ class ImportedValuesMixin:
 
     def exported_values(self) -> dict:
         """Name -> portable value: module-level clients (`client = OpenAI()`) and module-level
-        functions that return one (`"get_client()"`)."""
-        found = {}
+        functions that return one (`"get_client()"`), or a client chosen by their argument
+        (service_clients.py: the row `(client path, "", "factory", "parameter:position")`)."""
+        found = self.exported_factories()
         for name, value in self.scopes[0].items():
             row = portable(value)
             if row is not None:

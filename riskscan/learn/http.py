@@ -2,13 +2,17 @@
 
 A request is a call site only when both halves are there: a request function (`requests.post`,
 `httpx.Client().post`, `aiohttp.ClientSession().post`, `.request`, `.stream`) and a URL argument
-whose text names a provider's API host, from a literal, a module constant or a class attribute's
-default (`base_url: str = "https://api.together.xyz/v1/completions"`). A host in a docstring, a
-GET of a web page, or a URL the caller passes name nobody.
+whose text names a provider's API host, from a literal, a module constant, a class attribute's
+default (`base_url: str = "https://api.together.xyz/v1/completions"`) or what a method stores in
+the attribute (`self._url = "https://api.jina.ai/v1/embeddings"`). A host in a docstring or a GET
+of a web page names nobody. A URL whose base the code leaves open (a helper's `url` parameter,
+`f"{self.api_url}/embeddings"`) is *open*: it names a provider only through the symbol that
+reaches it (reach.py: the API host the symbol's own code names, its default base URL).
 """
 from __future__ import annotations
 
 import ast
+import re
 from typing import Callable, Optional
 
 from ..extract.strings import StringsMixin
@@ -17,8 +21,10 @@ _METHODS = {"post", "request", "stream"}
 _MODULES = {"requests", "httpx"}  # `requests.post(...)`, `httpx.post(...)`
 _SESSIONS = {"requests.Session", "requests.session", "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession"}
 _FEATURES = (("chat/completions", "chat"), ("messages", "chat"), ("chat", "chat"), ("embed", "embeddings"),
-             ("rerank", "rerank"), ("images", "images"), ("audio", "audio"), ("completions", "completions"),
-             ("generate", "completions"))
+             ("rerank", "rerank"), ("ranking", "rerank"), ("images", "images"), ("audio", "audio"),
+             ("completions", "completions"), ("generate", "completions"))
+UNKNOWN = "{}"  # a piece of a URL the code does not fix, written as the scan writes it (extract/strings.py)
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
 def is_request(target: Optional[str]) -> bool:
@@ -54,7 +60,14 @@ def url_parts(node) -> tuple:
         return (("name", node.id),)
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
         return (("self", node.attr),)
+    if isinstance(node, ast.IfExp):  # `base if custom else f"{base}/ranking"`: the branch that says more
+        return max(url_parts(node.body), url_parts(node.orelse), key=lambda parts: sum(k == "text" for k, _ in parts))
     return ()
+
+
+def has_text(parts: tuple) -> bool:
+    """Whether URL parts hold any literal text (a value worth keeping for a variable or attribute)."""
+    return any(kind == "text" for kind, _ in parts)
 
 
 def string_default(node) -> Optional[str]:
@@ -78,15 +91,16 @@ class Hosts:
 
     def provider(self, parts: tuple, constants: Callable, attribute: Callable) -> Optional[tuple]:
         """(provider, feature) of a URL from its parts; `constants(name)` and `attribute(name)` give
-        the text of a module constant and of an instance attribute's default."""
+        the text of a module constant and of an instance attribute. The provider is None for an
+        open URL (no scheme and host in the code); the answer is None for another host's URL."""
         texts = []
         for kind, value in parts:
             text = value if kind == "text" else constants(value) if kind == "name" else attribute(value)
-            texts.append(text or "")
+            texts.append(text or UNKNOWN)
         url = "".join(texts)
-        vendor = self.url_vendor(url) if url else None
-        if vendor is None:
-            return None
+        vendor = self.url_vendor(url)
+        if vendor is None and _SCHEME.match(url) and not url.split("://", 1)[1].startswith(UNKNOWN):
+            return None  # another host's URL (`https://{host}/...` leaves the host open)
         path = url.lower().split("://", 1)[-1]
         feature = next((name for marker, name in _FEATURES if marker in path.partition("/")[2]), "other")
         return vendor, feature

@@ -1,7 +1,7 @@
 """What each public symbol reaches through the package's own call graph, and what it is learned as.
 
 A class reaches every method it has, its own and the inherited ones it does not override (a user
-may call any of them); a function reaches what it calls, and the classes it builds reach theirs.
+may call any of them; pickling's and copying's methods aside, see `_RESTORING`); a function reaches what it calls, and the classes it builds reach theirs.
 The graph is the scan's (graph.py resolves calls and re-exports); a call that cannot be resolved
 is not followed (precision first: no module-wide over-approximation here).
 
@@ -16,18 +16,23 @@ from __future__ import annotations
 
 import re
 from collections import Counter, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from ..extract.models import MODEL_NAME
 from ..model import NOT_A_REQUEST, Finding
 from ..graph import _Calls, _import_edges, _Resolver
 from ..structure import MODULE_BODY
-from .http import Hosts
+from .http import UNKNOWN, Hosts
 from .symbols import ModuleFacts, module_facts, public_names
 
 _MAX_EVIDENCE = 5
 _FLAG = re.compile(r"(is|has|use|uses|supports|enable|allow)_", re.IGNORECASE)  # a yes/no setting
+# Methods pickle and copy call to rebuild an object made before: what an instance reaches is what
+# its constructor and the methods a user calls reach (autogen's Bedrock client rebuilds a plain
+# Anthropic client in `__setstate__`, a detail of unpickling, not what the class is for).
+_RESTORING = frozenset({"__setstate__", "__getstate__", "__reduce__", "__reduce_ex__", "__copy__", "__deepcopy__",
+                        "__getnewargs__", "__getnewargs_ex__"})
 
 
 @dataclass(frozen=True)
@@ -54,11 +59,14 @@ class Reach:
         self.hosts = Hosts(catalogue)
         self._facts: dict = {}
         self._routers: dict = {}  # node -> model args, memo of router_args
+        self._pending: set = set()  # nodes router_args is answering (a cycle meets one of them)
+        self._cut, self._unsure = False, []  # a cycle was met; the "no" answers given since
         self._methods: dict = {}  # class node -> {method name: node}
         self._mro: dict = {}
         self._settings: dict = {}  # (module, owner) -> configuration classes it builds
         self._inert_classes: dict = {}
         self._live: Optional[set] = None
+        self._hosts: dict = {}  # module -> hosts_named
 
     # ------------------------------------------------------------ public symbols
     def public_symbols(self, modules) -> dict:
@@ -114,7 +122,7 @@ class Reach:
             return Decision("router", model_args=model_args, evidence=self._router_evidence(node))
         sites, clients, own = self._evidence(node)
         sites = self._by_default(node, _as_built(sites, clients, own, self.catalogue, self._redirectable))
-        sites = self._redirected(node, sites)
+        sites = self._addressed(node, self._redirected(node, sites))
         primary = [(vendor, f) for vendor, f in sites if not f.fallback_target]
         vendors = {vendor for vendor, _ in primary}
         if len(vendors) == 1:
@@ -154,12 +162,33 @@ class Reach:
         """(sites, clients, own clients): what `start` reaches, and the clients built by its own code,
         not by another class it builds (`create_from_config` making a sibling class's instance)."""
         sites, clients, own = [], [], []
-        for node, is_own in self.reached_from(start).items():
-            sites += list(self.sites.get(node[1:], ())) + self.wrapped_requests(node) + self.http_requests(node, start)
+        nodes = self.reached_from(start)
+        handed = self._handed_urls(nodes, start)
+        for node, is_own in nodes.items():
+            sites += list(self.sites.get(node[1:], ())) + self.wrapped_requests(node) \
+                + self.http_requests(node, start, handed) + self.attribute_requests(node, start)
             built = self.clients.get(node[1:], ())
             clients += built
             own += built if is_own else ()
         return sites, clients, own
+
+    def _handed_urls(self, nodes: set, start: tuple) -> dict:
+        """(function node, parameter) -> the URL texts the functions in `nodes` hand it, read where
+        they are written (`post_json(f"{self.api_base}/embeddings", ...)`)."""
+        handed: dict = {}
+        for node in nodes:
+            facts = self.facts(node[1])
+            function = facts.functions.get(node[2]) if facts else None
+            for target, keyword, position, (kind, parts) in (function.passes if function else ()):
+                callee = self.resolver.resolve(target) if kind == "url" and not target.startswith("<self>") else None
+                callee_facts = self.facts(callee[1]) if callee and callee[0] == "function" else None
+                params = callee_facts.functions[callee[2]].params if callee_facts and callee[2] in callee_facts.functions else ()
+                name = keyword if keyword in params else params[position] if position is not None and position < len(params) else None
+                if name:
+                    classes = self._instance_classes(node, start)
+                    text = _rendered(parts, facts.constants, lambda attr: self._class_string(classes, attr))
+                    handed.setdefault((callee, name), []).append(text)
+        return handed
 
     def wrapped_requests(self, node: tuple) -> list:
         """(vendor, finding) for request methods read on a parameter typed as one provider's client:
@@ -168,40 +197,86 @@ class Reach:
         finding of the scan already; this is the reference that is handed on without a call.)"""
         facts = self.facts(node[1])
         function = facts.functions.get(node[2]) if facts else None
+        return [site for targets, path, line in (function.typed_uses if function else ())
+                for site in self._typed_request(node, targets, path, line)]
+
+    def attribute_requests(self, node: tuple, start: tuple) -> list:
+        """(vendor, finding) for request methods called on an attribute of `self` typed as one
+        provider's client: a field `client: EmbeddingsClient` or a typed constructor parameter
+        stored in it, then `self.client.embed(...)`. The type is read along the bases of the symbol
+        `start`, then of the method's class (a base declares the field its subclass uses)."""
+        facts = self.facts(node[1])
+        function = facts.functions.get(node[2]) if facts else None
+        if not function or not function.self_uses:
+            return []
+        classes = [self.facts(m).classes[k] for m, k in self._instance_classes(node, start)
+                   if self.facts(m) and k in self.facts(m).classes]
         found = []
-        for targets, path, line in (function.typed_uses if function else ()):
-            site = self._request_of(targets, path)
-            if site is not None:
-                vendor, detail, feature = site
-                found.append((vendor, Finding(vendor, "call", self.modules[node[1]].path, line, 0, detail=detail,
-                                              feature=feature, function=node[2])))
+        for attribute, path, line in function.self_uses:
+            targets = next((klass.typed[attribute] for klass in classes if attribute in klass.typed), ())
+            found += self._typed_request(node, targets, path, line) if targets else []
         return found
 
-    def http_requests(self, node: tuple, start: tuple) -> list:
+    def _typed_request(self, node: tuple, targets: tuple, path: tuple, line: int) -> list:
+        """[(vendor, finding)] when `path` read on a value typed `targets` is a request, else []."""
+        site = self._request_of(targets, path)
+        if site is None:
+            return []
+        vendor, detail, feature = site
+        return [(vendor, Finding(vendor, "call", self.modules[node[1]].path, line, 0, detail=detail,
+                                 feature=feature, function=node[2]))]
+
+    def _instance_classes(self, node: tuple, start: tuple) -> list:
+        """(module, class) whose attributes a method `node` reads on `self`, run for the symbol `start`:
+        the bases of `start` when it is a class, then those of the method's own class."""
+        return (self.mro(start[1], start[2]) if self._is_class(start) else []) + \
+            self.mro(node[1], node[2].rpartition(".")[0])
+
+    def http_requests(self, node: tuple, start: tuple, handed: Optional[dict] = None) -> list:
         """(vendor, finding) for HTTP requests to a provider's URL in `node` (http.py); an instance
-        attribute in the URL is read along the bases of the symbol `start`, then of the method's class."""
+        attribute in the URL is read along the bases of the symbol `start`, then of the method's class.
+        A URL that is a parameter is each text the callers in `handed` give it (`_handed_urls`).
+        A request to an open URL comes with the vendor None (`_addressed` decides it)."""
         facts = self.facts(node[1])
         function = facts.functions.get(node[2]) if facts else None
         if not function or not function.requests:
             return []
-        classes = (self.mro(start[1], start[2]) if self._is_class(start) else []) + \
-            self.mro(node[1], node[2].rpartition(".")[0])
+        classes = self._instance_classes(node, start)
         found = []
         for parts, line in function.requests:
-            hit = self.hosts.provider(parts, facts.constants.get, lambda name: self._class_string(classes, name))
-            if hit is not None:
-                vendor, feature = hit
-                found.append((vendor, Finding(vendor, "call", self.modules[node[1]].path, line, 0,
-                                              detail="http request", feature=feature, function=node[2])))
+            given = (handed or {}).get((node, parts[0][1])) if len(parts) == 1 and parts[0][0] == "name" else None
+            for url in ([(("text", text),) for text in given] if given else [parts]):
+                hit = self.hosts.provider(url, facts.constants.get, lambda name: self._class_string(classes, name))
+                if hit is not None:
+                    vendor, feature = hit
+                    found.append((vendor, Finding(vendor or "", "call", self.modules[node[1]].path, line, 0,
+                                                  detail="http request", feature=feature, function=node[2])))
         return found
 
     def _class_string(self, classes: list, name: str) -> Optional[str]:
+        """The text of an instance attribute: its class-level default, else what a method stores in
+        it (the first that names a provider when methods store several)."""
         for module, klass in classes:
             facts = self.facts(module)
-            text = facts.classes[klass].strings.get(name) if facts and klass in facts.classes else None
-            if text is not None:
-                return text
+            klass_facts = facts.classes.get(klass) if facts else None
+            if klass_facts is None:
+                continue
+            if name in klass_facts.strings:
+                return klass_facts.strings[name]
+            texts = [_rendered(parts, facts.constants) for parts in klass_facts.texts.get(name, ())]
+            if texts:
+                return next((t for t in texts if self.hosts.url_vendor(t)), texts[0])
         return None
+
+    def _addressed(self, node: tuple, sites: list) -> list:
+        """Requests to an open URL go to the provider whose API host the symbol's own code names
+        (its default base URL: `api_url: str = DEFAULT_API_URL`); with none named, they name nobody.
+        A credential variable is no address: a self-hosted server takes the provider's key too."""
+        if all(vendor for vendor, _ in sites):
+            return sites
+        provider = self._own_provider(node, by_host=True)
+        return [(vendor, f) if vendor else (provider, replace(f, vendor=provider))
+                for vendor, f in sites if vendor or provider]
 
     def _request_of(self, targets: tuple, path: tuple) -> Optional[tuple]:
         """(vendor, detail, feature) when `path` on an instance of one provider's client classes is a request."""
@@ -260,17 +335,21 @@ class Reach:
             moved.append((provider if root in self._redirectable and vendor == root else vendor, finding))
         return moved
 
-    def _own_provider(self, node: tuple) -> Optional[str]:
-        """The one provider the symbol's own code names by an API host (else by a credential
-        variable): in a function, or in the nearest class along a class's bases that names any,
-        its module's constants after its body and methods; a configuration object that code
-        builds counts as its own (`NvidiaSettings(...)`, whose `base_url` defaults to NVIDIA's API)."""
+    def _own_provider(self, node: tuple, by_host: bool = False) -> Optional[str]:
+        """The one provider the symbol's own code names by an API host (else, unless `by_host`, by a
+        credential variable): in a function, or in the nearest class along a class's bases that
+        names any, its module's constants after its body and methods. A host constant imported
+        from another module and read there (`api_url: str = DEFAULT_API_URL`) is named there too,
+        and a configuration object that code builds counts as its own (`NvidiaSettings(...)`, whose
+        `base_url` defaults to NVIDIA's API)."""
         owners = [(node[1], node[2])] if not self._is_class(node) else self.mro(node[1], node[2])
         for module, owner in owners:
             settings = self._settings_built(module, owner)
             level = [(module, owner)] + ([(module, MODULE_BODY)] if self._is_class(node) else []) + settings
-            for table, named in ((self.endpoints, set()), (self.credentials, self._settings_variables(settings))):
-                found = named | {v for m, o in level for q, vendors in table.get(m, {}).items()
+            tables = [(self.hosts_named, set())]
+            tables += [] if by_host else [(self.credentials.get, self._settings_variables(settings))]
+            for table, named in tables:
+                found = named | {v for m, o in level for q, vendors in (table(m) or {}).items()
                                  if q == o or q.startswith(o + ".") for v in vendors}
                 if found:
                     return found.pop() if len(found) == 1 else None
@@ -309,6 +388,31 @@ class Reach:
                 if vendor and f"{info.env_prefix}{name}".upper() not in self.catalogue.shared_env_vars:
                     found.add(vendor)
         return found
+
+    def hosts_named(self, module: str) -> dict:
+        """Function -> providers whose API host it names: the scan's endpoints, and host constants
+        it reads from other modules of the package."""
+        if module not in self._hosts:
+            named = {owner: set(vendors) for owner, vendors in self.endpoints.get(module, {}).items()}
+            facts = self.facts(module)
+            for qualname, function in (facts.functions.items() if facts else ()):
+                vendors = {self.hosts.url_vendor(text) for text in map(self.constant, function.reads) if text}
+                if vendors - {None}:
+                    named.setdefault(qualname, set()).update(vendors - {None})
+            self._hosts[module] = named
+        return self._hosts[module]
+
+    def constant(self, dotted: str, depth: int = 0) -> Optional[str]:
+        """The text of a module-level string constant of the analysed code, through re-exports."""
+        module, _, name = dotted.rpartition(".")
+        result = self.modules.get(module)
+        facts = self.facts(module) if result is not None else None
+        if facts is None or depth > 5:
+            return None
+        if name in facts.constants:
+            return facts.constants[name]
+        target = result.structure.names.get(name) if result.structure else None
+        return self.constant(target, depth + 1) if target and target != dotted else None
 
     def reached(self, start: tuple) -> set:
         return set(self.reached_from(start))
@@ -401,7 +505,7 @@ class Reach:
             functions = self.modules[owner_module].structure.functions
             for q in functions:
                 name = q[len(owner) + 1:]
-                if q.startswith(owner + ".") and "." not in name:
+                if q.startswith(owner + ".") and "." not in name and name not in _RESTORING:
                     methods.setdefault(name, ("function", owner_module, q))
         return list(methods.values())
 
@@ -437,10 +541,20 @@ class Reach:
     def router_args(self, node: tuple, depth: int = 0) -> tuple:
         """The model argument (keyword, position) of a symbol that passes it on to a router."""
         if node in self._routers:
+            if node in self._pending:
+                self._cut = True  # an answer that leans on this one may be wrong until it is known
             return self._routers[node]
         self._routers[node] = ()  # a recursive call chain is no router by itself
+        self._pending.add(node)
         args = self._class_router_args(node, depth) if self._is_class(node) else self._function_router_args(node, depth)
+        self._pending.discard(node)
         self._routers[node] = args
+        if not args and self._cut and depth > 0:
+            self._unsure.append(node)
+        if depth == 0:  # a "no" met through a cycle is asked again from the next symbol on
+            for unsure in self._unsure:
+                self._routers.pop(unsure, None)
+            self._unsure, self._cut = [], False
         return args
 
     def _function_router_args(self, node: tuple, depth: int) -> tuple:
@@ -548,6 +662,13 @@ def _endpoint_sdks(catalogue) -> frozenset:
                      if entry.kind == "call" and entry.endpoint_args) - {None}
 
 
+def _rendered(parts: tuple, constants: dict, attribute=lambda name: None) -> str:
+    """URL parts as text, module constants (and `attribute(name)` for `self.name`) filled in, any
+    other piece left open."""
+    return "".join(value if kind == "text" else (constants.get(value) if kind == "name" else attribute(value)) or UNKNOWN
+                   for kind, value in parts)
+
+
 def _as_built(sites: list, clients: list, own: list, catalogue, redirectable: frozenset) -> list:
     """A call made with an SDK goes where the clients the symbol builds with that SDK go.
 
@@ -573,7 +694,8 @@ def _as_built(sites: list, clients: list, own: list, catalogue, redirectable: fr
 
 def _built(clients: list, catalogue) -> dict:
     """SDK root (None for a client class of a provider without an SDK of its own) -> the providers of
-    the clients built that take an endpoint."""
+    the clients built that take an endpoint (a client from the package's own factory,
+    `create_aws_client(...)`, is no catalogued client: it claims none of the class's requests)."""
     built: dict = {}
     for vendor, client in clients:
         entry = catalogue.entry_for(client.detail)

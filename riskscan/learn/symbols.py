@@ -21,12 +21,15 @@ _SELF = ("self", "cls")
 @dataclass
 class FunctionFacts:
     params: tuple = ()  # parameter names a caller passes, `self`/`cls` left out
-    passes: list = field(default_factory=list)  # (target, keyword or None, position, ("param"|"self", name))
+    # (target, keyword or None, position, ("param"|"self", name) or ("url", URL parts)): what a call is handed
+    passes: list = field(default_factory=list)
     super_calls: set = field(default_factory=set)  # `super().name(...)`: the names called on the next base
     # (annotation targets, attribute path, line) for `param.a.b` read on a parameter with a type:
     # `create = client.chat.completions.create` where `client: groq.Groq`
     typed_uses: list = field(default_factory=list)
     requests: list = field(default_factory=list)  # (URL parts, line) of HTTP requests (http.py)
+    self_uses: list = field(default_factory=list)  # (attribute, path, line) for `self.client.embed` in a method
+    reads: set = field(default_factory=set)  # absolute names of what it reads from imports (`DEFAULT_URL`)
 
 
 @dataclass
@@ -36,6 +39,8 @@ class ClassFacts:
     self_params: dict = field(default_factory=dict)  # attribute -> __init__ parameter stored in it
     strings: dict = field(default_factory=dict)  # attribute -> its string default (`base_url: str = "https://..."`)
     built: dict = field(default_factory=dict)  # attribute -> what a method stores in it (`self._session = httpx.Client()`)
+    texts: dict = field(default_factory=dict)  # attribute -> [URL parts a method stores in it] (`self._url = f"https://..."`)
+    typed: dict = field(default_factory=dict)  # attribute -> annotation targets (`client: EmbeddingsClient`)
     # attribute -> (the client `__init__` always stores in it, the ones it stores instead under an `if`):
     # `self.client = OpenAI()` then `if api_type == "azure": self.client = AzureOpenAI(...)`
     switched: dict = field(default_factory=dict)
@@ -49,6 +54,9 @@ class ModuleFacts:
     constants: dict = field(default_factory=dict)  # module-level name -> its string value
     functions: dict = field(default_factory=dict)  # qualname -> FunctionFacts
     classes: dict = field(default_factory=dict)  # qualname -> ClassFacts
+    # name -> what `try:` imports as it, for a stand-in its `except ImportError:` defines instead
+    # (`class AzureClaude: raise ImportError(...)`): the public name is the import
+    stand_ins: dict = field(default_factory=dict)
 
 
 def is_private(module: str) -> bool:
@@ -61,7 +69,8 @@ def module_facts(path: Path, module: str, names: dict, is_package: bool) -> Opti
         tree = ast.parse(path.read_bytes())
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    reader = _Reader(module, {**_imported(tree, module, is_package), **{k: v for k, v in names.items() if v}})
+    imports = _imported(tree, module, is_package)
+    reader = _Reader(module, {**imports, **{k: v for k, v in names.items() if v}}, imports)
     reader.read_body(tree.body, [])
     return reader.facts
 
@@ -84,9 +93,10 @@ def _imported(tree: ast.Module, module: str, is_package: bool) -> dict:
 
 
 class _Reader:
-    def __init__(self, module: str, names: dict):
+    def __init__(self, module: str, names: dict, imports: dict):
         self.module = module
         self.names = names  # local name -> absolute dotted target (ModuleStructure.names)
+        self.imports = imports  # local name -> what an import binds to it (_imported)
         self.facts = ModuleFacts()
         self.classes: list = []  # ClassFacts of the enclosing classes
 
@@ -99,6 +109,24 @@ class _Reader:
             elif not stack and isinstance(node, (ast.Assign, ast.AnnAssign)):
                 self._exports(node)
                 self._alias(node)
+            elif not stack and isinstance(node, ast.If):  # `if LiteLlm is not None: class Gemma(LiteLlm)`
+                self.read_body(node.body + node.orelse, stack)
+            elif not stack and isinstance(node, ast.Try):
+                self._stand_ins(node)
+                self.read_body(node.body + node.orelse + node.finalbody, stack)
+
+    def _stand_ins(self, node: ast.Try) -> None:
+        """Names `try:` imports and an `except ImportError:` handler defines again (a stand-in that
+        raises, or None): the definition runs only where the import failed."""
+        imported = {alias.asname or alias.name: alias.name for child in node.body if isinstance(child, ast.ImportFrom)
+                    for alias in child.names}
+        for handler in node.handlers:
+            if not _catches_import_error(handler.type):
+                continue
+            for child in handler.body:
+                name = child.name if isinstance(child, (ast.ClassDef, ast.FunctionDef)) else None
+                if name in imported and self.imports.get(name):
+                    self.facts.stand_ins[name] = self.imports[name]
 
     def _exports(self, node) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -119,14 +147,19 @@ class _Reader:
         qualname = ".".join(stack + [node.name])
         fields = tuple(s.target.id for s in node.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name))
         facts = self.facts.classes[qualname] = ClassFacts(tuple(filter(None, (self.resolve(b) for b in node.bases))), fields)
+        facts.typed = {s.target.id: targets for s in node.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)
+                       for targets in [self._annotation_targets(s.annotation)] if targets}
         init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
         if init is not None:
             params = set(_params(init))
+            annotated = self._typed_params(init)
             for statement in ast.walk(init):
                 if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Name) and statement.value.id in params:
                     for target in statement.targets:
                         if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
                             facts.self_params[target.attr] = statement.value.id
+                            if statement.value.id in annotated:
+                                facts.typed.setdefault(target.attr, annotated[statement.value.id])
         self._attributes(node, facts)
         if init is not None:
             self._switched(init, facts)
@@ -152,6 +185,10 @@ class _Reader:
                     for target in statement.targets:
                         if _is_self_attribute(target) and built:
                             facts.built[target.attr] = f"{built}()"
+                elif isinstance(statement, ast.Assign) and http.has_text(parts := http.url_parts(statement.value)):
+                    for target in statement.targets:
+                        if _is_self_attribute(target):
+                            facts.texts.setdefault(target.attr, []).append(parts)
 
     def _switched(self, init: ast.FunctionDef, facts: ClassFacts) -> None:
         """Clients the constructor stores in an attribute by default, and those an `if` stores instead."""
@@ -180,19 +217,27 @@ class _Reader:
         params = _params(node)
         facts = self.facts.functions[qualname] = FunctionFacts(params)
         known, locals_ = set(params), {}
-        self._typed_uses(node, facts)
-        for child in ast.walk(node):
+        nodes = list(ast.walk(node))  # walked once, read several times
+        self._typed_uses(node, nodes, facts, bool(stack) and bool(self.classes))
+        texts = _local_texts(nodes)
+        compared = {id(name) for child in nodes if isinstance(child, ast.Compare) for name in ast.walk(child)}
+        for child in nodes:
             if isinstance(child, ast.Assign) and isinstance(child.value, ast.Call) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
                 target = self.resolve(child.value.func, locals_)
                 locals_[child.targets[0].id] = f"{target}()" if target else None
             elif isinstance(child, ast.Call):
-                self._passes(child, facts, known, locals_, bool(stack))
-                self._request(child, facts, locals_, bool(stack))
+                self._passes(child, facts, known, locals_, bool(stack), texts)
+                self._request(child, facts, locals_, bool(stack), texts)
                 if _is_super_call(child.func):
                     facts.super_calls.add(child.func.attr)
+            elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and child.id not in known \
+                    and id(child) not in compared:  # `api_base == DEFAULT_OPENAI_API_BASE` names no address
+                imported = self.names.get(child.id)
+                if imported and not imported.startswith(self.module + "."):
+                    facts.reads.add(imported)
         self.read_body(node.body, stack + [node.name])
 
-    def _request(self, call: ast.Call, facts: FunctionFacts, locals_: dict, in_class: bool) -> None:
+    def _request(self, call: ast.Call, facts: FunctionFacts, locals_: dict, in_class: bool, texts: dict) -> None:
         target = self.resolve(call.func, locals_, in_class)
         if target and target.startswith("<self>.") and self.classes:
             attribute, _, method = target[len("<self>."):].partition(".")
@@ -200,27 +245,33 @@ class _Reader:
             target = f"{built}.{method}" if built and method else None
         if http.is_request(target):
             url = http.url_argument(call)
-            parts = http.url_parts(url) if url is not None else ()
+            parts = texts.get(url.id, ()) if isinstance(url, ast.Name) else ()
+            parts = parts or (http.url_parts(url) if url is not None else ())
             if parts:
                 facts.requests.append((parts, call.lineno))
 
-    def _typed_uses(self, node, facts: FunctionFacts) -> None:
-        """Attribute paths read on the function's annotated parameters (their longest chains)."""
-        args = node.args
-        typed = {a.arg: self._annotation_targets(a.annotation) for a in args.posonlyargs + args.args + args.kwonlyargs
-                 if a.annotation is not None}
-        typed = {name: targets for name, targets in typed.items() if targets}
-        if not typed:
+    def _typed_uses(self, node, nodes: list, facts: FunctionFacts, method: bool) -> None:
+        """Attribute paths read on the function's annotated parameters (their longest chains), and in
+        a method those read on an attribute of `self` (`self.client.embed`: reach.py types it)."""
+        typed = self._typed_params(node)
+        if not typed and not method:
             return
-        inner = set()
-        for child in ast.walk(node):
-            if isinstance(child, ast.Attribute):
-                inner.add(id(child.value))
-        for child in ast.walk(node):
-            if isinstance(child, ast.Attribute) and id(child) not in inner:
+        attributes = [child for child in nodes if isinstance(child, ast.Attribute)]
+        inner = {id(child.value) for child in attributes}
+        for child in attributes:
+            if id(child) not in inner:
                 path, head = _attribute_path(child)
                 if head in typed and path:
                     facts.typed_uses.append((typed[head], path, child.lineno))
+                elif method and head in _SELF and len(path) > 1:
+                    facts.self_uses.append((path[0], path[1:], child.lineno))
+
+    def _typed_params(self, node) -> dict:
+        """Parameter -> the dotted names its annotation names."""
+        args = node.args
+        typed = {a.arg: self._annotation_targets(a.annotation) for a in args.posonlyargs + args.args + args.kwonlyargs
+                 if a.annotation is not None}
+        return {name: targets for name, targets in typed.items() if targets}
 
     def _annotation_targets(self, node) -> tuple:
         """Dotted names an annotation names: `groq.Groq | groq.AsyncGroq`, `Optional["OpenAI"]`."""
@@ -237,11 +288,12 @@ class _Reader:
                     found.append(target)
         return tuple(found)
 
-    def _passes(self, call: ast.Call, facts: FunctionFacts, params: set, locals_: dict, in_class: bool) -> None:
+    def _passes(self, call: ast.Call, facts: FunctionFacts, params: set, locals_: dict, in_class: bool,
+                texts: dict) -> None:
         target = None
         arguments = [(None, i, a) for i, a in enumerate(call.args)] + [(k.arg, None, k.value) for k in call.keywords if k.arg]
         for keyword, position, value in arguments:
-            source = _source(value, params, in_class)
+            source = _source(value, params, in_class) or _url_source(value, texts)
             if source is None:
                 continue
             target = target or self.resolve(call.func, locals_, in_class)
@@ -266,6 +318,29 @@ class _Reader:
         else:
             base = self.names.get(head) or f"{self.module}.{head}"
         return ".".join([base] + rest)
+
+
+def _url_source(value, texts: dict) -> Optional[tuple]:
+    """("url", parts) for an argument that is URL text (`f"{self.api_base}/embeddings"`, or a local
+    holding it): a helper that sends requests to its parameter sends them there."""
+    parts = texts.get(value.id, ()) if isinstance(value, ast.Name) else http.url_parts(value)
+    return ("url", parts) if any(kind == "text" and "/" in text for kind, text in parts) else None
+
+
+def _local_texts(nodes: list) -> dict:
+    """Local name -> URL parts of the text assigned to it (`url = f"{self.api_url}/embeddings"`)."""
+    found = {}
+    for child in nodes:
+        if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
+            parts = http.url_parts(child.value)
+            if http.has_text(parts):
+                found.setdefault(child.targets[0].id, parts)
+    return found
+
+
+def _catches_import_error(node) -> bool:
+    names = node.elts if isinstance(node, ast.Tuple) else [node]
+    return any(isinstance(n, ast.Name) and n.id in ("ImportError", "ModuleNotFoundError") for n in names)
 
 
 def _params(node) -> tuple:
@@ -326,6 +401,7 @@ def public_names(module: str, facts: Optional[ModuleFacts], structure) -> dict:
     imported = {name: target for name, target in structure.names.items()
                 if target and target.split(".")[0] == top and "(" not in target}  # not module-level instances
     candidates = {name: f"{module}.{name}" for name in defined}
+    candidates.update(facts.stand_ins if facts is not None else {})
     if facts is not None:
         candidates.update({name: target for name, target in facts.aliases.items() if name not in candidates})
     candidates.update({name: target for name, target in imported.items() if name not in candidates})
