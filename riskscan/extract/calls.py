@@ -197,7 +197,8 @@ class CallsMixin:
         if kind == "call" and is_sdk_internal(clean):  # a private helper, a string method: nothing is sent
             self.call_values[id(node)] = Value(path=f"{path}()", binding=func.binding)
             return
-        sdk_type = kind == "call" and (self.cat.root_vendor(clean, self.cat.type_modules) or _data_class(clean[len(root) + 1:]))
+        sdk_type = kind == "call" and (self.cat.root_vendor(clean, self.cat.type_modules) or _data_class(clean[len(root) + 1:])
+                                       or self._sdk_helper(root, clean))
         if sdk_type or kind == "adapter":
             # the rules' adapter classes were found above (`_entry_for`); anything else an adapter
             # package offers, its messages, enums and exceptions (`type`), helpers and constants, sends nothing
@@ -210,6 +211,17 @@ class CallsMixin:
             feature = self.cat.feature_for(root, tuple(clean[len(root) + 1:].split("."))) or _constructed(clean) or "other"
         index = self.add(node, vendor, kind, path, feature=feature, service=self._service(path, vendor), **self._call_facts(node))
         self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=kind)
+
+    def _sdk_helper(self, root: str, clean: str) -> bool:
+        """A function of an SDK's modules (no class on the way: `anthropic.transform_schema`,
+        `openai.pydantic_function_tool`) that none of its catalogued request paths names, when the
+        catalogue lists that SDK's requests at all: it works locally (reshapes a schema, builds
+        a tool definition), so it is API-shape coupling like a request type, not a request.
+        (`ollama.chat` and `replicate.run` are listed, `sagemaker.get_execution_role` is a
+        service's call; a class's method, the old `openai.ChatCompletion.create`, is left a call.)"""
+        rest = tuple(clean[len(root) + 1:].split("."))
+        return (bool(self.cat.call_features.get(root)) and all(part[:1].islower() for part in rest)
+                and self.cat.feature_for(root, rest) is None and self.cat.root_vendor(clean, self.cat.service_roots) is None)
 
     def _service(self, path: str, vendor: str) -> Optional[str]:
         """The non-inference service a call reaches (Vertex AI Vector Search, a Bedrock knowledge
