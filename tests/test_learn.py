@@ -83,6 +83,23 @@ def test_the_patterns_framework_packages_use_are_followed(tmp_path):
     assert symbols["pattern_llm.summarise_with_openai"] == ("adapter", "openai", "chat", ())
 
 
+def test_requests_on_declared_client_types_are_followed(tmp_path):
+    """fixtures/learn/patterns typed_client.py, strict_schema.py: a client known by its declared
+    type (a property's return annotation, handed through a helper returning its argument's type
+    variable) sends requests; reading an SDK resource, or calling an SDK helper function, does not."""
+    with resolved([PATTERNS]) as distributions:
+        (learned,) = learn(distributions, load_catalogue())
+    learned.write(tmp_path)
+    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    assert symbols["pattern_llm.MistralModel"] == ("adapter", "mistral", "chat", ())
+    # `_ = client.messages` is an attribute read: no request, so no Anthropic adapter
+    assert "pattern_llm.Warmed" not in symbols
+    # a helper whose return type is not its argument's says nothing of what `.upper()` is called on
+    assert "pattern_llm.Labelled" not in symbols
+    # `anthropic.transform_schema(...)` reshapes a schema locally
+    assert "pattern_llm.StrictSchema" not in symbols
+
+
 def _entry_points(report) -> dict:
     from riskscan.render.json_report import render_json
 

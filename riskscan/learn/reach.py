@@ -149,15 +149,18 @@ class Reach:
         return sites, clients
 
     def wrapped_requests(self, node: tuple) -> list:
-        """(vendor, finding) for request methods read on a parameter typed as one provider's client:
-        `from_groq(client: groq.Groq)` wraps `client.chat.completions.create` in what it returns,
-        so every use of the result sends that provider's requests. (A call on the parameter is a
-        finding of the scan already; this is the reference that is handed on without a call.)"""
+        """(vendor, finding) for requests made on, or request methods read on, a receiver declared
+        as one provider's client: `from_groq(client: groq.Groq)` wraps `client.chat.completions.create`
+        in what it returns, so every use of the result sends that provider's requests; a method
+        calls `with_retries(self.client, settings).chat.completions.create(...)` where the
+        property `client` is declared `-> AsyncOpenAI` and `with_retries` returns its argument's
+        type. (The scan sees the plain cases within one module; these cross modules and helpers.)"""
         facts = self.facts(node[1])
         function = facts.functions.get(node[2]) if facts else None
         found = []
-        for targets, path, line in (function.typed_uses if function else ()):
-            site = self._request_of(targets, path)
+        for receiver, path, line, called in (function.typed_uses if function else ()):
+            targets = self._declared_type(receiver, node)
+            site = self._request_of(targets, path, called) if targets else None
             if site is not None:
                 vendor, detail, feature = site
                 found.append((vendor, Finding(vendor, "call", self.modules[node[1]].path, line, 0, detail=detail,
@@ -190,16 +193,41 @@ class Reach:
                 return text
         return None
 
-    def _request_of(self, targets: tuple, path: tuple) -> Optional[tuple]:
-        """(vendor, detail, feature) when `path` on an instance of one provider's client classes is a request."""
+    def _declared_type(self, receiver: tuple, node: tuple, depth: int = 0) -> tuple:
+        """The dotted names a receiver's declaration names (FunctionFacts.typed_uses); () unknown."""
+        kind = receiver[0]
+        if kind == "typed":
+            return receiver[1]
+        if kind == "self":  # a property of the method's class or of one of its bases
+            for module, klass in self.mro(node[1], node[2].rpartition(".")[0]):
+                facts = self.facts(module)
+                declared = facts.classes[klass].properties.get(receiver[1]) if facts and klass in facts.classes else None
+                if declared:
+                    return declared
+            return ()
+        callee = self.resolver.resolve(receiver[1]) if depth < 4 else None
+        facts = self.facts(callee[1]) if callee and callee[0] == "function" else None
+        function = facts.functions.get(callee[2]) if facts else None
+        if not function or not function.returns_param:
+            return ()
+        name, position = function.returns_param
+        for keyword, index, inner in receiver[2]:
+            if keyword == name or keyword is None and index == position:
+                return self._declared_type(inner, node, depth + 1)
+        return ()
+
+    def _request_of(self, targets: tuple, path: tuple, called: bool = True) -> Optional[tuple]:
+        """(vendor, detail, feature) when `path` on an instance of one provider's client classes is a
+        request: called, or a method of a listed request path read to be handed on (reading the
+        resource itself, `_ = client.chat.completions`, sends nothing)."""
         clients = [(t, self.catalogue.entry_for(t)) for t in targets]
         clients = [(t, e) for t, e in clients if e is not None and e.kind == "call" and not e.discriminator]
         if len({e.vendor for _, e in clients}) != 1:
             return None
         target, entry = clients[0]
         root = _sdk_root(target, self.catalogue)
-        feature = self.catalogue.feature_for(root, path, entry.vendor) if root else None
-        if feature is None or feature in NOT_A_REQUEST or feature == "other":
+        feature, length = self.catalogue.call_match(root, path, entry.vendor) if root else (None, -1)
+        if feature is None or feature in NOT_A_REQUEST or feature == "other" or not called and len(path) <= length:
             return None
         return entry.vendor, f"{target}().{'.'.join(path)}", feature
 

@@ -16,6 +16,7 @@ from . import http
 
 _PRIVATE = re.compile(r"(^|\.)_(?!_init__$)")
 _SELF = ("self", "cls")
+_PROPERTIES = ("property", "cached_property")
 
 
 @dataclass
@@ -23,9 +24,13 @@ class FunctionFacts:
     params: tuple = ()  # parameter names a caller passes, `self`/`cls` left out
     passes: list = field(default_factory=list)  # (target, keyword or None, position, ("param"|"self", name))
     super_calls: set = field(default_factory=set)  # `super().name(...)`: the names called on the next base
-    # (annotation targets, attribute path, line) for `param.a.b` read on a parameter with a type:
-    # `create = client.chat.completions.create` where `client: groq.Groq`
+    # (receiver, attribute path, line, called) for `x.a.b` read on a receiver whose type the code
+    # declares: `create = client.chat.completions.create` where `client: groq.Groq` (receiver
+    # ("typed", targets)), `self.client.chat(...)` (("self", "client"): a property's return type,
+    # read along the class's bases by reach.py), `with_retries(self.client, s).chat(...)`
+    # (("through", callee, ((keyword, position, receiver), ...)): a function returning its argument's type)
     typed_uses: list = field(default_factory=list)
+    returns_param: tuple = ()  # (name, position) of the parameter whose type variable the function returns
     requests: list = field(default_factory=list)  # (URL parts, line) of HTTP requests (http.py)
 
 
@@ -36,6 +41,7 @@ class ClassFacts:
     self_params: dict = field(default_factory=dict)  # attribute -> __init__ parameter stored in it
     strings: dict = field(default_factory=dict)  # attribute -> its string default (`base_url: str = "https://..."`)
     built: dict = field(default_factory=dict)  # attribute -> what a method stores in it (`self._session = httpx.Client()`)
+    properties: dict = field(default_factory=dict)  # property -> the targets its return annotation names
 
 
 @dataclass
@@ -45,6 +51,7 @@ class ModuleFacts:
     constants: dict = field(default_factory=dict)  # module-level name -> its string value
     functions: dict = field(default_factory=dict)  # qualname -> FunctionFacts
     classes: dict = field(default_factory=dict)  # qualname -> ClassFacts
+    type_variables: set = field(default_factory=set)  # module-level names bound to `TypeVar(...)`
 
 
 def is_private(module: str) -> bool:
@@ -95,6 +102,7 @@ class _Reader:
             elif not stack and isinstance(node, (ast.Assign, ast.AnnAssign)):
                 self._exports(node)
                 self._alias(node)
+                self._type_variable(node)
 
     def _exports(self, node) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -110,6 +118,13 @@ class _Reader:
             target = self.resolve(node.value)
             if target:
                 self.facts.aliases[targets[0].id] = target
+
+    def _type_variable(self, node) -> None:
+        """`ClientT = TypeVar("ClientT", bound=...)`."""
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(node.value, ast.Call) and \
+                (self.resolve(node.value.func) or "").rpartition(".")[2] == "TypeVar":
+            self.facts.type_variables.add(targets[0].id)
 
     def _class(self, node: ast.ClassDef, stack: list) -> None:
         qualname = ".".join(stack + [node.name])
@@ -144,13 +159,18 @@ class _Reader:
                     for target in statement.targets:
                         if _is_self_attribute(target) and built:
                             facts.built[target.attr] = f"{built}()"
+            if method.returns is not None and any(_decorator_name(d) in _PROPERTIES for d in method.decorator_list):
+                targets = self._annotation_targets(method.returns)
+                if targets:
+                    facts.properties[method.name] = targets
 
     def _function(self, node, stack: list) -> None:
         qualname = ".".join(stack + [node.name])
         params = _params(node)
         facts = self.facts.functions[qualname] = FunctionFacts(params)
         known, locals_ = set(params), {}
-        self._typed_uses(node, facts)
+        facts.returns_param = self._returns_param(node, params)
+        self._typed_uses(node, facts, bool(stack))
         for child in ast.walk(node):
             if isinstance(child, ast.Assign) and isinstance(child.value, ast.Call) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
                 target = self.resolve(child.value.func, locals_)
@@ -174,23 +194,62 @@ class _Reader:
             if parts:
                 facts.requests.append((parts, call.lineno))
 
-    def _typed_uses(self, node, facts: FunctionFacts) -> None:
-        """Attribute paths read on the function's annotated parameters (their longest chains)."""
+    def _returns_param(self, node, params: tuple) -> tuple:
+        """`def with_retries(client: ClientT, ...) -> ClientT`: the function hands back something of
+        its argument's type (a type variable of the module or of the function, `def f[T](x: T) -> T`)."""
+        returns = node.returns
+        name = returns.id if isinstance(returns, ast.Name) else returns.value if \
+            isinstance(returns, ast.Constant) and isinstance(returns.value, str) else None
+        own = {p.name for p in getattr(node, "type_params", ())}
+        if name is None or name not in self.facts.type_variables | own:
+            return ()
+        args = node.args
+        matching = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs
+                    if isinstance(a.annotation, ast.Name) and a.annotation.id == name
+                    or isinstance(a.annotation, ast.Constant) and a.annotation.value == name]
+        return (matching[0], params.index(matching[0])) if len(matching) == 1 and matching[0] in params else ()
+
+    def _typed_uses(self, node, facts: FunctionFacts, in_class: bool) -> None:
+        """Attribute paths read on receivers of a declared type (their longest chains): called, or
+        two names long at least (a request method handed on, `client.chat.create`)."""
         args = node.args
         typed = {a.arg: self._annotation_targets(a.annotation) for a in args.posonlyargs + args.args + args.kwonlyargs
                  if a.annotation is not None}
         typed = {name: targets for name, targets in typed.items() if targets}
-        if not typed:
+        if not typed and not in_class:
             return
-        inner = set()
+        inner, called = set(), set()
         for child in ast.walk(node):
             if isinstance(child, ast.Attribute):
                 inner.add(id(child.value))
+            elif isinstance(child, ast.Call):
+                called.add(id(child.func))
         for child in ast.walk(node):
             if isinstance(child, ast.Attribute) and id(child) not in inner:
-                path, head = _attribute_path(child)
-                if head in typed and path:
-                    facts.typed_uses.append((typed[head], path, child.lineno))
+                path, head = _attribute_chain(child)
+                receiver, path = self._receiver(head, path, typed, in_class)
+                if receiver is not None and path and (id(child) in called or len(path) > 1):
+                    facts.typed_uses.append((receiver, path, child.lineno, id(child) in called))
+
+    def _receiver(self, head, path: tuple, typed: dict, in_class: bool) -> tuple:
+        """(receiver, the path read on it) for the head of an attribute chain; (None, ()) for an
+        undeclared one (see FunctionFacts.typed_uses)."""
+        if isinstance(head, ast.Name) and head.id in typed:
+            return ("typed", typed[head.id]), path
+        if in_class and isinstance(head, ast.Name) and head.id in _SELF and path:
+            return ("self", path[0]), path[1:]
+        if isinstance(head, ast.Call):
+            arguments = [(None, i, a) for i, a in enumerate(head.args)] + [(k.arg, None, k.value) for k in head.keywords if k.arg]
+            found = []
+            for keyword, position, value in arguments:
+                inner_path, inner_head = _attribute_chain(value) if isinstance(value, ast.Attribute) else ((), value)
+                inner, rest = self._receiver(inner_head, inner_path, typed, in_class)
+                if inner is not None and not rest:
+                    found.append((keyword, position, inner))
+            target = self.resolve(head.func) if found else None
+            if target:
+                return ("through", target, tuple(found)), path
+        return None, ()
 
     def _annotation_targets(self, node) -> tuple:
         """Dotted names an annotation names: `groq.Groq | groq.AsyncGroq`, `Optional["OpenAI"]`."""
@@ -244,13 +303,18 @@ def _params(node) -> tuple:
     return tuple(names[1:] if names and names[0] in _SELF else names)
 
 
-def _attribute_path(node: ast.Attribute) -> tuple:
-    """(("chat", "completions", "create"), "client") for `client.chat.completions.create`."""
+def _attribute_chain(node: ast.Attribute) -> tuple:
+    """(("chat", "completions", "create"), the node of `client`) for `client.chat.completions.create`."""
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
         node = node.value
-    return (tuple(reversed(parts)), node.id) if isinstance(node, ast.Name) else ((), None)
+    return tuple(reversed(parts)), node
+
+
+def _decorator_name(node) -> str:
+    target = node.func if isinstance(node, ast.Call) else node
+    return target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
 
 
 def _is_self_attribute(node) -> bool:
