@@ -100,6 +100,20 @@ def test_requests_on_declared_client_types_are_followed(tmp_path):
     assert "pattern_llm.StrictSchema" not in symbols
 
 
+def test_a_provider_picked_by_a_default_name_redirects_the_inherited_requests(tmp_path):
+    """fixtures/learn/patterns named_providers.py: a subclass that changes only the default name
+    its base dispatches on (`match name: case "fireworks": return FireworksHosted`) sends the
+    OpenAI SDK requests it inherits to the provider that branch's class names."""
+    with resolved([PATTERNS]) as distributions:
+        (learned,) = learn(distributions, load_catalogue())
+    learned.write(tmp_path)
+    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    assert symbols["pattern_llm.FireworksChat"] == ("adapter", "fireworks", "chat", ())
+    assert symbols["pattern_llm.HostedChat"] == ("adapter", "openai", "chat", ())
+    # only a branch's exact name selects it
+    assert symbols["pattern_llm.LocalChat"] == ("adapter", "openai", "chat", ())
+
+
 def _entry_points(report) -> dict:
     from riskscan.render.json_report import render_json
 

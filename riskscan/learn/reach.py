@@ -55,6 +55,7 @@ class Reach:
         self._methods: dict = {}  # class node -> {method name: node}
         self._mro: dict = {}
         self._live: Optional[set] = None
+        self._last_reached: tuple = (None, set())
 
     # ------------------------------------------------------------ public symbols
     def public_symbols(self, modules) -> dict:
@@ -143,7 +144,7 @@ class Reach:
 
     def _reached_evidence(self, start: tuple) -> tuple:
         sites, clients = [], []
-        for node in self.reached(start):
+        for node in self._reached_once(start):
             sites += list(self.sites.get(node[1:], ())) + self.wrapped_requests(node) + self.http_requests(node, start)
             clients += self.clients.get(node[1:], ())
         return sites, clients
@@ -239,6 +240,8 @@ class Reach:
         provider move (a client the symbol builds for another provider decided already).
         """
         provider = self._own_provider(node)
+        if provider is None and any(_sdk_root(f.detail, self.catalogue) in self._redirectable for _, f in sites):
+            provider = self._selected_provider(node)
         if provider is None:
             return sites
         moved = []
@@ -260,6 +263,48 @@ class Reach:
                 if found:
                     return found.pop() if len(found) == 1 else None
         return None
+
+    def _selected_provider(self, node: tuple) -> Optional[str]:
+        """The provider of the class the symbol picks by name: its constructor's string default
+        (`provider="cerebras"`) is the label of a branch it reaches (`match provider: case
+        "cerebras": return CerebrasProvider`), and that branch's class names one provider (its
+        API host, else its credential variable). `CerebrasModel(OpenAIChatModel)` changes only
+        that default: the OpenAI SDK requests it inherits go to Cerebras."""
+        literals = set(self._string_defaults(node).values())
+        found = set()
+        for reached in (self._reached_once(node) if literals else ()):
+            structure = self.modules[reached[1]].structure
+            for fact in structure.switches if structure else ():
+                if fact.kind != "branch" or fact.owner != reached[2]:
+                    continue
+                for option in (o for o in fact.options if o.label in literals):
+                    found.update(self._own_provider(c) for c in self._branch_classes(reached, option))
+        found.discard(None)
+        return found.pop() if len(found) == 1 else None
+
+    def _branch_classes(self, node: tuple, option) -> list:
+        """Classes of the analysed code a branch builds or returns by name."""
+        facts = self.facts(node[1])
+        function = facts.functions.get(node[2]) if facts else None
+        refs = set(option.refs) | {t for line, t in (function.returned if function else ()) if option.start <= line <= option.end}
+        targets = (self.resolver.resolve(ref.replace("()", "")) for ref in refs)
+        return [t for t in targets if t is not None and t[0] == "function" and t[1] in self.modules and self._is_class(t)]
+
+    def _string_defaults(self, node: tuple) -> dict:
+        """String defaults of a function's parameters, or of the constructor a class runs."""
+        names = [node[2]] if not self._is_class(node) else [f"{k}.__init__" for _, k in self.mro(node[1], node[2])]
+        modules = [node[1]] if not self._is_class(node) else [m for m, _ in self.mro(node[1], node[2])]
+        for module, name in zip(modules, names):
+            facts = self.facts(module)
+            if facts and name in facts.functions:
+                return facts.functions[name].defaults
+        return {}
+
+    def _reached_once(self, start: tuple) -> set:
+        """`reached`, kept for the symbol being decided (its evidence and its selection both ask)."""
+        if self._last_reached[0] != start:
+            self._last_reached = (start, self.reached(start))
+        return self._last_reached[1]
 
     def reached(self, start: tuple) -> set:
         """Function nodes run by `start`, breadth first: a class's methods, nested functions, then calls.

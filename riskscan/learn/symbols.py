@@ -31,6 +31,8 @@ class FunctionFacts:
     # (("through", callee, ((keyword, position, receiver), ...)): a function returning its argument's type)
     typed_uses: list = field(default_factory=list)
     returns_param: tuple = ()  # (name, position) of the parameter whose type variable the function returns
+    defaults: dict = field(default_factory=dict)  # parameter -> its string default (`provider="cerebras"`)
+    returned: list = field(default_factory=list)  # (line, dotted target) of `return Name`: a class handed out by name
     requests: list = field(default_factory=list)  # (URL parts, line) of HTTP requests (http.py)
 
 
@@ -170,11 +172,16 @@ class _Reader:
         facts = self.facts.functions[qualname] = FunctionFacts(params)
         known, locals_ = set(params), {}
         facts.returns_param = self._returns_param(node, params)
+        facts.defaults = _string_defaults(node.args)
         self._typed_uses(node, facts, bool(stack))
         for child in ast.walk(node):
             if isinstance(child, ast.Assign) and isinstance(child.value, ast.Call) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
                 target = self.resolve(child.value.func, locals_)
                 locals_[child.targets[0].id] = f"{target}()" if target else None
+            elif isinstance(child, ast.Return) and isinstance(child.value, (ast.Name, ast.Attribute)):
+                target = self.resolve(child.value)
+                if target:
+                    facts.returned.append((child.lineno, target))
             elif isinstance(child, ast.Call):
                 self._passes(child, facts, known, locals_, bool(stack))
                 self._request(child, facts, locals_, bool(stack))
@@ -301,6 +308,12 @@ def _params(node) -> tuple:
     args = node.args
     names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
     return tuple(names[1:] if names and names[0] in _SELF else names)
+
+
+def _string_defaults(args: ast.arguments) -> dict:
+    positional = args.posonlyargs + args.args
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults)) + list(zip(args.kwonlyargs, args.kw_defaults))
+    return {a.arg: d.value for a, d in pairs if isinstance(d, ast.Constant) and isinstance(d.value, str)}
 
 
 def _attribute_chain(node: ast.Attribute) -> tuple:
