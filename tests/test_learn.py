@@ -22,13 +22,16 @@ SERVICE = FIXTURES / "service"
 PATTERNS = FIXTURES / "patterns"
 
 
-@pytest.fixture(scope="module")
-def acme_rules(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("rules")
-    with resolved([ACME]) as distributions:
+def _learned_into(folder: Path, source: Path) -> Path:
+    with resolved([source]) as distributions:
         (learned,) = learn(distributions, load_catalogue())
     learned.write(folder)
     return folder
+
+
+@pytest.fixture(scope="module")
+def acme_rules(tmp_path_factory) -> Path:
+    return _learned_into(tmp_path_factory.mktemp("rules"), ACME)
 
 
 def _symbols(folder: Path, name: str = "acme_llm") -> tuple:
@@ -83,14 +86,17 @@ def test_the_patterns_framework_packages_use_are_followed(tmp_path):
     assert symbols["pattern_llm.summarise_with_openai"] == ("adapter", "openai", "chat", ())
 
 
-def test_requests_on_declared_client_types_are_followed(tmp_path):
+@pytest.fixture(scope="module")
+def pattern_symbols(tmp_path_factory) -> dict:
+    """What learning fixtures/learn/patterns gives, by public qualname."""
+    return _symbols(_learned_into(tmp_path_factory.mktemp("patterns"), PATTERNS), "pattern_llm")[0]
+
+
+def test_requests_on_declared_client_types_are_followed(pattern_symbols):
     """fixtures/learn/patterns typed_client.py, strict_schema.py: a client known by its declared
     type (a property's return annotation, handed through a helper returning its argument's type
     variable) sends requests; reading an SDK resource, or calling an SDK helper function, does not."""
-    with resolved([PATTERNS]) as distributions:
-        (learned,) = learn(distributions, load_catalogue())
-    learned.write(tmp_path)
-    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    symbols = pattern_symbols
     assert symbols["pattern_llm.MistralModel"] == ("adapter", "mistral", "chat", ())
     # `_ = client.messages` is an attribute read: no request, so no Anthropic adapter
     assert "pattern_llm.Warmed" not in symbols
@@ -100,14 +106,11 @@ def test_requests_on_declared_client_types_are_followed(tmp_path):
     assert "pattern_llm.StrictSchema" not in symbols
 
 
-def test_a_provider_picked_by_a_default_name_redirects_the_inherited_requests(tmp_path):
+def test_a_provider_picked_by_a_default_name_redirects_the_inherited_requests(pattern_symbols):
     """fixtures/learn/patterns named_providers.py: a subclass that changes only the default name
     its base dispatches on (`match name: case "fireworks": return FireworksHosted`) sends the
     OpenAI SDK requests it inherits to the provider that branch's class names."""
-    with resolved([PATTERNS]) as distributions:
-        (learned,) = learn(distributions, load_catalogue())
-    learned.write(tmp_path)
-    symbols, _ = _symbols(tmp_path, "pattern_llm")
+    symbols = pattern_symbols
     assert symbols["pattern_llm.FireworksChat"] == ("adapter", "fireworks", "chat", ())
     assert symbols["pattern_llm.HostedChat"] == ("adapter", "openai", "chat", ())
     # only a branch's exact name selects it

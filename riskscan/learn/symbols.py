@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Optional
 
 from ..discover import absolute_module
+from ..extract.flow import PROPERTY_DECORATORS
 from ..structure import MODULE_BODY
 from . import http
 
 _PRIVATE = re.compile(r"(^|\.)_(?!_init__$)")
 _SELF = ("self", "cls")
-_PROPERTIES = ("property", "cached_property")
 
 
 @dataclass
@@ -161,7 +161,7 @@ class _Reader:
                     for target in statement.targets:
                         if _is_self_attribute(target) and built:
                             facts.built[target.attr] = f"{built}()"
-            if method.returns is not None and any(_decorator_name(d) in _PROPERTIES for d in method.decorator_list):
+            if method.returns is not None and any(_decorator_name(d) in PROPERTY_DECORATORS for d in method.decorator_list):
                 targets = self._annotation_targets(method.returns)
                 if targets:
                     facts.properties[method.name] = targets
