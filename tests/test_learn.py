@@ -115,6 +115,8 @@ def test_a_provider_picked_by_a_default_name_redirects_the_inherited_requests(pa
     assert symbols["pattern_llm.HostedChat"] == ("adapter", "openai", "chat", ())
     # only a branch's exact name selects it
     assert symbols["pattern_llm.LocalChat"] == ("adapter", "openai", "chat", ())
+    # the branch's class names no provider the rules know: where it sends is unknown, not OpenAI
+    assert "pattern_llm.InHouseChat" not in symbols
 
 
 def _entry_points(report) -> dict:

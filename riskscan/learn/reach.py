@@ -26,6 +26,7 @@ from .http import Hosts
 from .symbols import ModuleFacts, module_facts, public_names
 
 _MAX_EVIDENCE = 5
+_UNKNOWN = "<a provider no rule names>"  # where a symbol's selected class sends (Reach._selected_provider)
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,10 @@ class Reach:
         moved = []
         for vendor, finding in sites:
             root = _sdk_root(finding.detail, self.catalogue)
-            moved.append((provider if root in self._redirectable and vendor == root else vendor, finding))
+            if not (root in self._redirectable and vendor == root):
+                moved.append((vendor, finding))
+            elif provider is not _UNKNOWN:  # sent where a selected class points that no rule knows: left out
+                moved.append((provider, finding))
         return moved
 
     def _own_provider(self, node: tuple) -> Optional[str]:
@@ -269,7 +273,8 @@ class Reach:
         (`provider="cerebras"`) is the label of a branch it reaches (`match provider: case
         "cerebras": return CerebrasProvider`), and that branch's class names one provider (its
         API host, else its credential variable). `CerebrasModel(OpenAIChatModel)` changes only
-        that default: the OpenAI SDK requests it inherits go to Cerebras."""
+        that default: the OpenAI SDK requests it inherits go to Cerebras. When the branch's
+        classes name no provider, or several, where the requests go is unknown (_UNKNOWN)."""
         literals = set(self._string_defaults(node).values())
         found = set()
         for reached in (self._reached_once(node) if literals else ()):
@@ -279,8 +284,9 @@ class Reach:
                     continue
                 for option in (o for o in fact.options if o.label in literals):
                     found.update(self._own_provider(c) for c in self._branch_classes(reached, option))
-        found.discard(None)
-        return found.pop() if len(found) == 1 else None
+        if not found:
+            return None
+        return found.pop() if len(found) == 1 and None not in found else _UNKNOWN
 
     def _branch_classes(self, node: tuple, option) -> list:
         """Classes of the analysed code a branch builds or returns by name."""
