@@ -366,18 +366,12 @@ class Catalogue:
 
     def feature_for(self, root: str, path: tuple, vendor: Optional[str] = None) -> Optional[str]:
         """Feature class of a call path below an SDK root (or on a client of `vendor`); longest prefix wins."""
-        return self.call_match(root, path, vendor)[0]
-
-    def call_match(self, root: str, path: tuple, vendor: Optional[str] = None) -> tuple:
-        """(feature, length of the listed path) of the longest [[calls]] path that `path` starts
-        with, (None, -1) for none: `chat.completions.create` is a method of the listed
-        `chat.completions`, and `chat.completions` alone is the resource, not yet a request."""
         best, best_len = None, -1
         table = self.call_features.get(root) or self.vendor_call_features.get(vendor, ())
         for prefix, feature in table:
             if path[: len(prefix)] == prefix and len(prefix) > best_len:
                 best, best_len = feature, len(prefix)
-        return best, best_len
+        return best
 
 
 # How a provider's credential and endpoint variables end, by sort, longest first (credential_for).

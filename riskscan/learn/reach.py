@@ -160,9 +160,9 @@ class Reach:
         facts = self.facts(node[1])
         function = facts.functions.get(node[2]) if facts else None
         found = []
-        for receiver, path, line, called in (function.typed_uses if function else ()):
+        for receiver, path, line in (function.typed_uses if function else ()):
             targets = self._declared_type(receiver, node)
-            site = self._request_of(targets, path, called) if targets else None
+            site = self._request_of(targets, path) if targets else None
             if site is not None:
                 vendor, detail, feature = site
                 found.append((vendor, Finding(vendor, "call", self.modules[node[1]].path, line, 0, detail=detail,
@@ -218,18 +218,16 @@ class Reach:
                 return self._declared_type(inner, node, depth + 1)
         return ()
 
-    def _request_of(self, targets: tuple, path: tuple, called: bool = True) -> Optional[tuple]:
-        """(vendor, detail, feature) when `path` on an instance of one provider's client classes is a
-        request: called, or a method of a listed request path read to be handed on (reading the
-        resource itself, `_ = client.chat.completions`, sends nothing)."""
+    def _request_of(self, targets: tuple, path: tuple) -> Optional[tuple]:
+        """(vendor, detail, feature) when `path` on an instance of one provider's client classes is a request."""
         clients = [(t, self.catalogue.entry_for(t)) for t in targets]
         clients = [(t, e) for t, e in clients if e is not None and e.kind == "call" and not e.discriminator]
         if len({e.vendor for _, e in clients}) != 1:
             return None
         target, entry = clients[0]
         root = _sdk_root(target, self.catalogue)
-        feature, length = self.catalogue.call_match(root, path, entry.vendor) if root else (None, -1)
-        if feature is None or feature in NOT_A_REQUEST or feature == "other" or not called and len(path) <= length:
+        feature = self.catalogue.feature_for(root, path, entry.vendor) if root else None
+        if feature is None or feature in NOT_A_REQUEST or feature == "other":
             return None
         return entry.vendor, f"{target}().{'.'.join(path)}", feature
 

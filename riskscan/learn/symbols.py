@@ -24,7 +24,7 @@ class FunctionFacts:
     params: tuple = ()  # parameter names a caller passes, `self`/`cls` left out
     passes: list = field(default_factory=list)  # (target, keyword or None, position, ("param"|"self", name))
     super_calls: set = field(default_factory=set)  # `super().name(...)`: the names called on the next base
-    # (receiver, attribute path, line, called) for `x.a.b` read on a receiver whose type the code
+    # (receiver, attribute path, line) for `x.a.b` called, or read and used, on a receiver whose type the code
     # declares: `create = client.chat.completions.create` where `client: groq.Groq` (receiver
     # ("typed", targets)), `self.client.chat(...)` (("self", "client"): a property's return type,
     # read along the class's bases by reach.py), `with_retries(self.client, s).chat(...)`
@@ -217,26 +217,28 @@ class _Reader:
         return (matching[0], params.index(matching[0])) if len(matching) == 1 and matching[0] in params else ()
 
     def _typed_uses(self, node, facts: FunctionFacts, in_class: bool) -> None:
-        """Attribute paths read on receivers of a declared type (their longest chains): called, or
-        two names long at least (a request method handed on, `client.chat.create`)."""
+        """Attribute paths on receivers of a declared type (their longest chains), called or read to
+        be used (`create = client.generate_content` hands the request on); a read thrown away
+        (`_ = client.chat.completions`, to load the SDK's module early) sends nothing."""
         args = node.args
         typed = {a.arg: self._annotation_targets(a.annotation) for a in args.posonlyargs + args.args + args.kwonlyargs
                  if a.annotation is not None}
         typed = {name: targets for name, targets in typed.items() if targets}
         if not typed and not in_class:
             return
-        inner, called = set(), set()
+        inner, discarded = set(), set()
         for child in ast.walk(node):
             if isinstance(child, ast.Attribute):
                 inner.add(id(child.value))
-            elif isinstance(child, ast.Call):
-                called.add(id(child.func))
+            elif isinstance(child, ast.Expr) or isinstance(child, ast.Assign) and \
+                    all(isinstance(t, ast.Name) and t.id == "_" for t in child.targets):
+                discarded.add(id(child.value))
         for child in ast.walk(node):
-            if isinstance(child, ast.Attribute) and id(child) not in inner:
+            if isinstance(child, ast.Attribute) and id(child) not in inner and id(child) not in discarded:
                 path, head = _attribute_chain(child)
                 receiver, path = self._receiver(head, path, typed, in_class)
-                if receiver is not None and path and (id(child) in called or len(path) > 1):
-                    facts.typed_uses.append((receiver, path, child.lineno, id(child) in called))
+                if receiver is not None and path:
+                    facts.typed_uses.append((receiver, path, child.lineno))
 
     def _receiver(self, head, path: tuple, typed: dict, in_class: bool) -> tuple:
         """(receiver, the path read on it) for the head of an attribute chain; (None, ()) for an
