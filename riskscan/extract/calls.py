@@ -97,6 +97,12 @@ class CallsMixin:
                 self._instance_call(node, target.path, target)
                 self.call_values[id(node)] = Value(path=f"{clean}()")  # calling the partial is not a second site
                 return True
+            entry, vendor = self._entry_for(target.path, node) if target is not None and target.path and not target.vendor \
+                and "()" not in target.path else (None, None)
+            if entry is not None:  # `partial(AsyncInferenceClient, api_key=key)`: the client, built whenever it is called
+                self._construct(node, target.path, target, entry, vendor)
+                self.call_values[id(node)] = Value(path=target.path, binding=target.binding)
+                return True
         if clean in _IMPORTERS:
             text = self.arg_text(node, 0, "name")
             if text:
@@ -134,14 +140,7 @@ class CallsMixin:
             return True
         entry, vendor = self._entry_for(path, node)
         if entry is not None:
-            vendor = (self._endpoint_vendor(node, entry.endpoint_args) or self._wrapped_vendor(node)
-                      or self.default_endpoint(node, vendor, entry.endpoint_args) or vendor)
-            kind = "adapter" if entry.kind == "adapter" else "call"
-            index = self.add(node, vendor, kind, path, feature=entry.feature or ("client" if kind == "call" else None), framework=entry.framework,
-                             service=self._service(path, vendor), **self._call_facts(node), **_retry_flag(_has_retries(node)))
-            self.mark_fallback(index, entry.fallback_to)  # a learned wrapper's own plan B
-            self._derive(func, vendor)
-            self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=entry.kind, feature=entry.feature)
+            self._construct(node, path, func, entry, vendor)
         elif func.vendor is not None and configuring:
             self.call_values[id(node)] = replace(func, path=f"{path}()", text=None, node=None)
         elif func.vendor is not None and (is_data_access(path) or path.rsplit(".", 1)[-1] in _PLUMBING_METHODS):
@@ -155,6 +154,17 @@ class CallsMixin:
         self._with_fallbacks(node)
         value = self.call_values.get(id(node))
         return handled or (value is not None and value.vendor is not None)
+
+    def _construct(self, node: cst.Call, path: str, func: Value, entry, vendor: str) -> None:
+        """A client or adapter class of the rules built: where its endpoint or wrapped client points."""
+        vendor = (self._endpoint_vendor(node, entry.endpoint_args) or self._wrapped_vendor(node)
+                  or self.default_endpoint(node, vendor, entry.endpoint_args) or vendor)
+        kind = "adapter" if entry.kind == "adapter" else "call"
+        index = self.add(node, vendor, kind, path, feature=entry.feature or ("client" if kind == "call" else None), framework=entry.framework,
+                         service=self._service(path, vendor), **self._call_facts(node), **_retry_flag(_has_retries(node)))
+        self.mark_fallback(index, entry.fallback_to)  # a learned wrapper's own plan B
+        self._derive(func, vendor)
+        self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=entry.kind, feature=entry.feature)
 
     def _own_function_call(self, func) -> None:
         """A call of one of the module's functions (`fallback(q)`, `self._claude(q)`): from an
