@@ -95,9 +95,11 @@ def pattern_symbols(tmp_path_factory) -> dict:
 def test_requests_on_declared_client_types_are_followed(pattern_symbols):
     """fixtures/learn/patterns typed_client.py, strict_schema.py: a client known by its declared
     type (a property's return annotation, handed through a helper returning its argument's type
-    variable) sends requests; reading an SDK resource, or calling an SDK helper function, does not."""
+    variable, a generic's property returning its type variable) sends requests; reading an SDK resource, or calling an SDK helper function, does not."""
     symbols = pattern_symbols
     assert symbols["pattern_llm.MistralModel"] == ("adapter", "mistral", "chat", ())
+    # an attribute declared `Source[voyageai.AsyncClient]` whose property returns the type variable
+    assert symbols["pattern_llm.VoyageEmbedder"] == ("adapter", "voyage", "embeddings", ())
     # `_ = client.messages` is an attribute read: no request, so no Anthropic adapter
     assert "pattern_llm.Warmed" not in symbols
     # a helper whose return type is not its argument's says nothing of what `.upper()` is called on

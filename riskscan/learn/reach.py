@@ -163,6 +163,8 @@ class Reach:
         for receiver, path, line in (function.typed_uses if function else ()):
             targets = self._declared_type(receiver, node)
             site = self._request_of(targets, path) if targets else None
+            if site is None and len(path) > 1 and self._generic_property(targets, path[0]):
+                site = self._request_of(targets, path[1:])  # `Provider[AsyncClient]().client` is the AsyncClient
             if site is not None:
                 vendor, detail, feature = site
                 found.append((vendor, Finding(vendor, "call", self.modules[node[1]].path, line, 0, detail=detail,
@@ -200,12 +202,13 @@ class Reach:
         kind = receiver[0]
         if kind == "typed":
             return receiver[1]
-        if kind == "self":  # a property of the method's class or of one of its bases
-            for module, klass in self.mro(node[1], node[2].rpartition(".")[0]):
-                facts = self.facts(module)
-                declared = facts.classes[klass].properties.get(receiver[1]) if facts and klass in facts.classes else None
-                if declared:
-                    return declared
+        if kind == "self":  # a property, else an annotated attribute, of the method's class or its bases
+            for table in ("properties", "field_types"):
+                for module, klass in self.mro(node[1], node[2].rpartition(".")[0]):
+                    facts = self.facts(module)
+                    declared = getattr(facts.classes[klass], table).get(receiver[1]) if facts and klass in facts.classes else None
+                    if declared:
+                        return declared
             return ()
         callee = self.resolver.resolve(receiver[1]) if depth < 4 else None
         facts = self.facts(callee[1]) if callee and callee[0] == "function" else None
@@ -217,6 +220,20 @@ class Reach:
             if keyword == name or keyword is None and index == position:
                 return self._declared_type(inner, node, depth + 1)
         return ()
+
+    def _generic_property(self, targets: tuple, name: str) -> bool:
+        """Whether `name` is a property that one of the declared classes (or a base) returns as its
+        type variable: `Provider[AsyncClient]` has `def client(self) -> InterfaceClient`, so
+        `.client` is what the declaration's arguments name."""
+        for target in targets:
+            node = self.resolver.resolve(target)
+            if node is None or node[0] != "function" or node[1] not in self.modules or not self._is_class(node):
+                continue
+            for module, klass in self.mro(node[1], node[2]):
+                facts = self.facts(module)
+                if facts and klass in facts.classes and name in facts.classes[klass].generic_properties:
+                    return True
+        return False
 
     def _request_of(self, targets: tuple, path: tuple) -> Optional[tuple]:
         """(vendor, detail, feature) when `path` on an instance of one provider's client classes is a request."""

@@ -44,6 +44,8 @@ class ClassFacts:
     strings: dict = field(default_factory=dict)  # attribute -> its string default (`base_url: str = "https://..."`)
     built: dict = field(default_factory=dict)  # attribute -> what a method stores in it (`self._session = httpx.Client()`)
     properties: dict = field(default_factory=dict)  # property -> the targets its return annotation names
+    generic_properties: set = field(default_factory=set)  # properties declared to return a type variable
+    field_types: dict = field(default_factory=dict)  # class-level annotated name -> the targets it names
 
 
 @dataclass
@@ -163,8 +165,15 @@ class _Reader:
                             facts.built[target.attr] = f"{built}()"
             if method.returns is not None and any(_decorator_name(d) in PROPERTY_DECORATORS for d in method.decorator_list):
                 targets = self._annotation_targets(method.returns)
-                if targets:
+                if isinstance(method.returns, ast.Name) and method.returns.id in self.facts.type_variables:
+                    facts.generic_properties.add(method.name)
+                elif targets:
                     facts.properties[method.name] = targets
+        for statement in node.body:  # `_provider: Provider[AsyncClient]`: the generic and its arguments
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                targets = self._annotation_targets(statement.annotation)
+                if targets:
+                    facts.field_types[statement.target.id] = targets
 
     def _function(self, node, stack: list) -> None:
         qualname = ".".join(stack + [node.name])
