@@ -100,6 +100,8 @@ def test_requests_on_declared_client_types_are_followed(pattern_symbols):
     assert symbols["pattern_llm.MistralModel"] == ("adapter", "mistral", "chat", ())
     # an attribute declared `Source[voyageai.AsyncClient]` whose property returns the type variable
     assert symbols["pattern_llm.VoyageEmbedder"] == ("adapter", "voyage", "embeddings", ())
+    # `client = self.client` then `client.chat` handed to a helper
+    assert symbols["pattern_llm.CohereRelay"] == ("adapter", "cohere", "chat", ())
     # `_ = client.messages` is an attribute read: no request, so no Anthropic adapter
     assert "pattern_llm.Warmed" not in symbols
     # a helper whose return type is not its argument's says nothing of what `.upper()` is called on

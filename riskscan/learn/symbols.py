@@ -235,8 +235,10 @@ class _Reader:
         typed = {name: targets for name, targets in typed.items() if targets}
         if not typed and not in_class:
             return
-        inner, discarded = set(), set()
+        inner, discarded, aliases = set(), set(), {}
         for child in ast.walk(node):
+            if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
+                aliases[child.targets[0].id] = child.value  # `client = self.client`: the local is that receiver
             if isinstance(child, ast.Attribute):
                 inner.add(id(child.value))
             elif isinstance(child, ast.Expr) or isinstance(child, ast.Assign) and \
@@ -245,6 +247,10 @@ class _Reader:
         for child in ast.walk(node):
             if isinstance(child, ast.Attribute) and id(child) not in inner and id(child) not in discarded:
                 path, head = _attribute_chain(child)
+                if isinstance(head, ast.Name) and head.id not in typed and head.id in aliases:
+                    alias_path, head = _attribute_chain(aliases[head.id]) if isinstance(aliases[head.id], ast.Attribute) \
+                        else ((), aliases[head.id])
+                    path = alias_path + path
                 receiver, path = self._receiver(head, path, typed, in_class)
                 if receiver is not None and path:
                     facts.typed_uses.append((receiver, path, child.lineno))
