@@ -161,6 +161,38 @@ def test_functions_calling_each_other_are_both_routers_whichever_is_decided_firs
     assert symbols["pattern_llm.answer"] == symbols["pattern_llm.retry"] == ("router", ("model", 0))
     assert "pattern_llm.label" not in symbols
 
+
+def test_requests_on_declared_client_types_are_followed(patterns):
+    """fixtures/learn/patterns typed_client.py, strict_schema.py: a client known by its declared
+    type (a property's return annotation, handed through a helper returning its argument's type
+    variable, a generic's property returning its type variable) sends requests; reading an SDK resource, or calling an SDK helper function, does not."""
+    symbols = patterns
+    assert symbols["pattern_llm.MistralModel"] == ("adapter", "mistral", "chat", ())
+    # an attribute declared `Source[voyageai.AsyncClient]` whose property returns the type variable
+    assert symbols["pattern_llm.VoyageEmbedder"] == ("adapter", "voyage", "embeddings", ())
+    # `client = self.client` then `client.chat` handed to a helper
+    assert symbols["pattern_llm.CohereRelay"] == ("adapter", "cohere", "chat", ())
+    # `_ = client.messages` is an attribute read: no request, so no Anthropic adapter
+    assert "pattern_llm.Warmed" not in symbols
+    # a helper whose return type is not its argument's says nothing of what `.upper()` is called on
+    assert "pattern_llm.Labelled" not in symbols
+    # `anthropic.transform_schema(...)` reshapes a schema locally
+    assert "pattern_llm.StrictSchema" not in symbols
+
+
+def test_a_provider_picked_by_a_default_name_redirects_the_inherited_requests(patterns):
+    """fixtures/learn/patterns named_providers.py: a subclass that changes only the default name
+    its base dispatches on (`match name: case "fireworks": return FireworksHosted`) sends the
+    OpenAI SDK requests it inherits to the provider that branch's class names."""
+    symbols = patterns
+    assert symbols["pattern_llm.FireworksChat"] == ("adapter", "fireworks", "chat", ())
+    assert symbols["pattern_llm.HostedChat"] == ("adapter", "openai", "chat", ())
+    # only a branch's exact name selects it
+    assert symbols["pattern_llm.LocalChat"] == ("adapter", "openai", "chat", ())
+    # the branch's class names no provider the rules know: where it sends is unknown, not OpenAI
+    assert "pattern_llm.InHouseChat" not in symbols
+
+
 def _entry_points(report) -> dict:
     from riskscan.render.json_report import render_json
 
