@@ -13,7 +13,7 @@ from riskscan.api import ScanOptions, scan
 from riskscan.cli import cli
 from riskscan.errors import RuleFileError
 from riskscan.learn import sources
-from riskscan.learn.learner import learn, resolved
+from riskscan.learn.learner import analysed, learn, resolved
 from riskscan.ruleset import load_catalogue
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "learn"
@@ -191,6 +191,18 @@ def test_a_provider_picked_by_a_default_name_redirects_the_inherited_requests(pa
     assert symbols["pattern_llm.LocalChat"] == ("adapter", "openai", "chat", ())
     # the branch's class names no provider the rules know: where it sends is unknown, not OpenAI
     assert "pattern_llm.InHouseChat" not in symbols
+
+
+def test_a_removed_class_kept_as_an_empty_placeholder_defines_no_public_name(patterns):
+    """fixtures/learn/patterns removed.py: `class LegacyGroqChat: "Removed in 1.0.0"` keeps a name of
+    older releases; the catalogue comparison counts such names apart (learned/NOT_DEFINED) instead
+    of as misses, and nothing is learned for it."""
+    with resolved([PATTERNS]) as distributions:
+        _, reach = analysed(distributions, load_catalogue())
+        names = reach.all_public_names()
+    assert {"pattern_llm.GroqChat", "pattern_llm.models.GroqChat", "pattern_llm.Toolkit"} <= names
+    assert "pattern_llm.LegacyGroqChat" not in names and "pattern_llm.removed.LegacyGroqChat" not in names
+    assert "pattern_llm.LegacyGroqChat" not in patterns
 
 
 def _entry_points(report) -> dict:

@@ -80,9 +80,23 @@ class Reach:
         return {node: tuple(sorted(names, key=lambda n: (n.count("."), n))) for node, names in found.items()}
 
     def all_public_names(self) -> set:
-        """Every public qualname of the analysed code: classes, functions and aliases, re-exports included."""
-        return {name for module, result in self.modules.items()
-                for name in public_names(module, self.facts(module), result.structure)}
+        """Every public qualname of the analysed code: classes, functions and aliases, re-exports
+        included; a name whose class is an empty placeholder (`is_placeholder`) defines nothing."""
+        names = {name: target for module, result in self.modules.items()
+                 for name, target in public_names(module, self.facts(module), result.structure).items()}
+        return {name for name, target in names.items() if not self.is_placeholder(self.resolver.resolve(target))}
+
+    def is_placeholder(self, node) -> bool:
+        """A class with no bases, no fields and no methods: what a release keeps of a class it removed
+        (`@deprecated(removal="1.0.0") class ChatSambaStudio: "removed from 1.0.0"`). Nothing about a
+        provider can be learned from it: the name belongs to the releases that had the class."""
+        if node is None or node[0] != "function" or node[1] not in self.modules or not self._is_class(node):
+            return False
+        facts = self.facts(node[1])
+        klass = facts.classes.get(node[2]) if facts else None
+        functions = self.modules[node[1]].structure.functions
+        return klass is not None and not klass.bases and not klass.fields and not klass.strings \
+            and not any(q.startswith(node[2] + ".") for q in functions)
 
     def live_modules(self) -> set:
         """Modules whose public symbols can reach a provider: those holding any vendor evidence (an
