@@ -86,8 +86,8 @@ def main(argv=None) -> int:
         rule_file.write(args.output)
     packages = [p for f in learned for p in f.packages]
     absent = undefined((q for q, _ in hand_written_inside(args.output, packages)), reach.all_public_names())
-    (target / NOT_DEFINED).write_text("# Hand-written adapter names the pinned versions do not define (written by "
-                                      "scripts/learn_catalogue.py)\n" + "".join(f"{q}\n" for q in absent), encoding="utf-8")
+    (target / NOT_DEFINED).write_text("# Hand-written adapter names the pinned versions do not define, or keep only as an empty "
+                                      "placeholder of a removed class (written by scripts/learn_catalogue.py)\n" + "".join(f"{q}\n" for q in absent), encoding="utf-8")
     kept = sum(bool(f.symbols) for f in learned)
     coverage = compare(args.output)
     print(f"{kept} of {len(learned)} distributions reach a vendor; {sum(len(f.symbols) for f in learned)} symbols written to {target}")

@@ -13,7 +13,7 @@ from riskscan.api import ScanOptions, scan
 from riskscan.cli import cli
 from riskscan.errors import RuleFileError
 from riskscan.learn import sources
-from riskscan.learn.learner import learn, resolved
+from riskscan.learn.learner import analysed, learn, resolved
 from riskscan.ruleset import load_catalogue
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "learn"
@@ -162,6 +162,49 @@ def test_functions_calling_each_other_are_both_routers_whichever_is_decided_firs
     assert "pattern_llm.label" not in symbols
 
 
+def test_requests_on_declared_client_types_are_followed(patterns):
+    """fixtures/learn/patterns typed_client.py, strict_schema.py: a client known by its declared
+    type (a property's return annotation, handed through a helper returning its argument's type
+    variable, a generic's property returning its type variable) sends requests; reading an SDK resource, or calling an SDK helper function, does not."""
+    symbols = patterns
+    assert symbols["pattern_llm.MistralModel"] == ("adapter", "mistral", "chat", ())
+    # an attribute declared `Source[voyageai.AsyncClient]` whose property returns the type variable
+    assert symbols["pattern_llm.VoyageEmbedder"] == ("adapter", "voyage", "embeddings", ())
+    # `client = self.client` then `client.chat` handed to a helper
+    assert symbols["pattern_llm.CohereRelay"] == ("adapter", "cohere", "chat", ())
+    # `_ = client.messages` is an attribute read: no request, so no Anthropic adapter
+    assert "pattern_llm.Warmed" not in symbols
+    # a helper whose return type is not its argument's says nothing of what `.upper()` is called on
+    assert "pattern_llm.Labelled" not in symbols
+    # `anthropic.transform_schema(...)` reshapes a schema locally
+    assert "pattern_llm.StrictSchema" not in symbols
+
+
+def test_a_provider_picked_by_a_default_name_redirects_the_inherited_requests(patterns):
+    """fixtures/learn/patterns named_providers.py: a subclass that changes only the default name
+    its base dispatches on (`match name: case "fireworks": return FireworksHosted`) sends the
+    OpenAI SDK requests it inherits to the provider that branch's class names."""
+    symbols = patterns
+    assert symbols["pattern_llm.FireworksChat"] == ("adapter", "fireworks", "chat", ())
+    assert symbols["pattern_llm.HostedChat"] == ("adapter", "openai", "chat", ())
+    # only a branch's exact name selects it
+    assert symbols["pattern_llm.LocalChat"] == ("adapter", "openai", "chat", ())
+    # the branch's class names no provider the rules know: where it sends is unknown, not OpenAI
+    assert "pattern_llm.InHouseChat" not in symbols
+
+
+def test_a_removed_class_kept_as_an_empty_placeholder_defines_no_public_name(patterns):
+    """fixtures/learn/patterns removed.py: `class LegacyGroqChat: "Removed in 1.0.0"` keeps a name of
+    older releases; the catalogue comparison counts such names apart (learned/NOT_DEFINED) instead
+    of as misses, and nothing is learned for it."""
+    with resolved([PATTERNS]) as distributions:
+        _, reach = analysed(distributions, load_catalogue())
+        names = reach.all_public_names()
+    assert {"pattern_llm.GroqChat", "pattern_llm.models.GroqChat", "pattern_llm.Toolkit"} <= names
+    assert "pattern_llm.LegacyGroqChat" not in names and "pattern_llm.removed.LegacyGroqChat" not in names
+    assert "pattern_llm.LegacyGroqChat" not in patterns
+
+
 def test_openai_sdk_calls_follow_the_client_the_class_itself_builds(patterns):
     """fixtures/learn/patterns/.../compat: the OpenAI SDK's calls of a class go to the provider of the
     client its own code builds, even when the client is another provider's subclass of OpenAI's."""
@@ -193,6 +236,7 @@ def test_openai_sdk_calls_follow_the_client_the_class_itself_builds(patterns):
     assert symbols["pattern_llm.compat.AzureFirstEmbedder"] == ("adapter", "azure_openai", "embeddings", ())
     # a subclass whose own constructor runs instead of the inherited switch
     assert symbols["pattern_llm.compat.AzureOnlyEmbedder"] == ("adapter", "azure_openai", "embeddings", ())
+
 
 def _entry_points(report) -> dict:
     from riskscan.render.json_report import render_json

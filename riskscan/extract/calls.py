@@ -101,6 +101,12 @@ class CallsMixin:
                 self._instance_call(node, target.path, target)
                 self.call_values[id(node)] = Value(path=f"{clean}()")  # calling the partial is not a second site
                 return True
+            entry, vendor = self._entry_for(target.path, node) if target is not None and target.path and not target.vendor \
+                and "()" not in target.path else (None, None)
+            if entry is not None:  # `partial(AsyncInferenceClient, api_key=key)`: the client, built whenever it is called
+                self._construct(node, target.path, target, entry, vendor)
+                self.call_values[id(node)] = Value(path=target.path, binding=target.binding)
+                return True
         if clean in _IMPORTERS:
             text = self.arg_text(node, 0, "name")
             if text:
@@ -140,14 +146,7 @@ class CallsMixin:
             return True
         entry, vendor = self._entry_for(path, node)
         if entry is not None:
-            vendor = (self._endpoint_vendor(node, entry.endpoint_args) or self._wrapped_vendor(node)
-                      or self.default_endpoint(node, vendor, entry.endpoint_args) or vendor)
-            kind = "adapter" if entry.kind == "adapter" else "call"
-            index = self.add(node, vendor, kind, path, feature=entry.feature or ("client" if kind == "call" else None), framework=entry.framework,
-                             service=self._service(path, vendor), **self._call_facts(node), **_retry_flag(_has_retries(node)))
-            self.mark_fallback(index, entry.fallback_to)  # a learned wrapper's own plan B
-            self._derive(func, vendor)
-            self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=entry.kind, feature=entry.feature)
+            self._construct(node, path, func, entry, vendor)
         elif func.vendor is not None and configuring:
             self.call_values[id(node)] = replace(func, path=f"{path}()", text=None, node=None)
         elif func.vendor is not None and (is_data_access(path) or path.rsplit(".", 1)[-1] in _PLUMBING_METHODS):
@@ -161,6 +160,17 @@ class CallsMixin:
         self._with_fallbacks(node)
         value = self.call_values.get(id(node))
         return handled or (value is not None and value.vendor is not None)
+
+    def _construct(self, node: cst.Call, path: str, func: Value, entry, vendor: str) -> None:
+        """A client or adapter class of the rules built: where its endpoint or wrapped client points."""
+        vendor = (self._endpoint_vendor(node, entry.endpoint_args) or self._wrapped_vendor(node)
+                  or self.default_endpoint(node, vendor, entry.endpoint_args) or vendor)
+        kind = "adapter" if entry.kind == "adapter" else "call"
+        index = self.add(node, vendor, kind, path, feature=entry.feature or ("client" if kind == "call" else None), framework=entry.framework,
+                         service=self._service(path, vendor), **self._call_facts(node), **_retry_flag(_has_retries(node)))
+        self.mark_fallback(index, entry.fallback_to)  # a learned wrapper's own plan B
+        self._derive(func, vendor)
+        self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=entry.kind, feature=entry.feature)
 
     def _own_function_call(self, func) -> None:
         """A call of one of the module's functions (`fallback(q)`, `self._claude(q)`): from an
@@ -203,7 +213,8 @@ class CallsMixin:
         if kind == "call" and is_sdk_internal(clean):  # a private helper, a string method: nothing is sent
             self.call_values[id(node)] = Value(path=f"{path}()", binding=func.binding)
             return
-        sdk_type = kind == "call" and (self.cat.root_vendor(clean, self.cat.type_modules) or _data_class(clean[len(root) + 1:]))
+        sdk_type = kind == "call" and (self.cat.root_vendor(clean, self.cat.type_modules) or _data_class(clean[len(root) + 1:])
+                                       or self._sdk_helper(root, clean))
         if sdk_type or kind == "adapter":
             # the rules' adapter classes were found above (`_entry_for`); anything else an adapter
             # package offers, its messages, enums and exceptions (`type`), helpers and constants, sends nothing
@@ -216,6 +227,17 @@ class CallsMixin:
             feature = self.cat.feature_for(root, tuple(clean[len(root) + 1:].split("."))) or _constructed(clean) or "other"
         index = self.add(node, vendor, kind, path, feature=feature, service=self._service(path, vendor), **self._call_facts(node))
         self.call_values[id(node)] = Value(path=f"{path}()", vendor=vendor, binding=func.binding, site=index, kind=kind)
+
+    def _sdk_helper(self, root: str, clean: str) -> bool:
+        """A function of an SDK's modules (no class on the way: `anthropic.transform_schema`,
+        `openai.pydantic_function_tool`) that none of its catalogued request paths names, when the
+        catalogue lists that SDK's requests at all: it works locally (reshapes a schema, builds
+        a tool definition), so it is API-shape coupling like a request type, not a request.
+        (`ollama.chat` and `replicate.run` are listed, `sagemaker.get_execution_role` is a
+        service's call; a class's method, the old `openai.ChatCompletion.create`, is left a call.)"""
+        rest = tuple(clean[len(root) + 1:].split("."))
+        return (bool(self.cat.call_features.get(root)) and all(part[:1].islower() for part in rest)
+                and self.cat.feature_for(root, rest) is None and self.cat.root_vendor(clean, self.cat.service_roots) is None)
 
     def _service(self, path: str, vendor: str) -> Optional[str]:
         """The non-inference service a call reaches (Vertex AI Vector Search, a Bedrock knowledge

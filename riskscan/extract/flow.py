@@ -22,7 +22,7 @@ from .syntax import string_value
 from .values import Value
 
 CLASS = ".class:"  # path prefix of a class of this module (".class:Bot"), and of its instances (".class:Bot()")
-_PROPERTY_DECORATORS = {"property", "cached_property"}
+PROPERTY_DECORATORS = {"property", "cached_property"}
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DEPTH = 4  # how far one table entry may point at another (`return self.client` -> `__init__`)
 
@@ -81,7 +81,7 @@ class FlowMixin:
         """Called with the function's name already on `self.names` and its scope open."""
         owner = self.classes[-1] if self.classes and self.classes[-1] == ".".join(self.names[:-1]) else None
         key = ".".join(self.names)
-        prop = owner is not None and any(_decorator_name(d) in _PROPERTY_DECORATORS for d in node.decorators)
+        prop = owner is not None and any(_decorator_name(d) in PROPERTY_DECORATORS for d in node.decorators)
         self.functions.append((key, owner, prop))
         if owner is not None:
             self.flow.methods.setdefault(owner, set()).add(node.name.value)

@@ -4,7 +4,8 @@ Only hand-written adapters inside the packages a learned file was learned from c
 langchain-openai says nothing about `langchain_community`. An adapter is reproduced when the
 learned files map its qualname (or, as the scanner does, a re-export of the same class below its
 module) to the same provider. A hand-written name the pinned versions do not define (it names an
-older or newer release: `dspy.Claude` is dspy 2) cannot be learned from them: the catalogue script
+older or newer release: `dspy.Claude` is dspy 2), or keep only as an empty placeholder of a removed
+class (`Reach.is_placeholder`), cannot be learned from them: the catalogue script
 lists those in learned/NOT_DEFINED (`not_defined`), and they are counted apart, never as reproduced.
 """
 from __future__ import annotations

@@ -33,6 +33,7 @@ _FLAG = re.compile(r"(is|has|use|uses|supports|enable|allow)_", re.IGNORECASE)  
 # Anthropic client in `__setstate__`, a detail of unpickling, not what the class is for).
 _RESTORING = frozenset({"__setstate__", "__getstate__", "__reduce__", "__reduce_ex__", "__copy__", "__deepcopy__",
                         "__getnewargs__", "__getnewargs_ex__"})
+_UNKNOWN = "<a provider no rule names>"  # where a symbol's selected class sends (Reach._selected_provider)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Reach:
         self._inert_classes: dict = {}
         self._live: Optional[set] = None
         self._hosts: dict = {}  # module -> hosts_named
+        self._last_reached: tuple = (None, {})
 
     # ------------------------------------------------------------ public symbols
     def public_symbols(self, modules) -> dict:
@@ -82,9 +84,23 @@ class Reach:
         return {node: tuple(sorted(names, key=lambda n: (n.count("."), n))) for node, names in found.items()}
 
     def all_public_names(self) -> set:
-        """Every public qualname of the analysed code: classes, functions and aliases, re-exports included."""
-        return {name for module, result in self.modules.items()
-                for name in public_names(module, self.facts(module), result.structure)}
+        """Every public qualname of the analysed code: classes, functions and aliases, re-exports
+        included; a name whose class is an empty placeholder (`is_placeholder`) defines nothing."""
+        names = {name: target for module, result in self.modules.items()
+                 for name, target in public_names(module, self.facts(module), result.structure).items()}
+        return {name for name, target in names.items() if not self.is_placeholder(self.resolver.resolve(target))}
+
+    def is_placeholder(self, node) -> bool:
+        """A class with no bases, no fields and no methods: what a release keeps of a class it removed
+        (`@deprecated(removal="1.0.0") class ChatSambaStudio: "removed from 1.0.0"`). Nothing about a
+        provider can be learned from it: the name belongs to the releases that had the class."""
+        if node is None or node[0] != "function" or node[1] not in self.modules or not self._is_class(node):
+            return False
+        facts = self.facts(node[1])
+        klass = facts.classes.get(node[2]) if facts else None
+        functions = self.modules[node[1]].structure.functions
+        return klass is not None and not klass.bases and not klass.fields and not klass.strings \
+            and not any(q.startswith(node[2] + ".") for q in functions)
 
     def live_modules(self) -> set:
         """Modules whose public symbols can reach a provider: those holding any vendor evidence (an
@@ -162,11 +178,11 @@ class Reach:
         """(sites, clients, own clients): what `start` reaches, and the clients built by its own code,
         not by another class it builds (`create_from_config` making a sibling class's instance)."""
         sites, clients, own = [], [], []
-        nodes = self.reached_from(start)
+        nodes = self._reached_once(start)
         handed = self._handed_urls(nodes, start)
         for node, is_own in nodes.items():
-            sites += list(self.sites.get(node[1:], ())) + self.wrapped_requests(node) \
-                + self.http_requests(node, start, handed) + self.attribute_requests(node, start)
+            sites += list(self.sites.get(node[1:], ())) + self.wrapped_requests(node, start) \
+                + self.http_requests(node, start, handed)
             built = self.clients.get(node[1:], ())
             clients += built
             own += built if is_own else ()
@@ -190,30 +206,24 @@ class Reach:
                     handed.setdefault((callee, name), []).append(text)
         return handed
 
-    def wrapped_requests(self, node: tuple) -> list:
-        """(vendor, finding) for request methods read on a parameter typed as one provider's client:
-        `from_groq(client: groq.Groq)` wraps `client.chat.completions.create` in what it returns,
-        so every use of the result sends that provider's requests. (A call on the parameter is a
-        finding of the scan already; this is the reference that is handed on without a call.)"""
+    def wrapped_requests(self, node: tuple, start: Optional[tuple] = None) -> list:
+        """(vendor, finding) for requests made on, or request methods read on, a receiver declared
+        as one provider's client: `from_groq(client: groq.Groq)` wraps `client.chat.completions.create`
+        in what it returns, so every use of the result sends that provider's requests; a method
+        calls `self.client.embed(...)` where a field, a typed constructor parameter stored in it or
+        a property (`-> AsyncOpenAI`) declares `client`, also through a helper returning its
+        argument's type (`with_retries(self.client, settings).chat.completions.create(...)`).
+        `self`'s declarations are read along the bases of the symbol `start` being decided, then of
+        the method's class (a base declares the field its subclass uses). (The scan sees the plain
+        cases within one module; these cross modules and helpers.)"""
         facts = self.facts(node[1])
         function = facts.functions.get(node[2]) if facts else None
-        return [site for targets, path, line in (function.typed_uses if function else ())
-                for site in self._typed_request(node, targets, path, line)]
-
-    def attribute_requests(self, node: tuple, start: tuple) -> list:
-        """(vendor, finding) for request methods called on an attribute of `self` typed as one
-        provider's client: a field `client: EmbeddingsClient` or a typed constructor parameter
-        stored in it, then `self.client.embed(...)`. The type is read along the bases of the symbol
-        `start`, then of the method's class (a base declares the field its subclass uses)."""
-        facts = self.facts(node[1])
-        function = facts.functions.get(node[2]) if facts else None
-        if not function or not function.self_uses:
-            return []
-        classes = [self.facts(m).classes[k] for m, k in self._instance_classes(node, start)
-                   if self.facts(m) and k in self.facts(m).classes]
         found = []
-        for attribute, path, line in function.self_uses:
-            targets = next((klass.typed[attribute] for klass in classes if attribute in klass.typed), ())
+        for receiver, path, line in (function.typed_uses if function else ()):
+            targets = self._declared_type(receiver, node, start or node)
+            if targets and self._request_of(targets, path) is None and len(path) > 1 \
+                    and self._generic_property(targets, path[0]):
+                path = path[1:]  # `Provider[AsyncClient]().client` is the AsyncClient
             found += self._typed_request(node, targets, path, line) if targets else []
         return found
 
@@ -278,6 +288,44 @@ class Reach:
         return [(vendor, f) if vendor else (provider, replace(f, vendor=provider))
                 for vendor, f in sites if vendor or provider]
 
+    def _declared_type(self, receiver: tuple, node: tuple, start: tuple, depth: int = 0) -> tuple:
+        """The dotted names a receiver's declaration names (FunctionFacts.typed_uses); () unknown."""
+        kind = receiver[0]
+        if kind == "typed":
+            return receiver[1]
+        if kind == "self":  # a property, else an annotated attribute, of the method's class or its bases
+            for table in ("properties", "typed"):
+                for module, klass in self._instance_classes(node, start):
+                    facts = self.facts(module)
+                    declared = getattr(facts.classes[klass], table).get(receiver[1]) if facts and klass in facts.classes else None
+                    if declared:
+                        return declared
+            return ()
+        callee = self.resolver.resolve(receiver[1]) if depth < 4 else None
+        facts = self.facts(callee[1]) if callee and callee[0] == "function" else None
+        function = facts.functions.get(callee[2]) if facts else None
+        if not function or not function.returns_param:
+            return ()
+        name, position = function.returns_param
+        for keyword, index, inner in receiver[2]:
+            if keyword == name or keyword is None and index == position:
+                return self._declared_type(inner, node, start, depth + 1)
+        return ()
+
+    def _generic_property(self, targets: tuple, name: str) -> bool:
+        """Whether `name` is a property that one of the declared classes (or a base) returns as its
+        type variable: `Provider[AsyncClient]` has `def client(self) -> InterfaceClient`, so
+        `.client` is what the declaration's arguments name."""
+        for target in targets:
+            node = self.resolver.resolve(target)
+            if node is None or node[0] != "function" or node[1] not in self.modules or not self._is_class(node):
+                continue
+            for module, klass in self.mro(node[1], node[2]):
+                facts = self.facts(module)
+                if facts and klass in facts.classes and name in facts.classes[klass].generic_properties:
+                    return True
+        return False
+
     def _request_of(self, targets: tuple, path: tuple) -> Optional[tuple]:
         """(vendor, detail, feature) when `path` on an instance of one provider's client classes is a request."""
         clients = [(t, self.catalogue.entry_for(t)) for t in targets]
@@ -327,12 +375,17 @@ class Reach:
         provider move (a client the symbol builds for another provider decided already).
         """
         provider = self._own_provider(node)
+        if provider is None and any(_sdk_root(f.detail, self.catalogue) in self._redirectable for _, f in sites):
+            provider = self._selected_provider(node)
         if provider is None:
             return sites
         moved = []
         for vendor, finding in sites:
             root = _sdk_root(finding.detail, self.catalogue)
-            moved.append((provider if root in self._redirectable and vendor == root else vendor, finding))
+            if not (root in self._redirectable and vendor == root):
+                moved.append((vendor, finding))
+            elif provider is not _UNKNOWN:  # sent where a selected class points that no rule knows: left out
+                moved.append((provider, finding))
         return moved
 
     def _own_provider(self, node: tuple, by_host: bool = False) -> Optional[str]:
@@ -413,6 +466,50 @@ class Reach:
             return facts.constants[name]
         target = result.structure.names.get(name) if result.structure else None
         return self.constant(target, depth + 1) if target and target != dotted else None
+
+    def _selected_provider(self, node: tuple) -> Optional[str]:
+        """The provider of the class the symbol picks by name: its constructor's string default
+        (`provider="cerebras"`) is the label of a branch it reaches (`match provider: case
+        "cerebras": return CerebrasProvider`), and that branch's class names one provider (its
+        API host, else its credential variable). `CerebrasModel(OpenAIChatModel)` changes only
+        that default: the OpenAI SDK requests it inherits go to Cerebras. When the branch's
+        classes name no provider, or several, where the requests go is unknown (_UNKNOWN)."""
+        literals = set(self._string_defaults(node).values())
+        found = set()
+        for reached in (self._reached_once(node) if literals else ()):
+            structure = self.modules[reached[1]].structure
+            for fact in structure.switches if structure else ():
+                if fact.kind != "branch" or fact.owner != reached[2]:
+                    continue
+                for option in (o for o in fact.options if o.label in literals):
+                    found.update(self._own_provider(c) for c in self._branch_classes(reached, option))
+        if not found:
+            return None
+        return found.pop() if len(found) == 1 and None not in found else _UNKNOWN
+
+    def _branch_classes(self, node: tuple, option) -> list:
+        """Classes of the analysed code a branch builds or returns by name."""
+        facts = self.facts(node[1])
+        function = facts.functions.get(node[2]) if facts else None
+        refs = set(option.refs) | {t for line, t in (function.returned if function else ()) if option.start <= line <= option.end}
+        targets = (self.resolver.resolve(ref.replace("()", "")) for ref in refs)
+        return [t for t in targets if t is not None and t[0] == "function" and t[1] in self.modules and self._is_class(t)]
+
+    def _string_defaults(self, node: tuple) -> dict:
+        """String defaults of a function's parameters, or of the constructor a class runs."""
+        names = [node[2]] if not self._is_class(node) else [f"{k}.__init__" for _, k in self.mro(node[1], node[2])]
+        modules = [node[1]] if not self._is_class(node) else [m for m, _ in self.mro(node[1], node[2])]
+        for module, name in zip(modules, names):
+            facts = self.facts(module)
+            if facts and name in facts.functions:
+                return facts.functions[name].defaults
+        return {}
+
+    def _reached_once(self, start: tuple) -> dict:
+        """`reached_from`, kept for the symbol being decided (its evidence and its selection both ask)."""
+        if self._last_reached[0] != start:
+            self._last_reached = (start, self.reached_from(start))
+        return self._last_reached[1]
 
     def reached(self, start: tuple) -> set:
         return set(self.reached_from(start))

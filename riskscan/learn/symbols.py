@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..discover import absolute_module
+from ..extract.flow import PROPERTY_DECORATORS
 from ..structure import MODULE_BODY
 from . import http
 
@@ -24,11 +25,16 @@ class FunctionFacts:
     # (target, keyword or None, position, ("param"|"self", name) or ("url", URL parts)): what a call is handed
     passes: list = field(default_factory=list)
     super_calls: set = field(default_factory=set)  # `super().name(...)`: the names called on the next base
-    # (annotation targets, attribute path, line) for `param.a.b` read on a parameter with a type:
-    # `create = client.chat.completions.create` where `client: groq.Groq`
+    # (receiver, attribute path, line) for `x.a.b` called, or read and used, on a receiver whose type the code
+    # declares: `create = client.chat.completions.create` where `client: groq.Groq` (receiver
+    # ("typed", targets)), `self.client.chat(...)` (("self", "client"): a property's return type,
+    # read along the class's bases by reach.py), `with_retries(self.client, s).chat(...)`
+    # (("through", callee, ((keyword, position, receiver), ...)): a function returning its argument's type)
     typed_uses: list = field(default_factory=list)
+    returns_param: tuple = ()  # (name, position) of the parameter whose type variable the function returns
+    defaults: dict = field(default_factory=dict)  # parameter -> its string default (`provider="cerebras"`)
+    returned: list = field(default_factory=list)  # (line, dotted target) of `return Name`: a class handed out by name
     requests: list = field(default_factory=list)  # (URL parts, line) of HTTP requests (http.py)
-    self_uses: list = field(default_factory=list)  # (attribute, path, line) for `self.client.embed` in a method
     reads: set = field(default_factory=set)  # absolute names of what it reads from imports (`DEFAULT_URL`)
 
 
@@ -40,7 +46,11 @@ class ClassFacts:
     strings: dict = field(default_factory=dict)  # attribute -> its string default (`base_url: str = "https://..."`)
     built: dict = field(default_factory=dict)  # attribute -> what a method stores in it (`self._session = httpx.Client()`)
     texts: dict = field(default_factory=dict)  # attribute -> [URL parts a method stores in it] (`self._url = f"https://..."`)
-    typed: dict = field(default_factory=dict)  # attribute -> annotation targets (`client: EmbeddingsClient`)
+    # attribute -> the targets its declaration names: a class-level annotation (`client: EmbeddingsClient`)
+    # or the annotation of a constructor parameter stored in it
+    typed: dict = field(default_factory=dict)
+    properties: dict = field(default_factory=dict)  # property -> the targets its return annotation names
+    generic_properties: set = field(default_factory=set)  # properties declared to return a type variable
     # attribute -> (the client `__init__` always stores in it, the ones it stores instead under an `if`):
     # `self.client = OpenAI()` then `if api_type == "azure": self.client = AzureOpenAI(...)`
     switched: dict = field(default_factory=dict)
@@ -57,6 +67,7 @@ class ModuleFacts:
     # name -> what `try:` imports as it, for a stand-in its `except ImportError:` defines instead
     # (`class AzureClaude: raise ImportError(...)`): the public name is the import
     stand_ins: dict = field(default_factory=dict)
+    type_variables: set = field(default_factory=set)  # module-level names bound to `TypeVar(...)`
 
 
 def is_private(module: str) -> bool:
@@ -109,6 +120,7 @@ class _Reader:
             elif not stack and isinstance(node, (ast.Assign, ast.AnnAssign)):
                 self._exports(node)
                 self._alias(node)
+                self._type_variable(node)
             elif not stack and isinstance(node, ast.If):  # `if LiteLlm is not None: class Gemma(LiteLlm)`
                 self.read_body(node.body + node.orelse, stack)
             elif not stack and isinstance(node, ast.Try):
@@ -142,6 +154,13 @@ class _Reader:
             target = self.resolve(node.value)
             if target:
                 self.facts.aliases[targets[0].id] = target
+
+    def _type_variable(self, node) -> None:
+        """`ClientT = TypeVar("ClientT", bound=...)`."""
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(node.value, ast.Call) and \
+                (self.resolve(node.value.func) or "").rpartition(".")[2] == "TypeVar":
+            self.facts.type_variables.add(targets[0].id)
 
     def _class(self, node: ast.ClassDef, stack: list) -> None:
         qualname = ".".join(stack + [node.name])
@@ -189,6 +208,12 @@ class _Reader:
                     for target in statement.targets:
                         if _is_self_attribute(target):
                             facts.texts.setdefault(target.attr, []).append(parts)
+            if method.returns is not None and any(_decorator_name(d) in PROPERTY_DECORATORS for d in method.decorator_list):
+                targets = self._annotation_targets(method.returns)
+                if isinstance(method.returns, ast.Name) and method.returns.id in self.facts.type_variables:
+                    facts.generic_properties.add(method.name)
+                elif targets:
+                    facts.properties[method.name] = targets
 
     def _switched(self, init: ast.FunctionDef, facts: ClassFacts) -> None:
         """Clients the constructor stores in an attribute by default, and those an `if` stores instead."""
@@ -217,6 +242,8 @@ class _Reader:
         params = _params(node)
         facts = self.facts.functions[qualname] = FunctionFacts(params)
         known, locals_ = set(params), {}
+        facts.returns_param = self._returns_param(node, params)
+        facts.defaults = _string_defaults(node.args)
         nodes = list(ast.walk(node))  # walked once, read several times
         self._typed_uses(node, nodes, facts, bool(stack) and bool(self.classes))
         texts = _local_texts(nodes)
@@ -225,6 +252,10 @@ class _Reader:
             if isinstance(child, ast.Assign) and isinstance(child.value, ast.Call) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
                 target = self.resolve(child.value.func, locals_)
                 locals_[child.targets[0].id] = f"{target}()" if target else None
+            elif isinstance(child, ast.Return) and isinstance(child.value, (ast.Name, ast.Attribute)):
+                target = self.resolve(child.value)
+                if target:
+                    facts.returned.append((child.lineno, target))
             elif isinstance(child, ast.Call):
                 self._passes(child, facts, known, locals_, bool(stack), texts)
                 self._request(child, facts, locals_, bool(stack), texts)
@@ -250,21 +281,67 @@ class _Reader:
             if parts:
                 facts.requests.append((parts, call.lineno))
 
-    def _typed_uses(self, node, nodes: list, facts: FunctionFacts, method: bool) -> None:
-        """Attribute paths read on the function's annotated parameters (their longest chains), and in
-        a method those read on an attribute of `self` (`self.client.embed`: reach.py types it)."""
+    def _returns_param(self, node, params: tuple) -> tuple:
+        """`def with_retries(client: ClientT, ...) -> ClientT`: the function hands back something of
+        its argument's type (a type variable of the module or of the function, `def f[T](x: T) -> T`)."""
+        returns = node.returns
+        name = returns.id if isinstance(returns, ast.Name) else returns.value if \
+            isinstance(returns, ast.Constant) and isinstance(returns.value, str) else None
+        own = {p.name for p in getattr(node, "type_params", ())}
+        if name is None or name not in self.facts.type_variables | own:
+            return ()
+        args = node.args
+        matching = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs
+                    if isinstance(a.annotation, ast.Name) and a.annotation.id == name
+                    or isinstance(a.annotation, ast.Constant) and a.annotation.value == name]
+        return (matching[0], params.index(matching[0])) if len(matching) == 1 and matching[0] in params else ()
+
+    def _typed_uses(self, node, nodes: list, facts: FunctionFacts, in_class: bool) -> None:
+        """Attribute paths on receivers of a declared type (their longest chains), called or read to
+        be used (`create = client.generate_content` hands the request on); a read thrown away
+        (`_ = client.chat.completions`, to load the SDK's module early) sends nothing."""
         typed = self._typed_params(node)
-        if not typed and not method:
+        if not typed and not in_class:
             return
-        attributes = [child for child in nodes if isinstance(child, ast.Attribute)]
-        inner = {id(child.value) for child in attributes}
-        for child in attributes:
-            if id(child) not in inner:
-                path, head = _attribute_path(child)
-                if head in typed and path:
-                    facts.typed_uses.append((typed[head], path, child.lineno))
-                elif method and head in _SELF and len(path) > 1:
-                    facts.self_uses.append((path[0], path[1:], child.lineno))
+        inner, discarded, aliases = set(), set(), {}
+        for child in nodes:
+            if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
+                aliases[child.targets[0].id] = child.value  # `client = self.client`: the local is that receiver
+            if isinstance(child, ast.Attribute):
+                inner.add(id(child.value))
+            elif isinstance(child, ast.Expr) or isinstance(child, ast.Assign) and \
+                    all(isinstance(t, ast.Name) and t.id == "_" for t in child.targets):
+                discarded.add(id(child.value))
+        for child in nodes:
+            if isinstance(child, ast.Attribute) and id(child) not in inner and id(child) not in discarded:
+                path, head = _attribute_chain(child)
+                if isinstance(head, ast.Name) and head.id not in typed and head.id in aliases:
+                    alias_path, head = _attribute_chain(aliases[head.id]) if isinstance(aliases[head.id], ast.Attribute) \
+                        else ((), aliases[head.id])
+                    path = alias_path + path
+                receiver, path = self._receiver(head, path, typed, in_class)
+                if receiver is not None and path:
+                    facts.typed_uses.append((receiver, path, child.lineno))
+
+    def _receiver(self, head, path: tuple, typed: dict, in_class: bool) -> tuple:
+        """(receiver, the path read on it) for the head of an attribute chain; (None, ()) for an
+        undeclared one (see FunctionFacts.typed_uses)."""
+        if isinstance(head, ast.Name) and head.id in typed:
+            return ("typed", typed[head.id]), path
+        if in_class and isinstance(head, ast.Name) and head.id in _SELF and path:
+            return ("self", path[0]), path[1:]
+        if isinstance(head, ast.Call):
+            arguments = [(None, i, a) for i, a in enumerate(head.args)] + [(k.arg, None, k.value) for k in head.keywords if k.arg]
+            found = []
+            for keyword, position, value in arguments:
+                inner_path, inner_head = _attribute_chain(value) if isinstance(value, ast.Attribute) else ((), value)
+                inner, rest = self._receiver(inner_head, inner_path, typed, in_class)
+                if inner is not None and not rest:
+                    found.append((keyword, position, inner))
+            target = self.resolve(head.func) if found else None
+            if target:
+                return ("through", target, tuple(found)), path
+        return None, ()
 
     def _typed_params(self, node) -> dict:
         """Parameter -> the dotted names its annotation names."""
@@ -349,13 +426,24 @@ def _params(node) -> tuple:
     return tuple(names[1:] if names and names[0] in _SELF else names)
 
 
-def _attribute_path(node: ast.Attribute) -> tuple:
-    """(("chat", "completions", "create"), "client") for `client.chat.completions.create`."""
+def _string_defaults(args: ast.arguments) -> dict:
+    positional = args.posonlyargs + args.args
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults)) + list(zip(args.kwonlyargs, args.kw_defaults))
+    return {a.arg: d.value for a, d in pairs if isinstance(d, ast.Constant) and isinstance(d.value, str)}
+
+
+def _attribute_chain(node: ast.Attribute) -> tuple:
+    """(("chat", "completions", "create"), the node of `client`) for `client.chat.completions.create`."""
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
         node = node.value
-    return (tuple(reversed(parts)), node.id) if isinstance(node, ast.Name) else ((), None)
+    return tuple(reversed(parts)), node
+
+
+def _decorator_name(node) -> str:
+    target = node.func if isinstance(node, ast.Call) else node
+    return target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
 
 
 def _env_prefix(name: str, value, text: Optional[str]) -> Optional[str]:
