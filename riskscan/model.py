@@ -49,6 +49,9 @@ class Finding:
     # A router model read from configuration (`model=os.getenv("LLM_MODEL", "gpt-4o")`): the setting
     # that chooses the provider at run time; on a model named in settings, the name it is kept under.
     model_setting: Optional[str] = None
+    # A request on a client an if/else rebinds to another provider's client: the providers the
+    # branches can switch it to (extract/branches.py); switches.branch_switches credits them.
+    branch_alternatives: tuple = ()
 
     @property
     def is_call_site(self) -> bool:

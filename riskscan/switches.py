@@ -67,7 +67,8 @@ def find_switches(report, repo, scopes=None) -> Switches:
         name, path, first = facts[0]
         joined = replace(first, options=tuple(option for *_, fact in facts for option in fact.options))
         found.points.append(_switch(joined, name, path, repo.calls, index, report.findings))
-    found.points = [switch for switch in found.points if switch is not None] + setting_switches(report.findings)
+    found.points = [switch for switch in found.points if switch is not None] + setting_switches(report.findings) \
+        + branch_switches(report.findings)
     for switch in found.points:
         _credit(found, switch, report.findings)
     return found
@@ -99,6 +100,17 @@ def setting_switches(findings: list) -> list:
         points.append(Switch(path, first.line, "setting", first.function or "<module>",
                              ((setting, chosen), ("another provider", others)), tuple(sorted(set(chosen) | set(others))), tuple(sites)))
     return points
+
+
+def branch_switches(findings: list) -> list:
+    """A request on a client whose name an if/else rebinds to another provider's client
+    (`client = OpenAI()`, then `if os.getenv("USE_AZURE"): client = AzureOpenAI(...)`): the branch
+    taken by default keeps the site, the others can be selected by configuration
+    (extract/branches.py). One switch per call site, where the request is made."""
+    return [Switch(f.path, f.line, "branch", f.function or "<module>",
+                   (("default", (f.vendor,)), ("another branch", f.branch_alternatives)),
+                   tuple(sorted({f.vendor, *f.branch_alternatives})), (index,))
+            for index, f in enumerate(findings) if f.branch_alternatives and f.is_call_site and f.scope == "prod"]
 
 
 def _switch(fact, module: str, path: str, calls, index: "_FindingIndex", findings: list):

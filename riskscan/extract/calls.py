@@ -191,7 +191,8 @@ class CallsMixin:
         feature = self._feature(path, func)
         inherited = func.site is not None and self.findings[func.site].retry  # a client built with max_retries=
         index = self.add(node, func.vendor, "call", path, feature=feature, service=self._service(path, func.vendor),
-                         **self._call_facts(node), **_retry_flag(inherited or _has_retries(node)))
+                         **self._call_facts(node), **_retry_flag(inherited or _has_retries(node)),
+                         **({"branch_alternatives": func.alternatives} if func.alternatives else {}))
         self.mark_fallback(index, self._own_fallbacks(path))
         self._derive(func, func.vendor)
         self.call_values[id(node)] = replace(func, path=f"{path}()", text=None, node=None, result=True)

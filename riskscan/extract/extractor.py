@@ -19,6 +19,7 @@ from ..model import Finding
 from ..redact import redact
 from ..ruleset import Catalogue
 from .calls import CallsMixin, one_site_per_model_object
+from .branches import BranchesMixin
 from .credentials import CredentialsMixin
 from .service_clients import ServiceClientsMixin
 from .fallbacks import FallbacksMixin
@@ -36,7 +37,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's line ends; str.splitlines al
 
 
 class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, CredentialsMixin, FallbacksMixin, FlowMixin,
-                      ServiceClientsMixin, ImportedValuesMixin):
+                      ServiceClientsMixin, ImportedValuesMixin, BranchesMixin):
     """Collects findings and import facts for one module (or a notebook's joined cells).
 
     Each mixin owns one kind of evidence; this class owns the scopes and the findings list.
@@ -75,6 +76,7 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         self.function_findings: dict = {}  # function name -> finding indices
         self.function_depth = 0
         self._init_flow(hints)
+        self._init_branches()
         self._init_factories()
         self._init_imported(imported)  # values other modules of the project export (cross_module.py)
         self.model_collections: dict = {}  # name of a collection of model names -> its finding indices
@@ -107,6 +109,8 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         return index
 
     def bind(self, name: str, value: Optional[Value]) -> None:
+        if self.branch_stack:
+            self.note_binding(name, value)
         self.scopes[-1][name] = value
 
     def lookup(self, name: str) -> Optional[Value]:
@@ -185,11 +189,15 @@ class ModuleExtractor(ImportsMixin, CallsMixin, ModelsMixin, StringsMixin, Crede
         test = cst.helpers.get_full_name_for_node(node.test) or ""
         if test.split(".")[-1] == "TYPE_CHECKING":
             self.type_checking += 1
+        else:
+            self.enter_branches(node)
 
     def leave_If(self, node: cst.If) -> None:
         test = cst.helpers.get_full_name_for_node(node.test) or ""
         if test.split(".")[-1] == "TYPE_CHECKING":
             self.type_checking -= 1
+        else:
+            self.leave_branches(node)
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         for statement in node.body:

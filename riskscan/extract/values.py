@@ -26,6 +26,7 @@ class Value:
     result: bool = False  # what a request returned (a response, a stream), not a client
     setting: Optional[str] = None  # read from configuration: the setting's name (`LLM_MODEL`, `settings.model`)
     default: Optional[str] = None  # the literal such a read falls back to (`os.getenv("LLM_MODEL", "gpt-4o")`)
+    alternatives: tuple = ()  # a client: providers an if/else branch rebinds its name to instead (branches.py)
 
 
 @dataclass
