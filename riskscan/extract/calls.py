@@ -277,11 +277,7 @@ class CallsMixin:
             entry = self.cat.entry_for(head)  # OpenAIAgent.from_tools(...), ChatHuggingFace.from_model_id(...)
         if entry is not None:
             return entry, entry.vendor
-        for vendor in self.cat.conditional_roots.get(path.split(".")[0], ()):
-            entry = self.cat.entries.get(f"{path}#{vendor}")
-            if entry is not None and entry.discriminator and self.discriminated(node, *entry.discriminator, path):
-                return entry, vendor
-        return None, None
+        return self.discriminated_entry(node, path)
 
     def _wrapped_vendor(self, node: cst.Call) -> Optional[str]:
         """An adapter built around an existing client reaches that client's provider:

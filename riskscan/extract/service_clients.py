@@ -72,6 +72,18 @@ class ServiceClientsMixin:
             self._factory_imports.setdefault(id(node), self.value_of(node.func))
         return False
 
+    def discriminated_entry(self, node: cst.Call, client: str, where: Optional[tuple] = None) -> tuple:
+        """(entry, vendor) of the generic SDK client `client` that the call's discriminating argument
+        selects, read where the rule says (its position and keyword) or at `where` (a factory's
+        parameter: position, name); (None, None) when it selects none of the catalogued ones."""
+        for vendor in self.cat.conditional_roots.get(client.split(".")[0], ()):
+            entry = self.cat.entries.get(f"{client}#{vendor}")
+            if entry is not None and entry.discriminator:
+                position, keyword, values = entry.discriminator
+                if self.discriminated(node, *(where or (position, keyword)), values, client):
+                    return entry, vendor
+        return None, None
+
     def _own_parameter(self, argument) -> Optional[tuple]:
         """(name, position) when `argument` is a parameter of the enclosing function, not rebound."""
         if not isinstance(argument, cst.Name) or not self.signatures or self.lookup(argument.value) is not None:
@@ -97,15 +109,14 @@ class ServiceClientsMixin:
         if spec is None:
             return False
         client, param, position = spec
-        for vendor in self.cat.conditional_roots.get(client.split(".")[0], ()):
-            entry = self.cat.entries.get(f"{client}#{vendor}")
-            if entry is not None and entry.discriminator and self.discriminated(node, position, param, entry.discriminator[2], client):
-                index = self.add(node, vendor, "call", callee, feature="client", **self._call_facts(node))
-                self._derive(func or self._factory_imports.get(callee), vendor)  # the import of this module or of the SDK
-                self.call_values[id(node)] = Value(path=f"{client}()", vendor=vendor, site=index, kind="call",
-                                                   binding=func.binding if func is not None else None)
-                return True
-        return False  # (a factory handing its own parameter on to this one is a factory too: `discriminated`)
+        entry, vendor = self.discriminated_entry(node, client, (position, param))
+        if entry is None:
+            return False  # (a factory handing its own parameter on to this one is a factory too: `discriminated`)
+        index = self.add(node, vendor, "call", callee, feature="client", **self._call_facts(node))
+        self._derive(func or self._factory_imports.get(callee), vendor)  # the import of this module or of the SDK
+        self.call_values[id(node)] = Value(path=f"{client}()", vendor=vendor, site=index, kind="call",
+                                           binding=func.binding if func is not None else None)
+        return True
 
     def untyped_client(self, node: cst.Call) -> bool:
         """`session.client(service_name="bedrock-runtime")` on a receiver the walk cannot type (an

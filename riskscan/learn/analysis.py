@@ -56,7 +56,7 @@ def _without_rules_about(catalogue: Catalogue, modules: set) -> Catalogue:
         entries={k: v for k, v in catalogue.entries.items() if not owned(k)},
         adapter_roots={k: v for k, v in catalogue.adapter_roots.items() if not owned(k)},
         router_callables={k: v for k, v in catalogue.router_callables.items() if not owned(k)},
-        version=f"learn:{catalogue.version}", _by_name=None,
+        version=f"learn:{catalogue.version}", _by_name=None, _by_method=None,
     )
 
 

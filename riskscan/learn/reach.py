@@ -170,10 +170,6 @@ class Reach:
         features = tuple(name for name, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))) or ("other",)
         return Decision("adapter", vendor, features, tuple(sorted(fallback - {vendor})), evidence=_evidence(own))
 
-    def _reached_evidence(self, start: tuple) -> tuple:
-        """(sites, clients) that `start` reaches."""
-        return self._evidence(start)[:2]
-
     def _evidence(self, start: tuple) -> tuple:
         """(sites, clients, own clients): what `start` reaches, and the clients built by its own code,
         not by another class it builds (`create_from_config` making a sibling class's instance)."""
@@ -354,8 +350,7 @@ class Reach:
     def _switched_providers(self, node: tuple) -> dict:
         """(SDK root, provider stored under an `if`) -> the default's provider, in the one `__init__`
         that runs for the class (the nearest along its bases)."""
-        constructor = next(((m, k) for m, k in (self.mro(node[1], node[2]) if self._is_class(node) else ())
-                            if f"{k}.__init__" in self.modules[m].structure.functions), None)
+        constructor = self._constructor(node)
         facts = self.facts(constructor[0]) if constructor else None
         info = facts.classes.get(constructor[1]) if facts else None
         instead = {}
@@ -426,7 +421,7 @@ class Reach:
 
     def _inert(self, klass: tuple) -> bool:
         if klass not in self._inert_classes:
-            self._inert_classes[klass] = not any(self.sites.get(n[1:]) or self.clients.get(n[1:]) for n in self.reached(klass))
+            self._inert_classes[klass] = not any(self.sites.get(n[1:]) or self.clients.get(n[1:]) for n in self.reached_from(klass))
         return self._inert_classes[klass]
 
     def _settings_variables(self, settings: list) -> set:
@@ -497,22 +492,22 @@ class Reach:
 
     def _string_defaults(self, node: tuple) -> dict:
         """String defaults of a function's parameters, or of the constructor a class runs."""
-        names = [node[2]] if not self._is_class(node) else [f"{k}.__init__" for _, k in self.mro(node[1], node[2])]
-        modules = [node[1]] if not self._is_class(node) else [m for m, _ in self.mro(node[1], node[2])]
-        for module, name in zip(modules, names):
-            facts = self.facts(module)
-            if facts and name in facts.functions:
-                return facts.functions[name].defaults
-        return {}
+        constructor = self._constructor(node) if self._is_class(node) else None
+        module, name = (constructor[0], f"{constructor[1]}.__init__") if constructor else node[1:]
+        facts = self.facts(module)
+        function = facts.functions.get(name) if facts else None
+        return function.defaults if function else {}
+
+    def _constructor(self, node: tuple) -> Optional[tuple]:
+        """(module, class) whose `__init__` runs when the class `node` is built: the nearest along its bases."""
+        return next(((m, k) for m, k in (self.mro(node[1], node[2]) if self._is_class(node) else ())
+                     if f"{k}.__init__" in self.modules[m].structure.functions), None)
 
     def _reached_once(self, start: tuple) -> dict:
         """`reached_from`, kept for the symbol being decided (its evidence and its selection both ask)."""
         if self._last_reached[0] != start:
             self._last_reached = (start, self.reached_from(start))
         return self._last_reached[1]
-
-    def reached(self, start: tuple) -> set:
-        return set(self.reached_from(start))
 
     def reached_from(self, start: tuple) -> dict:
         """Function nodes run by `start`, breadth first: a class's methods, nested functions, then calls;

@@ -331,9 +331,8 @@ class _Reader:
         if in_class and isinstance(head, ast.Name) and head.id in _SELF and path:
             return ("self", path[0]), path[1:]
         if isinstance(head, ast.Call):
-            arguments = [(None, i, a) for i, a in enumerate(head.args)] + [(k.arg, None, k.value) for k in head.keywords if k.arg]
             found = []
-            for keyword, position, value in arguments:
+            for keyword, position, value in _arguments(head):
                 inner_path, inner_head = _attribute_chain(value) if isinstance(value, ast.Attribute) else ((), value)
                 inner, rest = self._receiver(inner_head, inner_path, typed, in_class)
                 if inner is not None and not rest:
@@ -368,8 +367,7 @@ class _Reader:
     def _passes(self, call: ast.Call, facts: FunctionFacts, params: set, locals_: dict, in_class: bool,
                 texts: dict) -> None:
         target = None
-        arguments = [(None, i, a) for i, a in enumerate(call.args)] + [(k.arg, None, k.value) for k in call.keywords if k.arg]
-        for keyword, position, value in arguments:
+        for keyword, position, value in _arguments(call):
             source = _source(value, params, in_class) or _url_source(value, texts)
             if source is None:
                 continue
@@ -413,6 +411,11 @@ def _local_texts(nodes: list) -> dict:
             if http.has_text(parts):
                 found.setdefault(child.targets[0].id, parts)
     return found
+
+
+def _arguments(call: ast.Call) -> list:
+    """(keyword or None, position or None, value) of each argument a call passes, `**` left out."""
+    return [(None, i, a) for i, a in enumerate(call.args)] + [(k.arg, None, k.value) for k in call.keywords if k.arg]
 
 
 def _catches_import_error(node) -> bool:
